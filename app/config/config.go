@@ -1,0 +1,187 @@
+// Package config reads LineEscrow's configuration from environment variables.
+//
+// Demo mode (DEMO=true, what `make run` uses) fills missing secrets with the
+// documented demo values below. Outside demo mode a missing or weak secret, or a
+// demo value, stops start-up with a message naming the variable: a payment
+// platform must never run on a default secret.
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"lineescrow/models"
+)
+
+// Config is the platform's configuration.
+type Config struct {
+	DatabaseURL          string
+	HTTPAddr             string
+	BaseURL              string
+	JWTSecret            string
+	BankWebhookSecret    string
+	TelecomWebhookSecret string
+	BankAPIURL           string
+	BankAPIKey           string
+	TelecomAPIURL        string
+	TelecomAPIKey        string
+	Demo                 bool
+	MaxAmount            models.Money
+	DBMaxConns           int
+	LogLevel             string
+	SessionTTL           time.Duration
+}
+
+// Var documents one environment variable; README.md lists them all (a test checks).
+type Var struct {
+	Name, Default, Help string
+}
+
+// Demo values, used only when DEMO=true. They are public, so they are refused
+// outside demo mode.
+const (
+	DemoJWTSecret            = "demo-only-jwt-secret-do-not-use-in-production"
+	DemoBankWebhookSecret    = "whsec_ZGVtby1iYW5rLXdlYmhvb2stc2VjcmV0LTMyYnl0ZXM="
+	DemoTelecomWebhookSecret = "whsec_ZGVtby10ZWxlY29tLXdlYmhvb2stc2VjcmV0LTMyYg=="
+	DemoBankAPIKey           = "demo-bank-api-key"
+	DemoTelecomAPIKey        = "demo-telecom-api-key"
+)
+
+// Vars lists every variable Load reads, in README order.
+var Vars = []Var{
+	{"DATABASE_URL", "(demo: the project's own cluster)", "PostgreSQL URL. In demo mode, when unset, `make run` starts a cluster in `.devdb/`."},
+	{"HTTP_ADDR", "127.0.0.1:8080", "Address the web server listens on."},
+	{"BASE_URL", "http://HTTP_ADDR", "Public URL of the platform, used in links and by the simulators."},
+	{"JWT_SECRET", "(demo value in demo mode)", "HMAC key for session tokens; at least 32 bytes."},
+	{"BANK_WEBHOOK_SECRET", "(demo value in demo mode)", "Standard Webhooks secret (`whsec_` + base64, ≥ 24 bytes) shared with the bank bridge."},
+	{"TELECOM_WEBHOOK_SECRET", "(demo value in demo mode)", "Standard Webhooks secret shared with the telecom front-end."},
+	{"BANK_API_URL", "(demo: built-in simulator)", "Base URL of the bank bridge API."},
+	{"BANK_API_KEY", "(demo value in demo mode)", "Bearer key for the bank bridge API."},
+	{"TELECOM_API_URL", "(demo: built-in simulator)", "Base URL of the telecom front-end API."},
+	{"TELECOM_API_KEY", "(demo value in demo mode)", "Bearer key for the telecom front-end API."},
+	{"DEMO", "false", "`true` runs the demo: local database, demo secrets, seed data, simulators."},
+	{"MAX_AMOUNT", "50000.00", "Largest amount accepted in one payment, top-up or payout."},
+	{"DB_MAX_CONNS", "20", "Size of the database connection pool."},
+	{"LOG_LEVEL", "info", "debug, info, warn or error."},
+	{"SESSION_TTL", "30m", "Lifetime of a session token; renewed while the user is active."},
+}
+
+// Load reads the configuration from the environment through getenv.
+func Load(getenv func(string) string) (*Config, error) {
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	demo, err := strconv.ParseBool(get("DEMO", "false"))
+	if err != nil {
+		return nil, fmt.Errorf("DEMO must be true or false, not %q", getenv("DEMO"))
+	}
+	c := &Config{
+		Demo:        demo,
+		DatabaseURL: get("DATABASE_URL", ""),
+		HTTPAddr:    get("HTTP_ADDR", "127.0.0.1:8080"),
+		LogLevel:    get("LOG_LEVEL", "info"),
+	}
+	c.BaseURL = strings.TrimRight(get("BASE_URL", "http://"+c.HTTPAddr), "/")
+	if c.MaxAmount, err = models.ParseAmount(get("MAX_AMOUNT", "50000.00"), models.Zero); err != nil {
+		return nil, fmt.Errorf("MAX_AMOUNT: %v", models.ErrorMessage(err))
+	}
+	if c.DBMaxConns, err = strconv.Atoi(get("DB_MAX_CONNS", "20")); err != nil || c.DBMaxConns < 4 {
+		return nil, fmt.Errorf("DB_MAX_CONNS must be an integer of at least 4")
+	}
+	if c.SessionTTL, err = time.ParseDuration(get("SESSION_TTL", "30m")); err != nil || c.SessionTTL < time.Minute {
+		return nil, fmt.Errorf("SESSION_TTL must be a duration of at least 1m, such as 30m")
+	}
+
+	var problems []string
+	secret := func(name, demoValue string, check func(string) error) string {
+		v := get(name, "")
+		switch {
+		case v == "" && demo:
+			return demoValue
+		case v == "":
+			problems = append(problems, name+" is not set")
+		case v == demoValue && !demo:
+			problems = append(problems, name+" is the public demo value; set a secret of your own")
+		default:
+			if err := check(v); err != nil {
+				problems = append(problems, name+": "+err.Error())
+			}
+		}
+		return v
+	}
+	c.JWTSecret = secret("JWT_SECRET", DemoJWTSecret, minLen(32))
+	c.BankWebhookSecret = secret("BANK_WEBHOOK_SECRET", DemoBankWebhookSecret, webhookSecret)
+	c.TelecomWebhookSecret = secret("TELECOM_WEBHOOK_SECRET", DemoTelecomWebhookSecret, webhookSecret)
+	c.BankAPIKey = secret("BANK_API_KEY", DemoBankAPIKey, minLen(16))
+	c.TelecomAPIKey = secret("TELECOM_API_KEY", DemoTelecomAPIKey, minLen(16))
+	c.BankAPIURL = get("BANK_API_URL", "")
+	c.TelecomAPIURL = get("TELECOM_API_URL", "")
+	if demo {
+		if c.BankAPIURL == "" {
+			c.BankAPIURL = c.BaseURL + "/sim/bank"
+		}
+		if c.TelecomAPIURL == "" {
+			c.TelecomAPIURL = c.BaseURL + "/sim/telecom"
+		}
+	} else {
+		if c.BankAPIURL == "" {
+			problems = append(problems, "BANK_API_URL is not set")
+		}
+		if c.TelecomAPIURL == "" {
+			problems = append(problems, "TELECOM_API_URL is not set")
+		}
+		if c.DatabaseURL == "" {
+			problems = append(problems, "DATABASE_URL is not set (or run the demo with DEMO=true)")
+		}
+	}
+	if len(problems) > 0 {
+		return nil, errors.New("configuration: " + strings.Join(problems, "; "))
+	}
+	return c, nil
+}
+
+func minLen(n int) func(string) error {
+	return func(v string) error {
+		if len(v) < n {
+			return fmt.Errorf("too short (%d bytes; at least %d)", len(v), n)
+		}
+		return nil
+	}
+}
+
+// webhookSecret checks a Standard Webhooks secret: "whsec_" and base64 of at
+// least 24 random bytes.
+func webhookSecret(v string) error {
+	b, err := WebhookKey(v)
+	if err != nil {
+		return err
+	}
+	if len(b) < 24 {
+		return fmt.Errorf("too short (%d bytes of key; at least 24)", len(b))
+	}
+	return nil
+}
+
+// WebhookKey decodes a "whsec_…" secret into the HMAC key.
+func WebhookKey(secret string) ([]byte, error) {
+	rest, ok := strings.CutPrefix(secret, "whsec_")
+	if !ok {
+		return nil, errors.New(`must start with "whsec_"`)
+	}
+	b, err := base64.StdEncoding.DecodeString(rest)
+	if err != nil {
+		return nil, errors.New(`must be "whsec_" followed by base64`)
+	}
+	return b, nil
+}
+
+// FromEnv loads the configuration from the process environment.
+func FromEnv() (*Config, error) { return Load(os.Getenv) }

@@ -1,0 +1,73 @@
+package config
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDemoFillsSecrets(t *testing.T) {
+	c, err := Load(env(map[string]string{"DEMO": "true"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.JWTSecret != DemoJWTSecret || c.BankWebhookSecret != DemoBankWebhookSecret || c.HTTPAddr != "127.0.0.1:8080" {
+		t.Fatalf("demo config = %+v", c)
+	}
+	if c.BankAPIURL != "http://127.0.0.1:8080/sim/bank" || c.MaxAmount.String() != "50000.00" {
+		t.Fatalf("demo defaults = %s %s", c.BankAPIURL, c.MaxAmount)
+	}
+}
+
+func TestProductionRefusesMissingWeakAndDemoSecrets(t *testing.T) {
+	_, err := Load(env(map[string]string{}))
+	if err == nil {
+		t.Fatal("started with no secrets")
+	}
+	for _, name := range []string{"JWT_SECRET is not set", "BANK_WEBHOOK_SECRET is not set", "DATABASE_URL is not set", "BANK_API_URL is not set"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error %q does not mention %q", err, name)
+		}
+	}
+	_, err = Load(env(map[string]string{
+		"JWT_SECRET":             "short",
+		"BANK_WEBHOOK_SECRET":    DemoBankWebhookSecret,
+		"TELECOM_WEBHOOK_SECRET": "not-a-whsec",
+	}))
+	for _, want := range []string{"JWT_SECRET: too short", "BANK_WEBHOOK_SECRET is the public demo value", `TELECOM_WEBHOOK_SECRET: must start with "whsec_"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not mention %q", err, want)
+		}
+	}
+	good := map[string]string{
+		"DATABASE_URL":           "postgres://x/y",
+		"JWT_SECRET":             strings.Repeat("k", 40),
+		"BANK_WEBHOOK_SECRET":    "whsec_MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=",
+		"TELECOM_WEBHOOK_SECRET": "whsec_YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXphYmNkZWY=",
+		"BANK_API_KEY":           "0123456789abcdef0123",
+		"TELECOM_API_KEY":        "0123456789abcdef0123",
+		"BANK_API_URL":           "https://bank.example",
+		"TELECOM_API_URL":        "https://telecom.example",
+	}
+	if _, err := Load(env(good)); err != nil {
+		t.Fatalf("good production config refused: %v", err)
+	}
+	good["MAX_AMOUNT"] = "1e9"
+	if _, err := Load(env(good)); err == nil {
+		t.Fatal("MAX_AMOUNT with exponent accepted")
+	}
+}
+
+func TestREADMEListsEveryVariable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range Vars {
+		if !strings.Contains(string(readme), "| `"+v.Name+"` |") {
+			t.Errorf("README.md configuration table lacks %s", v.Name)
+		}
+	}
+}

@@ -1,0 +1,140 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"lineescrow/models"
+)
+
+// Movement is one posting with its transfer, for timelines and the ledger explorer.
+type Movement struct {
+	TransferID int64
+	Key        string
+	Kind       string
+	Ref        string
+	Memo       string
+	At         time.Time
+	Account    string
+	Direction  models.Direction
+	Amount     models.Money
+}
+
+// MovementQuery selects movements: by transfer reference, by account code, or
+// both; Limit defaults to 200.
+type MovementQuery struct {
+	Ref     string
+	Account string
+	// AccountPrefix matches account codes starting with it (e.g. "seller:4:").
+	AccountPrefix string
+	Limit         int
+	BeforeID      int64 // for paging: transfers with id < BeforeID
+}
+
+// Movements returns postings matching q, newest transfer first.
+func Movements(ctx context.Context, db *gorm.DB, q MovementQuery) ([]Movement, error) {
+	var where []string
+	var args []any
+	if q.Ref != "" {
+		where = append(where, "t.ref = ?")
+		args = append(args, q.Ref)
+	}
+	if q.Account != "" {
+		where = append(where, "a.code = ?")
+		args = append(args, q.Account)
+	}
+	if q.AccountPrefix != "" {
+		where = append(where, "a.code LIKE ?")
+		args = append(args, strings.NewReplacer("%", `\%`, "_", `\_`).Replace(q.AccountPrefix)+"%")
+	}
+	if q.BeforeID > 0 {
+		where = append(where, "t.id < ?")
+		args = append(args, q.BeforeID)
+	}
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 200
+	}
+	sql := `SELECT t.id AS transfer_id, t.idempotency_key AS key, t.kind, t.ref, t.memo, t.created_at AS at,
+		a.code AS account, p.direction, p.amount
+		FROM ledger_postings p JOIN ledger_transfers t ON t.id = p.transfer_id
+		JOIN ledger_accounts a ON a.id = p.account_id`
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	sql += " ORDER BY t.id DESC, p.id LIMIT ?"
+	args = append(args, q.Limit)
+	var out []Movement
+	if err := db.WithContext(ctx).Raw(sql, args...).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("movements: %w", err)
+	}
+	return out, nil
+}
+
+// CheckInvariants verifies the whole ledger: every transfer has at least two
+// postings and balances; all postings sum to zero; no constrained account is
+// negative; every account's balance equals the sum of its postings. It returns
+// an error describing each violation found. Tests run it after every
+// integration test; operators can run it from the books page.
+func CheckInvariants(ctx context.Context, db *gorm.DB) error {
+	db = db.WithContext(ctx)
+	var problems []string
+	var unbalanced []struct {
+		ID  int64
+		N   int
+		Net models.Money
+	}
+	if err := db.Raw(`SELECT t.id, count(p.id) AS n,
+			coalesce(sum(CASE p.direction WHEN 'debit' THEN p.amount ELSE -p.amount END), 0) AS net
+		FROM ledger_transfers t LEFT JOIN ledger_postings p ON p.transfer_id = t.id
+		GROUP BY t.id HAVING count(p.id) < 2
+			OR coalesce(sum(CASE p.direction WHEN 'debit' THEN p.amount ELSE -p.amount END), 0) <> 0
+		LIMIT 20`).Scan(&unbalanced).Error; err != nil {
+		return fmt.Errorf("check invariants: %w", err)
+	}
+	for _, u := range unbalanced {
+		problems = append(problems, fmt.Sprintf("transfer %d has %d postings netting %s", u.ID, u.N, u.Net))
+	}
+	var total models.Money
+	if err := db.Raw(`SELECT coalesce(sum(CASE direction WHEN 'debit' THEN amount ELSE -amount END), 0)
+		FROM ledger_postings`).Row().Scan(&total); err != nil {
+		return fmt.Errorf("check invariants: %w", err)
+	}
+	if !total.IsZero() {
+		problems = append(problems, "all postings sum to "+total.String())
+	}
+	var negative []string
+	if err := db.Raw(`SELECT a.code FROM ledger_balances b JOIN ledger_accounts a ON a.id = b.account_id
+		WHERE b.constrained AND b.balance < 0 LIMIT 20`).Scan(&negative).Error; err != nil {
+		return fmt.Errorf("check invariants: %w", err)
+	}
+	for _, code := range negative {
+		problems = append(problems, "constrained account "+code+" is negative")
+	}
+	var drift []struct {
+		Code     string
+		Balance  models.Money
+		Postings models.Money
+	}
+	if err := db.Raw(`WITH kept AS (
+			SELECT account_id, sum(balance) AS balance FROM ledger_balances GROUP BY account_id),
+		summed AS (
+			SELECT p.account_id, sum(CASE WHEN (p.direction = 'debit') = (a.kind IN ('asset', 'expense'))
+				THEN p.amount ELSE -p.amount END) AS postings
+			FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id GROUP BY p.account_id)
+		SELECT a.code, coalesce(k.balance, 0) AS balance, coalesce(s.postings, 0) AS postings
+		FROM ledger_accounts a LEFT JOIN kept k ON k.account_id = a.id LEFT JOIN summed s ON s.account_id = a.id
+		WHERE coalesce(k.balance, 0) <> coalesce(s.postings, 0) LIMIT 20`).Scan(&drift).Error; err != nil {
+		return fmt.Errorf("check invariants: %w", err)
+	}
+	for _, d := range drift {
+		problems = append(problems, fmt.Sprintf("account %s balance %s but its postings sum to %s", d.Code, d.Balance, d.Postings))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("ledger invariants violated: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
