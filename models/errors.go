@@ -24,10 +24,15 @@ const (
 
 // Error is a domain error: a stable Code, a Message safe to show to the user and,
 // for input errors, the Field it concerns.
+//
+// Format and Args keep the message's parts so the portals can show it in the
+// reader's language: Format (English, fmt verbs) is the key of its translation.
 type Error struct {
 	Code    string
 	Message string
 	Field   string
+	Format  string
+	Args    []any
 }
 
 func (e *Error) Error() string {
@@ -39,12 +44,24 @@ func (e *Error) Error() string {
 
 // Errorf returns an *Error with the given code and formatted message.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // FieldError returns an EINVALID *Error about one input field.
 func FieldError(field, format string, args ...any) *Error {
-	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
+}
+
+// WithField returns a copy of err (an *Error) about another input field, for
+// callers that parse a value meant for a differently named field.
+func WithField(err error, field string) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	c := *e
+	c.Field = field
+	return &c
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for

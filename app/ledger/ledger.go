@@ -144,8 +144,7 @@ func Post(ctx context.Context, tx *gorm.DB, t models.Transfer) (*Posted, error) 
 				return nil, fmt.Errorf("post transfer %s: balance of %s: %w", t.Key, a.Code, res.Error)
 			}
 			if res.RowsAffected != 1 {
-				return nil, &models.Error{Code: models.EINSUFFICIENT,
-					Message: fmt.Sprintf("Insufficient funds in %s.", a.Code)}
+				return nil, models.Errorf(models.EINSUFFICIENT, "Insufficient funds in %s.", a.Code)
 			}
 			continue
 		}
@@ -174,8 +173,7 @@ func replay(ctx context.Context, tx *gorm.DB, t models.Transfer, fp []byte) (*Po
 		return nil, fmt.Errorf("post transfer %s: key conflicted but no transfer found", t.Key)
 	}
 	if !bytes.Equal(prior.Fingerprint, fp) {
-		return nil, &models.Error{Code: models.ECONFLICT,
-			Message: fmt.Sprintf("Idempotency key %s was already used for a different transfer.", t.Key)}
+		return nil, models.Errorf(models.ECONFLICT, "Idempotency key %s was already used for a different transfer.", t.Key)
 	}
 	postings, err := postingsOf(ctx, tx, prior.ID)
 	if err != nil {

@@ -1,0 +1,60 @@
+# LineEscrow. `make run` starts the demo; `make test` runs every check CI runs.
+# Both work on a fresh Debian machine with only Go installed: PostgreSQL (and,
+# for the browser tests, Chromium) are installed with apt-get when missing.
+
+SHELL := /bin/bash
+GO    ?= go
+BIN   := .bin/lineescrow
+
+.PHONY: all build run test generate check-fmt check-vet check-templ test-deps chromium go-test bench clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/lineescrow
+
+## run: the demo on http://127.0.0.1:8080 with its own PostgreSQL in .devdb/
+run: build
+	DEMO=$${DEMO:-true} $(BIN) serve
+
+## generate: regenerate templ code after editing views/*.templ
+generate:
+	$(GO) tool templ generate -path views
+
+## test: formatting, vet, stale generated code, then all tests against a real PostgreSQL and Chromium
+test: check-fmt check-vet check-templ test-deps go-test
+
+check-fmt:
+	@out=$$(gofmt -l cmd app views models bankbridge migrations static | grep -v '_templ.go$$' || true); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+check-vet:
+	$(GO) vet ./...
+
+# The committed *_templ.go files must be what templ generates from the .templ files.
+check-templ:
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; cp -r views "$$tmp/views"; \
+	$(GO) tool templ generate -path "$$tmp/views" >/dev/null 2>&1 || { echo "templ generate failed"; exit 1; }; \
+	if ! diff -r -q views "$$tmp/views" >/dev/null; then \
+	  echo "generated templ code is stale: run 'make generate' and commit the result"; diff -r -q views "$$tmp/views"; exit 1; fi
+
+## test-deps: the test PostgreSQL cluster (installed if missing) and Chromium
+test-deps: build chromium
+	$(BIN) devdb start -test
+
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$CHROME_PATH" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	else echo "Chromium is missing: install it (Debian: apt-get install chromium) or set CHROME_PATH"; exit 1; fi
+
+go-test:
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+## bench: the ledger and web benchmarks
+bench: test-deps
+	$(GO) test -run '^$$' -bench . -benchmem ./app/...
+
+clean:
+	rm -rf .bin

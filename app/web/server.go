@@ -1,0 +1,156 @@
+// Package web is LineEscrow's HTTP layer: echo routes for the portals, the JSON
+// API and the webhooks, the middleware every request passes, and the one error
+// handler that turns errors into pages or JSON. Handlers parse, call one
+// service method and render; the rules live in models and the app services.
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/pressly/goose/v3"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"lineescrow/app/config"
+	"lineescrow/app/store"
+	"lineescrow/static"
+)
+
+// Deps are the services the web layer calls.
+type Deps struct {
+	Config *config.Config
+	DB     *store.DB
+	Log    *slog.Logger
+}
+
+// Server is the platform's HTTP server.
+type Server struct {
+	Deps
+	Echo     *echo.Echo
+	registry *prometheus.Registry
+	metrics  *httpMetrics
+	migrator *goose.Provider
+}
+
+// BodyLimit caps request bodies; webhooks and forms are far smaller.
+const BodyLimit = "1M"
+
+// New builds the server and its routes.
+func New(d Deps) *Server {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	s := &Server{Deps: d, Echo: echo.New(), registry: prometheus.NewRegistry()}
+	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if d.DB != nil {
+		s.registry.MustRegister(collectors.NewDBStatsCollector(d.DB.SQL, "lineescrow"))
+		s.migrator, _ = store.Migrator(d.DB.SQL)
+	}
+	s.metrics = newHTTPMetrics(s.registry)
+
+	e := s.Echo
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = echo.ExtractIPDirect() // no proxy in front by default; see README
+	e.Use(
+		middleware.RequestIDWithConfig(middleware.RequestIDConfig{TargetHeader: echo.HeaderXRequestID}),
+		s.logRequests,
+		s.measure,
+		s.recoverPanics,
+		middleware.BodyLimit(BodyLimit),
+		securityHeaders,
+		s.requestInfo,
+	)
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	e := s.Echo
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+	e.GET("/static/*", echo.WrapHandler(staticHandler()))
+	e.GET("/", s.home)
+	e.GET("/lang", s.switchLang)
+}
+
+func staticHandler() http.Handler {
+	files := http.StripPrefix("/static/", http.FileServerFS(static.FS))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(w, r)
+	})
+}
+
+// HTTPServer wraps the handler with the timeouts a public server needs.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.Echo,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
+	}
+}
+
+// ListenAndServe serves on ln until ctx ends, then shuts down gracefully:
+// in-flight requests get up to grace to finish.
+func (s *Server) ListenAndServe(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	srv := s.HTTPServer(ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.Log.Info("shutting down: finishing in-flight requests", "grace", grace.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
+	defer cancel()
+	if s.DB == nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "no database"})
+	}
+	if err := s.DB.SQL.PingContext(ctx); err != nil {
+		s.Log.WarnContext(ctx, "readyz: database unreachable", "err", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"})
+	}
+	pending := true
+	if s.migrator != nil {
+		var err error
+		if pending, err = s.migrator.HasPending(ctx); err != nil {
+			pending = true
+		}
+	}
+	if pending {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "migrations pending"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}

@@ -1,0 +1,238 @@
+// Command lineescrow is the LineEscrow platform: one binary for the web server,
+// migrations, the project's own development database, demo data and the
+// simulators of the bank and the telecom front-end.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // Asia/Shanghai even where the system lacks zoneinfo
+
+	"lineescrow/app/config"
+	"lineescrow/app/devdb"
+	"lineescrow/app/store"
+	"lineescrow/app/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "lineescrow:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+const usage = `lineescrow: the LineEscrow escrow payment platform
+
+Usage: lineescrow <command> [arguments]
+
+Commands:
+  serve                     run the web server (migrates first; DEMO=true also seeds demo data)
+  migrate up|down|status    apply, roll back one, or list database migrations
+  devdb start|stop|status   the project's own PostgreSQL (-test for the test cluster)
+  seed                      add the demo data (idempotent)
+  help                      show this help
+
+Configuration comes from environment variables; see README.md.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, stdout)
+	case "migrate":
+		return migrate(ctx, args[1:], stdout)
+	case "devdb":
+		return devdbCmd(ctx, args[1:], stdout, stderr)
+	case "seed":
+		return seedCmd(ctx, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "lineescrow: unknown command %q\n\n%s", args[0], usage)
+		return errUsage
+	}
+}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// openDB connects to DATABASE_URL or, when it is unset, to the project's demo
+// cluster, starting it (and installing PostgreSQL when allowed) first.
+func openDB(ctx context.Context, url string, maxConns int) (*store.DB, error) {
+	if url == "" {
+		c := devdb.Demo
+		c.Install = true
+		var err error
+		if url, err = c.Start(ctx, "lineescrow"); err != nil {
+			return nil, err
+		}
+	}
+	return store.Open(ctx, url, maxConns)
+}
+
+func serve(ctx context.Context, stdout io.Writer) error {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel, stdout)
+	slog.SetDefault(log)
+	db, err := openDB(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if res, err := store.MigrateUp(ctx, db.SQL); err != nil {
+		return err
+	} else if len(res) > 0 {
+		log.Info("migrations applied", "count", len(res))
+	}
+	srv := web.New(web.Deps{Config: cfg, DB: db, Log: log})
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	banner(stdout, cfg)
+	return srv.ListenAndServe(ctx, ln, 20*time.Second)
+}
+
+func banner(w io.Writer, cfg *config.Config) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nLineEscrow is running at %s/\n", cfg.BaseURL)
+	if cfg.Demo {
+		b.WriteString("Demo mode: demo secrets, local database in .devdb/ (stop it with `lineescrow devdb stop`).\n")
+	}
+	b.WriteString("Press Ctrl-C to stop.\n\n")
+	fmt.Fprint(w, b.String())
+}
+
+func migrate(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("usage: lineescrow migrate up|down|status")
+	}
+	db, err := openDB(ctx, os.Getenv("DATABASE_URL"), 4)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch args[0] {
+	case "up":
+		res, err := store.MigrateUp(ctx, db.SQL)
+		for _, r := range res {
+			fmt.Fprintf(stdout, "applied %s\n", r.Source.Path)
+		}
+		if err == nil && len(res) == 0 {
+			fmt.Fprintln(stdout, "no migrations to apply")
+		}
+		return err
+	case "down":
+		p, err := store.Migrator(db.SQL)
+		if err != nil {
+			return err
+		}
+		r, err := p.Down(ctx)
+		if r != nil {
+			fmt.Fprintf(stdout, "rolled back version %d\n", r.Source.Version)
+		}
+		return err
+	case "status":
+		p, err := store.Migrator(db.SQL)
+		if err != nil {
+			return err
+		}
+		st, err := p.Status(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range st {
+			name := s.Source.Path
+			if name == "" {
+				name = fmt.Sprintf("%05d (Go: River schema)", s.Source.Version)
+			}
+			when := "pending"
+			if s.State == "applied" {
+				when = "applied " + s.AppliedAt.Format(time.RFC3339)
+			}
+			fmt.Fprintf(stdout, "%-40s %s\n", name, when)
+		}
+		return nil
+	default:
+		return fmt.Errorf("unknown migrate command %q: use up, down or status", args[0])
+	}
+}
+
+func devdbCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("devdb", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	test := fs.Bool("test", false, "the test cluster instead of the demo cluster")
+	if len(args) == 0 {
+		return errors.New("usage: lineescrow devdb start|stop|status|url [-test]")
+	}
+	cmd := args[0]
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	c := devdb.Demo
+	dbname := "lineescrow"
+	if *test {
+		c, dbname = devdb.Test, ""
+	}
+	c.Install = true
+	c.Log = stderr
+	switch cmd {
+	case "start":
+		if _, err := c.Start(ctx, dbname); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s cluster running on 127.0.0.1:%d\n", c.Name, c.Port)
+		return nil
+	case "stop":
+		return c.Stop(ctx)
+	case "status":
+		s, err := c.Status(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, s)
+		return nil
+	case "url":
+		if dbname == "" {
+			dbname = "postgres"
+		}
+		u, err := c.URL(dbname)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, u)
+		return nil
+	default:
+		return fmt.Errorf("unknown devdb command %q: use start, stop, status or url", cmd)
+	}
+}

@@ -1,0 +1,112 @@
+// Package views renders the portals with templ. Handlers pass view-models shaped
+// like the pages; the request's language, viewer, CSRF token and flash messages
+// travel in the context (WithInfo), so every page shares one layout without
+// threading them through each call.
+package views
+
+import (
+	"context"
+	"net/url"
+)
+
+// Roles of portal users.
+const (
+	RoleBuyer    = "buyer"
+	RoleSeller   = "seller"
+	RoleOperator = "operator"
+)
+
+// Viewer is the logged-in user as the layout needs them.
+type Viewer struct {
+	ID     int64
+	Name   string
+	Role   string
+	Frozen bool
+}
+
+// Flash is a one-time message shown at the top of the next page.
+type Flash struct {
+	Kind string // success, error, info, warning
+	Text string
+}
+
+// Info is what every page needs to know about its request.
+type Info struct {
+	Lang    Lang
+	Viewer  *Viewer
+	CSRF    string
+	Flashes []Flash
+	Path    string // path and query of the request, for the language switch
+	Demo    bool
+}
+
+type infoKey struct{}
+
+// WithInfo returns ctx carrying info.
+func WithInfo(ctx context.Context, info *Info) context.Context {
+	return context.WithValue(ctx, infoKey{}, info)
+}
+
+// InfoOf returns the request info in ctx (an empty English one when absent).
+func InfoOf(ctx context.Context) *Info {
+	if i, ok := ctx.Value(infoKey{}).(*Info); ok && i != nil {
+		return i
+	}
+	return &Info{Lang: English}
+}
+
+// LangOf returns the language of the request in ctx.
+func LangOf(ctx context.Context) Lang { return InfoOf(ctx).Lang }
+
+// Form is a form's view-model: the submitted values and an error per field.
+type Form struct {
+	Values map[string]string
+	Errors map[string]string
+	// Error is a message about the form as a whole.
+	Error string
+}
+
+// NewForm returns an empty form.
+func NewForm() *Form { return &Form{Values: map[string]string{}, Errors: map[string]string{}} }
+
+// FormFrom returns a form holding the submitted values (passwords excluded).
+func FormFrom(v url.Values, secret ...string) *Form {
+	f := NewForm()
+	skip := map[string]bool{"_csrf": true}
+	for _, s := range secret {
+		skip[s] = true
+	}
+	for k := range v {
+		if !skip[k] {
+			f.Values[k] = v.Get(k)
+		}
+	}
+	return f
+}
+
+// Get returns a submitted value.
+func (f *Form) Get(name string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Values[name]
+}
+
+// Err returns the error of a field, or "".
+func (f *Form) Err(name string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Errors[name]
+}
+
+// HasErrors reports whether any error is set.
+func (f *Form) HasErrors() bool { return f != nil && (len(f.Errors) > 0 || f.Error != "") }
+
+// LangURL is the current page with the language switched to l.
+func LangURL(ctx context.Context, l Lang) string {
+	u := url.URL{Path: "/lang"}
+	q := url.Values{"to": {string(l)}, "next": {InfoOf(ctx).Path}}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
