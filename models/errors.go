@@ -33,6 +33,8 @@ type Error struct {
 	Field   string
 	Format  string
 	Args    []any
+	// Fields lists every problem of a form when there are several (Invalid).
+	Fields []*Error
 }
 
 func (e *Error) Error() string {
@@ -50,6 +52,46 @@ func Errorf(code, format string, args ...any) *Error {
 // FieldError returns an EINVALID *Error about one input field.
 func FieldError(field, format string, args ...any) *Error {
 	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
+}
+
+// Invalid combines the problems found in one input into one EINVALID error
+// (nil when there are none). Its message and field are the first problem's.
+func Invalid(problems ...*Error) error {
+	var ps []*Error
+	for _, p := range problems {
+		if p != nil {
+			ps = append(ps, p)
+		}
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	e := *ps[0]
+	e.Fields = ps
+	return &e
+}
+
+// AsError returns the *Error in err's chain, or nil.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
+}
+
+// Collector returns a function that passes a (value, error) result through,
+// appending the error (if any) to problems: validation collects every problem in
+// one pass with v := keep(Parse(x)).
+func Collector[T any](problems *[]*Error) func(T, error) T {
+	return func(v T, err error) T {
+		if e := AsError(err); e != nil {
+			*problems = append(*problems, e)
+		} else if err != nil {
+			*problems = append(*problems, &Error{Code: EINTERNAL, Message: err.Error()})
+		}
+		return v
+	}
 }
 
 // WithField returns a copy of err (an *Error) about another input field, for

@@ -1,6 +1,11 @@
 package views
 
-import "strconv"
+import (
+	"net/url"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+)
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
@@ -10,3 +15,9 @@ func inputType(t string) string {
 	}
 	return t
 }
+
+func percent(d decimal.Decimal) string {
+	return d.Mul(decimal.NewFromInt(100)).StringFixed(2) + "%"
+}
+
+func urlq(s string) string { return url.QueryEscape(s) }

@@ -33,3 +33,7 @@ func localPath(p string) string {
 	}
 	return p
 }
+
+func (s *Server) opsHome(c echo.Context) error {
+	return c.Redirect(http.StatusSeeOther, "/ops/users")
+}

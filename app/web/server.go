@@ -19,9 +19,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"lineescrow/app/auth"
 	"lineescrow/app/config"
 	"lineescrow/app/store"
+	"lineescrow/models"
 	"lineescrow/static"
+	"lineescrow/views"
 )
 
 // Deps are the services the web layer calls.
@@ -29,6 +32,7 @@ type Deps struct {
 	Config *config.Config
 	DB     *store.DB
 	Log    *slog.Logger
+	Auth   *auth.Service
 }
 
 // Server is the platform's HTTP server.
@@ -38,6 +42,10 @@ type Server struct {
 	registry *prometheus.Registry
 	metrics  *httpMetrics
 	migrator *goose.Provider
+	csrfKey  []byte
+	flashKey []byte
+	// accountExtras lets later features add to the account page.
+	accountExtras func(echo.Context, *views.AccountVM)
 }
 
 // BodyLimit caps request bodies; webhooks and forms are far smaller.
@@ -55,6 +63,11 @@ func New(d Deps) *Server {
 		s.migrator, _ = store.Migrator(d.DB.SQL)
 	}
 	s.metrics = newHTTPMetrics(s.registry)
+	secret := "unset"
+	if d.Config != nil {
+		secret = d.Config.JWTSecret
+	}
+	s.csrfKey, s.flashKey = derive(secret, "csrf"), derive(secret, "flash")
 
 	e := s.Echo
 	e.HideBanner, e.HidePort = true, true
@@ -68,6 +81,9 @@ func New(d Deps) *Server {
 		middleware.BodyLimit(BodyLimit),
 		securityHeaders,
 		s.requestInfo,
+		s.readFlashes,
+		s.session,
+		s.csrf,
 	)
 	s.routes()
 	return s
@@ -81,6 +97,32 @@ func (s *Server) routes() {
 	e.GET("/static/*", echo.WrapHandler(staticHandler()))
 	e.GET("/", s.home)
 	e.GET("/lang", s.switchLang)
+	if s.Auth == nil {
+		return
+	}
+	anyone := s.requireRole(models.RoleBuyer, models.RoleSeller, models.RoleOperator)
+	e.GET("/login", s.loginPage)
+	e.POST("/login", s.login)
+	e.GET("/register", s.registerPage)
+	e.POST("/register", s.register)
+	e.POST("/logout", s.logout)
+	acct := e.Group("/account", anyone)
+	acct.GET("", s.accountPage)
+	acct.POST("/password", s.changePassword)
+	acct.POST("/pay-password", s.setPayPassword)
+
+	ops := e.Group("/ops", s.requireRole(models.RoleOperator))
+	ops.GET("", s.opsHome)
+	ops.GET("/users", s.opsUsers)
+	ops.POST("/users/:id/freeze", s.opsFreeze)
+	ops.POST("/users/:id/unfreeze", s.opsUnfreeze)
+	ops.GET("/audit", s.opsAudit)
+
+	api := e.Group("/api/v1", s.bearer)
+	api.POST("/auth/token", s.apiToken)
+	api.GET("/me", s.apiMe, anyone)
+	api.GET("/audit", s.apiAudit, s.requireRole(models.RoleOperator))
+	api.POST("/ops/users/:id/freeze", s.apiFreeze, s.requireRole(models.RoleOperator))
 }
 
 func staticHandler() http.Handler {

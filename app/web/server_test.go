@@ -175,7 +175,7 @@ func TestLanguageSwitch(t *testing.T) {
 		t.Fatal("English browser did not get English")
 	}
 	rec = do(t, s.Echo, "GET", "/lang?to=zh-CN&next=/listings", nil)
-	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/listings" || !strings.Contains(rec.Header().Get("Set-Cookie"), "lang=zh-CN") {
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/listings" || !strings.Contains(strings.Join(rec.Header().Values("Set-Cookie"), ";"), "lang=zh-CN") {
 		t.Fatalf("switch = %d %v", rec.Code, rec.Header())
 	}
 	// The cookie beats the header.

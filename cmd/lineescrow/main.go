@@ -18,8 +18,10 @@ import (
 	"time"
 	_ "time/tzdata" // Asia/Shanghai even where the system lacks zoneinfo
 
+	"lineescrow/app/auth"
 	"lineescrow/app/config"
 	"lineescrow/app/devdb"
+	"lineescrow/app/seed"
 	"lineescrow/app/store"
 	"lineescrow/app/web"
 )
@@ -47,6 +49,7 @@ Commands:
   migrate up|down|status    apply, roll back one, or list database migrations
   devdb start|stop|status   the project's own PostgreSQL (-test for the test cluster)
   seed                      add the demo data (idempotent)
+  admin create              create an operator account (-login, -name; password on stdin)
   help                      show this help
 
 Configuration comes from environment variables; see README.md.
@@ -66,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return devdbCmd(ctx, args[1:], stdout, stderr)
 	case "seed":
 		return seedCmd(ctx, stdout)
+	case "admin":
+		return adminCmd(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -114,12 +119,23 @@ func serve(ctx context.Context, stdout io.Writer) error {
 	} else if len(res) > 0 {
 		log.Info("migrations applied", "count", len(res))
 	}
-	srv := web.New(web.Deps{Config: cfg, DB: db, Log: log})
+	users := auth.NewService(db.DB, auth.NewTokens(cfg.JWTSecret, cfg.SessionTTL))
+	var logins []seed.Login
+	if cfg.Demo {
+		logins, err = seed.Demo(ctx, db, users)
+		if err != nil {
+			return fmt.Errorf("seed demo data: %w", err)
+		}
+	}
+	srv := web.New(web.Deps{Config: cfg, DB: db, Log: log, Auth: users})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
 	banner(stdout, cfg)
+	if cfg.Demo {
+		printLogins(stdout, logins)
+	}
 	return srv.ListenAndServe(ctx, ln, 20*time.Second)
 }
 

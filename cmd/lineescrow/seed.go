@@ -1,12 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"time"
 
+	"lineescrow/app/auth"
+	"lineescrow/app/seed"
 	"lineescrow/app/store"
+	"lineescrow/models"
 )
 
 func seedCmd(ctx context.Context, stdout io.Writer) error {
@@ -18,6 +26,60 @@ func seedCmd(ctx context.Context, stdout io.Writer) error {
 	if _, err := store.MigrateUp(ctx, db.SQL); err != nil {
 		return err
 	}
+	logins, err := seed.Demo(ctx, db, auth.NewService(db.DB, auth.NewTokens("seed-only-no-tokens-issued-here!!", time.Minute)))
+	if err != nil {
+		return err
+	}
 	fmt.Fprintln(stdout, "demo data is in place")
+	printLogins(stdout, logins)
+	return nil
+}
+
+func printLogins(w io.Writer, logins []seed.Login) {
+	if len(logins) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "Demo logins (number / password):")
+	for _, l := range logins {
+		fmt.Fprintf(w, "  %-9s %-14s %s   (%s)\n", l.Role, models.FormatLogin(l.Login), l.Password, l.Name)
+	}
+	fmt.Fprintln(w)
+}
+
+// adminCmd creates an operator. Operators are never created through the web.
+func adminCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("usage: lineescrow admin create -login <number> -name <name>  (password on stdin)")
+	}
+	fs := flag.NewFlagSet("admin create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	login := fs.String("login", "", "the operator's mobile or landline number (login name)")
+	name := fs.String("name", "", "the operator's display name")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	fmt.Fprint(stderr, "Password (one line on standard input): ")
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return fmt.Errorf("read password: %w", err)
+	}
+	fmt.Fprintln(stderr)
+	db, err := openDB(ctx, os.Getenv("DATABASE_URL"), 4)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := store.MigrateUp(ctx, db.SQL); err != nil {
+		return err
+	}
+	svc := auth.NewService(db.DB, auth.NewTokens("cli-only-no-tokens-issued-here!!!", time.Minute))
+	u, err := svc.CreateOperator(ctx, *login, *name, strings.TrimRight(line, "\r\n"))
+	if err != nil {
+		if e := models.AsError(err); e != nil {
+			return fmt.Errorf("%s: %s", e.Field, e.Message)
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "operator %d created: %s (%s)\n", u.ID, u.DisplayName, models.FormatLogin(u.Login))
 	return nil
 }

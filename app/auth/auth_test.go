@@ -1,0 +1,275 @@
+package auth_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"lineescrow/app/auth"
+	"lineescrow/app/dbtest"
+	"lineescrow/models"
+)
+
+const secret = "test-secret-test-secret-test-secret-42"
+
+func newService(t *testing.T) *auth.Service {
+	t.Helper()
+	db := dbtest.New(t)
+	return auth.NewService(db.DB, auth.NewTokens(secret, 30*time.Minute))
+}
+
+func register(t *testing.T, s *auth.Service, login string, role models.Role) *models.User {
+	t.Helper()
+	r := models.Registration{Role: role, Login: login, Password: "correct horse battery", DisplayName: "Zhang Wei"}
+	if role == models.RoleSeller {
+		r.ShopName, r.LegalName, r.BankAccount, r.BankHolder = "Heze Goods", "菏泽某商贸有限公司", "6217000011112222", "菏泽某商贸有限公司"
+	}
+	u, err := s.Register(context.Background(), r)
+	if err != nil {
+		t.Fatalf("register %s: %v", login, err)
+	}
+	return u
+}
+
+func TestRegisterAndLogin(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	u := register(t, s, "138 0013 8000", models.RoleBuyer)
+	if u.Login != "13800138000" || u.Role != models.RoleBuyer {
+		t.Fatalf("registered %+v", u)
+	}
+	seller := register(t, s, "0530-5551234", models.RoleSeller)
+	if sel, err := s.Seller(ctx, seller.ID); err != nil || sel.BankAccount != "6217000011112222" || sel.CommissionRate.String() != "0.006" {
+		t.Fatalf("seller profile %+v %v", sel, err)
+	}
+	_, err := s.Register(ctx, models.Registration{Role: models.RoleBuyer, Login: "13800138000", Password: "another good one", DisplayName: "X"})
+	if models.ErrorField(err) != "login" {
+		t.Fatalf("duplicate login err = %v", err)
+	}
+	// Several problems at once, each on its field.
+	_, err = s.Register(ctx, models.Registration{Role: models.RoleSeller, Login: "12", Password: "x", DisplayName: ""})
+	e := models.AsError(err)
+	if e == nil || len(e.Fields) < 6 {
+		t.Fatalf("bad seller registration: %v", err)
+	}
+
+	got, err := s.Login(ctx, "13800138000", "correct horse battery", "10.0.0.1")
+	if err != nil || got.ID != u.ID {
+		t.Fatalf("login = %v, %v", got, err)
+	}
+	_, wrongPw := s.Login(ctx, "13800138000", "wrong password!", "10.0.0.1")
+	_, unknown := s.Login(ctx, "13900139000", "correct horse battery", "10.0.0.1")
+	_, malformed := s.Login(ctx, "' OR '1'='1", "correct horse battery", "10.0.0.1")
+	for _, err := range []error{wrongPw, unknown, malformed} {
+		if models.ErrorCode(err) != models.EUNAUTHORIZED || models.ErrorMessage(err) != models.ErrorMessage(wrongPw) {
+			t.Fatalf("login failure messages differ: %v / %v / %v", wrongPw, unknown, err)
+		}
+	}
+	var n int64
+	s.DB.Raw("SELECT count(*) FROM users").Scan(&n)
+	if n != 2 {
+		t.Fatalf("%d users after SQL-looking login", n)
+	}
+}
+
+func TestLoginRateLimits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	// Slow refills, so the test does not depend on how fast hashing runs here.
+	s.ByAccount, s.ByIP = auth.NewLimiter(time.Hour, 5), auth.NewLimiter(time.Hour, 20)
+	register(t, s, "13800138001", models.RoleBuyer)
+	// Per account: five attempts, then refused even with the right password.
+	for i := range 5 {
+		if _, err := s.Login(ctx, "13800138001", "wrong", "10.0.0."+string(rune('1'+i))); models.ErrorCode(err) != models.EUNAUTHORIZED {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	if _, err := s.Login(ctx, "13800138001", "correct horse battery", "10.0.0.9"); models.ErrorCode(err) != models.ERATELIMIT {
+		t.Fatalf("6th attempt: %v, want rate limited", err)
+	}
+	// Per address: twenty attempts over many names, then refused.
+	for i := range 20 {
+		_, err := s.Login(ctx, "1390013"+strings.Repeat("0", 3)+string(rune('0'+i%10)), "x", "10.9.9.9")
+		if models.ErrorCode(err) == models.ERATELIMIT {
+			t.Fatalf("address limited after %d attempts", i)
+		}
+	}
+	if _, err := s.Login(ctx, "13700137000", "x", "10.9.9.9"); models.ErrorCode(err) != models.ERATELIMIT {
+		t.Fatalf("21st attempt from one address: %v", err)
+	}
+}
+
+func TestTokens(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	u := register(t, s, "13800138002", models.RoleBuyer)
+	tok, exp, err := s.Tokens.Issue(u, auth.AudienceWeb, time.Time{})
+	if err != nil || time.Until(exp) > 31*time.Minute {
+		t.Fatal(err, exp)
+	}
+	if got, _, err := s.Authenticate(ctx, tok, auth.AudienceWeb); err != nil || got.ID != u.ID {
+		t.Fatalf("valid token refused: %v", err)
+	}
+	if _, _, err := s.Authenticate(ctx, tok, auth.AudienceAPI); err == nil {
+		t.Fatal("web token accepted as API token")
+	}
+
+	parts := strings.Split(tok, ".")
+	b64 := base64.RawURLEncoding
+	claims, _ := b64.DecodeString(parts[1])
+	forge := func(header map[string]string, payload []byte, sign func(string) string) string {
+		h, _ := json.Marshal(header)
+		unsigned := b64.EncodeToString(h) + "." + b64.EncodeToString(payload)
+		return unsigned + "." + sign(unsigned)
+	}
+	none := forge(map[string]string{"alg": "none", "typ": "JWT"}, claims, func(string) string { return "" })
+	hs512, _ := jwt.NewWithClaims(jwt.SigningMethodHS512, jwt.MapClaims(mustMap(claims))).SignedString([]byte(secret))
+	wrongKey, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims(mustMap(claims))).SignedString([]byte("another-secret-another-secret-xx"))
+	tampered := parts[0] + "." + b64.EncodeToString([]byte(strings.Replace(string(claims), `"sub":"`+itoa(u.ID), `"sub":"`+itoa(u.ID+1), 1))) + "." + parts[2]
+	expired := func() string {
+		m := mustMap(claims)
+		m["exp"] = time.Now().Add(-time.Minute).Unix()
+		s, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims(m)).SignedString([]byte(secret))
+		return s
+	}()
+	noExp := func() string {
+		m := mustMap(claims)
+		delete(m, "exp")
+		s, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims(m)).SignedString([]byte(secret))
+		return s
+	}()
+	otherIssuer := func() string {
+		m := mustMap(claims)
+		m["iss"] = "someone-else"
+		s, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims(m)).SignedString([]byte(secret))
+		return s
+	}()
+	for name, bad := range map[string]string{"alg none": none, "HS512": hs512, "wrong key": wrongKey,
+		"tampered subject": tampered, "expired": expired, "no expiry": noExp, "other issuer": otherIssuer, "garbage": "a.b.c", "empty": ""} {
+		if _, _, err := s.Authenticate(ctx, bad, auth.AudienceWeb); models.ErrorCode(err) != models.EUNAUTHORIZED {
+			t.Errorf("%s token: err = %v, want unauthorized", name, err)
+		}
+	}
+	// Logout revokes the token.
+	if err := s.Logout(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Authenticate(ctx, tok, auth.AudienceWeb); models.ErrorCode(err) != models.EUNAUTHORIZED {
+		t.Fatalf("token after logout: %v", err)
+	}
+}
+
+func mustMap(b []byte) map[string]any {
+	m := map[string]any{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		panic(err)
+	}
+	return m
+}
+
+func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestChangePasswordRevokesSessions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	u := register(t, s, "13800138003", models.RoleBuyer)
+	tok, _, _ := s.Tokens.Issue(u, auth.AudienceWeb, time.Time{})
+	if err := s.ChangePassword(ctx, u.Actor(), "not it at all", "a new long password"); models.ErrorField(err) != "current_password" {
+		t.Fatalf("wrong current password: %v", err)
+	}
+	if err := s.ChangePassword(ctx, u.Actor(), "correct horse battery", "a new long password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Authenticate(ctx, tok, auth.AudienceWeb); err == nil {
+		t.Fatal("old session survived a password change")
+	}
+	if _, err := s.Login(ctx, u.Login, "a new long password", "10.1.1.1"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPayPassword(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	u := register(t, s, "13800138004", models.RoleBuyer)
+	a := u.Actor()
+	if err := s.VerifyPayPassword(ctx, u.ID, "284913"); models.ErrorCode(err) != models.ECONFLICT {
+		t.Fatalf("verify before setting: %v", err)
+	}
+	if err := s.SetPayPassword(ctx, a, "", "", "284913"); models.ErrorField(err) != "current_password" {
+		t.Fatalf("set without login password: %v", err)
+	}
+	if err := s.SetPayPassword(ctx, a, "correct horse battery", "", "123456"); models.ErrorField(err) != "pay_password" {
+		t.Fatalf("weak pin accepted: %v", err)
+	}
+	if err := s.SetPayPassword(ctx, a, "correct horse battery", "", "284913"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "284913"); err != nil {
+		t.Fatalf("right pin refused: %v", err)
+	}
+	// Change with the old pin.
+	if err := s.SetPayPassword(ctx, a, "", "284913", "902746"); err != nil {
+		t.Fatal(err)
+	}
+	// Five wrong tries, even concurrent, lock payments; the right pin is then refused too.
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = s.VerifyPayPassword(ctx, u.ID, "111222") }()
+	}
+	wg.Wait()
+	if err := s.VerifyPayPassword(ctx, u.ID, "902746"); models.ErrorCode(err) != models.ELOCKED {
+		t.Fatalf("after five wrong pins: %v, want locked", err)
+	}
+	// Three hours later it works again.
+	s.Now = func() time.Time { return time.Now().Add(auth.PayLockFor + time.Minute) }
+	if err := s.VerifyPayPassword(ctx, u.ID, "902746"); err != nil {
+		t.Fatalf("after the lock: %v", err)
+	}
+	var actions []string
+	s.DB.Raw("SELECT action FROM audit_log WHERE target = ? ORDER BY id", "user:"+itoa(u.ID)).Scan(&actions)
+	want := "user.register user.pay_password_set user.pay_password_change user.pay_locked"
+	if strings.Join(actions, " ") != want {
+		t.Fatalf("audit = %v, want %s", actions, want)
+	}
+}
+
+func TestFreeze(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	buyer := register(t, s, "13800138005", models.RoleBuyer)
+	op, err := s.CreateOperator(ctx, "13900000001", "Ops", "operator password 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetFrozen(ctx, buyer.Actor(), buyer.ID, true, "x"); models.ErrorCode(err) != models.EFORBIDDEN {
+		t.Fatalf("buyer froze: %v", err)
+	}
+	if err := s.SetFrozen(ctx, op.Actor(), buyer.ID, true, ""); models.ErrorField(err) != "reason" {
+		t.Fatalf("freeze without reason: %v", err)
+	}
+	if err := s.SetFrozen(ctx, op.Actor(), buyer.ID, true, "fraud report 42"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Get(ctx, buyer.ID)
+	if !got.Frozen || got.Actor().CanMoveMoney() == nil {
+		t.Fatal("not frozen")
+	}
+	// A frozen user can still log in.
+	if _, err := s.Login(ctx, buyer.Login, "correct horse battery", "10.2.2.2"); err != nil {
+		t.Fatal(err)
+	}
+}

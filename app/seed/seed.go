@@ -1,0 +1,83 @@
+// Package seed adds the demo data: a buyer, two sellers and an operator with
+// known passwords, and (once trades exist) listings. Running it again adds
+// nothing twice: every record is looked up by a natural key first.
+package seed
+
+import (
+	"context"
+	"fmt"
+
+	"lineescrow/app/auth"
+	"lineescrow/app/store"
+	"lineescrow/models"
+)
+
+// Login is a demo account to print for the person running the demo.
+type Login struct {
+	Role     models.Role
+	Login    string
+	Password string
+	Name     string
+}
+
+// Demo accounts. Their passwords are public: demo mode only.
+var demoUsers = []struct {
+	models.Registration
+	PayPassword string
+}{
+	{models.Registration{Role: models.RoleBuyer, Login: "13800138000", Password: "buyer-demo-pass", DisplayName: "张伟"}, "284913"},
+	{models.Registration{Role: models.RoleBuyer, Login: "13900139000", Password: "buyer2-demo-pass", DisplayName: "Li Na"}, "902746"},
+	{models.Registration{Role: models.RoleSeller, Login: "05305551234", Password: "seller-demo-pass", DisplayName: "王建国",
+		ShopName: "菏泽牡丹特产店", LegalName: "菏泽某商贸有限公司", BankAccount: "6217000011112222", BankHolder: "菏泽某商贸有限公司"}, "135790"},
+	{models.Registration{Role: models.RoleSeller, Login: "13700137000", Password: "seller2-demo-pass", DisplayName: "Chen Jie",
+		ShopName: "Heze Tea House", LegalName: "Chen Jie", BankAccount: "6222020200445566", BankHolder: "Chen Jie"}, "246802"},
+}
+
+const (
+	demoOperatorLogin = "13600136000"
+	demoOperatorPass  = "operator-demo-pass"
+)
+
+// Demo adds the demo data where it is missing and returns the demo logins.
+func Demo(ctx context.Context, db *store.DB, users *auth.Service) ([]Login, error) {
+	var out []Login
+	for _, d := range demoUsers {
+		u, err := ensureUser(ctx, db, users, d.Registration)
+		if err != nil {
+			return nil, err
+		}
+		if !u.HasPayPassword() {
+			if err := users.SetPayPassword(ctx, u.Actor(), d.Password, "", d.PayPassword); err != nil {
+				return nil, fmt.Errorf("seed pay password of %s: %w", d.Login, err)
+			}
+		}
+		out = append(out, Login{Role: d.Role, Login: d.Login, Password: d.Password, Name: d.DisplayName})
+	}
+	var n int64
+	if err := db.Table("users").Where("login = ?", demoOperatorLogin).Count(&n).Error; err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		if _, err := users.CreateOperator(ctx, demoOperatorLogin, "运营小李", demoOperatorPass); err != nil {
+			return nil, fmt.Errorf("seed operator: %w", err)
+		}
+	}
+	out = append(out, Login{Role: models.RoleOperator, Login: demoOperatorLogin, Password: demoOperatorPass, Name: "运营小李"})
+	return out, nil
+}
+
+func ensureUser(ctx context.Context, db *store.DB, users *auth.Service, r models.Registration) (*models.User, error) {
+	var u models.User
+	res := db.WithContext(ctx).Where("login = ?", r.Login).Limit(1).Find(&u)
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if res.RowsAffected == 1 {
+		return &u, nil
+	}
+	created, err := users.Register(ctx, r)
+	if err != nil {
+		return nil, fmt.Errorf("seed user %s: %w", r.Login, err)
+	}
+	return created, nil
+}

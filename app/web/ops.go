@@ -1,0 +1,100 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"lineescrow/app/audit"
+	"lineescrow/app/auth"
+	"lineescrow/models"
+	"lineescrow/views"
+)
+
+func (s *Server) opsUsers(c echo.Context) error {
+	vm := views.OpsUsersVM{Search: c.QueryParam("q"), Role: c.QueryParam("role")}
+	var err error
+	vm.Users, err = s.Auth.ListUsers(c.Request().Context(), actor(c), auth.UserQuery{Search: vm.Search, Role: models.Role(vm.Role)})
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.OpsUsersPage(vm))
+}
+
+func pathID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, models.Errorf(models.ENOTFOUND, "The page you asked for does not exist, or is not yours to see.")
+	}
+	return id, nil
+}
+
+func (s *Server) opsFreeze(c echo.Context) error   { return s.opsSetFrozen(c, true) }
+func (s *Server) opsUnfreeze(c echo.Context) error { return s.opsSetFrozen(c, false) }
+
+func (s *Server) opsSetFrozen(c echo.Context, frozen bool) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if err := s.Auth.SetFrozen(ctx, actor(c), id, frozen, c.FormValue("reason")); err != nil {
+		if models.ErrorCode(err) != models.EINVALID {
+			return err
+		}
+		s.flash(c, "error", views.ErrorText(ctx, err))
+	} else if frozen {
+		s.flash(c, "success", views.Tf(ctx, "User %d is frozen.", id))
+	} else {
+		s.flash(c, "success", views.Tf(ctx, "User %d is no longer frozen.", id))
+	}
+	return c.Redirect(http.StatusSeeOther, "/ops/users")
+}
+
+// auditFilter reads the audit log's filters from the query string.
+func auditFilter(c echo.Context) (audit.Filter, error) {
+	f := audit.Filter{Action: strings.TrimSpace(c.QueryParam("action")), Target: strings.TrimSpace(c.QueryParam("target"))}
+	if a := strings.TrimSpace(c.QueryParam("actor")); a != "" {
+		id, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || id <= 0 {
+			return f, models.FieldError("actor", "Enter a user number.")
+		}
+		f.ActorID = id
+	}
+	for _, d := range []struct {
+		name string
+		into *time.Time
+		plus time.Duration
+	}{{"from", &f.From, 0}, {"to", &f.To, 24 * time.Hour}} {
+		if v := c.QueryParam(d.name); v != "" {
+			t, err := time.ParseInLocation("2006-01-02", v, views.Shanghai)
+			if err != nil {
+				return f, models.FieldError(d.name, "Enter a date as YYYY-MM-DD.")
+			}
+			*d.into = t.Add(d.plus)
+		}
+	}
+	f.BeforeID, _ = strconv.ParseInt(c.QueryParam("before"), 10, 64)
+	return f, nil
+}
+
+func (s *Server) opsAudit(c echo.Context) error {
+	vm := views.AuditVM{Action: c.QueryParam("action"), Actor: c.QueryParam("actor"), Target: c.QueryParam("target"),
+		From: c.QueryParam("from"), To: c.QueryParam("to"), Form: views.NewForm()}
+	f, err := auditFilter(c)
+	if err != nil {
+		vm.Form.Error = views.ErrorText(c.Request().Context(), err)
+		return render(c, http.StatusUnprocessableEntity, views.AuditPage(vm))
+	}
+	f.Limit = 50
+	if vm.Entries, err = audit.List(c.Request().Context(), s.DB.DB, actor(c), f); err != nil {
+		return err
+	}
+	if len(vm.Entries) == f.Limit {
+		vm.NextID = vm.Entries[len(vm.Entries)-1].ID
+	}
+	return render(c, http.StatusOK, views.AuditPage(vm))
+}

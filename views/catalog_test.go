@@ -1,0 +1,147 @@
+package views
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// translatable collects the English texts the code shows to people: arguments
+// of T, Tf, ErrorText-able errors (Errorf, FieldError), empty states, and the
+// Label/Hint/Title fields and navigation entries of view-models.
+func translatable(t *testing.T) map[string]string {
+	t.Helper()
+	found := map[string]string{}
+	fset := token.NewFileSet()
+	root := filepath.Join("..")
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && path != root) {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		lit := func(e ast.Expr) (string, bool) {
+			bl, ok := e.(*ast.BasicLit)
+			if !ok || bl.Kind != token.STRING {
+				return "", false
+			}
+			s, err := strconv.Unquote(bl.Value)
+			return s, err == nil && s != ""
+		}
+		add := func(e ast.Expr) {
+			if s, ok := lit(e); ok {
+				found[s] = fset.Position(e.Pos()).String()
+			}
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				name := ""
+				switch fn := n.Fun.(type) {
+				case *ast.Ident:
+					name = fn.Name
+				case *ast.SelectorExpr:
+					name = fn.Sel.Name
+				}
+				switch name {
+				case "T", "Tf", "Errorf", "FieldError", "Empty":
+					if len(n.Args) < 2 {
+						return true
+					}
+					if name == "T" || name == "Tf" || name == "Errorf" || name == "FieldError" {
+						if name == "Errorf" {
+							if sel, ok := n.Fun.(*ast.SelectorExpr); ok {
+								if id, ok := sel.X.(*ast.Ident); ok && id.Name == "fmt" {
+									return true
+								}
+							}
+						}
+						add(n.Args[1])
+					} else {
+						add(n.Args[0])
+						add(n.Args[1])
+					}
+				}
+			case *ast.KeyValueExpr:
+				if k, ok := n.Key.(*ast.Ident); ok && (k.Name == "Label" || k.Name == "Hint" || k.Name == "Title") {
+					add(n.Value)
+				}
+			case *ast.CompositeLit:
+				if id, ok := n.Type.(*ast.Ident); ok && (id.Name == "navItem" || id.Name == "label") && len(n.Elts) == 2 {
+					add(n.Elts[1])
+				}
+				// [][2]string option lists: {value, English label}
+				if at, ok := n.Type.(*ast.ArrayType); ok && at.Len != nil && len(n.Elts) == 2 {
+					add(n.Elts[1])
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
+// TestEveryTextHasAChineseTranslation keeps pages from mixing languages: every
+// English text in the code has a Chinese translation.
+func TestEveryTextHasAChineseTranslation(t *testing.T) {
+	var missing []string
+	for en, where := range translatable(t) {
+		if _, ok := zhCatalog[en]; !ok {
+			missing = append(missing, strconv.Quote(en)+"  // "+where)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		if os.Getenv("PRINT_MISSING") != "" {
+			for _, m := range missing {
+				println(m)
+			}
+		}
+		t.Fatalf("%d texts have no Chinese translation (run with PRINT_MISSING=1 to list them):\n%s", len(missing), strings.Join(missing, "\n"))
+	}
+}
+
+// TestTranslationsKeepFormatVerbs makes sure a translation has the same fmt
+// verbs, in the same order, as its English text.
+func TestTranslationsKeepFormatVerbs(t *testing.T) {
+	verbs := func(s string) string {
+		var out []string
+		for i := 0; i < len(s)-1; i++ {
+			if s[i] == '%' {
+				if s[i+1] == '%' {
+					i++
+					continue
+				}
+				out = append(out, s[i:i+2])
+			}
+		}
+		return strings.Join(out, ",")
+	}
+	for en, zh := range zhCatalog {
+		if verbs(en) != verbs(zh) {
+			t.Errorf("%q → %q: verbs %s vs %s", en, zh, verbs(en), verbs(zh))
+		}
+		if strings.TrimSpace(zh) == "" {
+			t.Errorf("%q has an empty translation", en)
+		}
+	}
+}
