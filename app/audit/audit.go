@@ -34,7 +34,9 @@ func (Entry) TableName() string { return "audit_log" }
 type ipKey struct{}
 
 // WithIP returns ctx carrying the client address to record.
-func WithIP(ctx context.Context, ip string) context.Context { return context.WithValue(ctx, ipKey{}, ip) }
+func WithIP(ctx context.Context, ip string) context.Context {
+	return context.WithValue(ctx, ipKey{}, ip)
+}
 
 // Record appends an entry within tx. actor may be nil for the system (timers,
 // the command line). detail is marshalled to JSON.

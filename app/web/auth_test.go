@@ -147,7 +147,7 @@ func TestRolesAndPages(t *testing.T) {
 	o := e.browser()
 	o.login(op.Login, "correct horse battery")
 	p := o.get("/ops/users?q=8020")
-	if p.find(`[data-testid="user-` + itoa(buyer.ID) + `"]`).Length() != 1 {
+	if p.find(`[data-testid="user-`+itoa(buyer.ID)+`"]`).Length() != 1 {
 		t.Fatalf("buyer not listed:\n%s", p.body)
 	}
 	if p := o.post("/ops/users/"+itoa(buyer.ID)+"/freeze", url.Values{"reason": {"chargeback fraud"}}); p.status != http.StatusSeeOther {

@@ -65,7 +65,7 @@ type page struct {
 }
 
 func (p *page) find(sel string) *goquery.Selection { return p.doc.Find(sel) }
-func (p *page) text(sel string) string          { return strings.TrimSpace(p.doc.Find(sel).First().Text()) }
+func (p *page) text(sel string) string             { return strings.TrimSpace(p.doc.Find(sel).First().Text()) }
 
 func (b *browser) do(method, path string, body io.Reader, header ...string) *page {
 	b.e.t.Helper()
