@@ -26,6 +26,7 @@ import (
 
 	"lineescrow/app/devdb"
 	"lineescrow/app/ledger"
+	"lineescrow/app/orders"
 	"lineescrow/app/store"
 	"lineescrow/migrations"
 )
@@ -81,6 +82,9 @@ func NewWithURL(t testing.TB) (*store.DB, string) {
 	t.Cleanup(func() {
 		if !t.Failed() {
 			if err := ledger.CheckInvariants(ctx, db.DB); err != nil {
+				t.Errorf("after the test: %v", err)
+			}
+			if err := orders.CheckInvariants(ctx, db.DB); err != nil {
 				t.Errorf("after the test: %v", err)
 			}
 		}

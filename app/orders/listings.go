@@ -1,0 +1,145 @@
+// Package orders runs escrow trades: sellers' listings, checkout with atomic
+// stock reservation, every step of the order lifecycle (each decided by
+// models.Apply and persisted with its ledger transfer, its timeline event and
+// its River timer in one transaction), and the timers themselves.
+package orders
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"lineescrow/app/auth"
+	"lineescrow/app/jobs"
+	"lineescrow/app/settings"
+	"lineescrow/models"
+)
+
+// Service is the trading service.
+type Service struct {
+	DB        *gorm.DB
+	Queue     *jobs.Queue
+	Settings  *settings.Service
+	Auth      *auth.Service
+	MaxAmount models.Money
+	Now       func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC().Truncate(time.Microsecond)
+	}
+	return time.Now().UTC().Truncate(time.Microsecond)
+}
+
+var errNotFound = models.Errorf(models.ENOTFOUND, "The page you asked for does not exist, or is not yours to see.")
+
+// CreateListing adds a listing for the seller.
+//
+// Errors: EFORBIDDEN unless actor is a seller; EINVALID with every field problem.
+func (s *Service) CreateListing(ctx context.Context, actor models.Actor, in models.ListingInput) (*models.Listing, error) {
+	if actor.Role != models.RoleSeller {
+		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+	}
+	title, desc, price, stock, err := in.Validate(s.MaxAmount)
+	if err != nil {
+		return nil, err
+	}
+	l := &models.Listing{SellerID: actor.UserID, Title: title, Description: desc, Price: price, Stock: stock, Status: models.ListingActive}
+	if err := s.DB.WithContext(ctx).Omit("id", "created_at", "updated_at", "shop_name").Create(l).Error; err != nil {
+		return nil, fmt.Errorf("create listing: %w", err)
+	}
+	return s.Listing(ctx, actor, l.ID)
+}
+
+// UpdateListing changes a listing of the seller's own.
+//
+// Errors: ENOTFOUND for another seller's listing; EINVALID.
+func (s *Service) UpdateListing(ctx context.Context, actor models.Actor, id int64, in models.ListingInput) (*models.Listing, error) {
+	title, desc, price, stock, err := in.Validate(s.MaxAmount)
+	if err != nil {
+		return nil, err
+	}
+	res := s.DB.WithContext(ctx).Exec(`UPDATE listings SET title = ?, description = ?, price = ?, stock = ?, updated_at = now()
+		WHERE id = ? AND seller_id = ?`, title, desc, price, stock, id, actor.UserID)
+	if res.Error != nil {
+		return nil, fmt.Errorf("update listing %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 || actor.Role != models.RoleSeller {
+		return nil, errNotFound
+	}
+	return s.Listing(ctx, actor, id)
+}
+
+// SetListingStatus withdraws a listing from sale, or puts it back.
+//
+// Errors: ENOTFOUND for another seller's listing.
+func (s *Service) SetListingStatus(ctx context.Context, actor models.Actor, id int64, status string) error {
+	if status != models.ListingActive && status != models.ListingWithdrawn {
+		return models.FieldError("status", "Unknown status.")
+	}
+	res := s.DB.WithContext(ctx).Exec(`UPDATE listings SET status = ?, updated_at = now() WHERE id = ? AND seller_id = ?`,
+		status, id, actor.UserID)
+	if res.Error != nil {
+		return fmt.Errorf("set listing %d %s: %w", id, status, res.Error)
+	}
+	if res.RowsAffected == 0 || actor.Role != models.RoleSeller {
+		return errNotFound
+	}
+	return nil
+}
+
+func listingQuery(db *gorm.DB) *gorm.DB {
+	return db.Table("listings l").Select("l.*, s.shop_name").Joins("JOIN sellers s ON s.user_id = l.seller_id")
+}
+
+// Listing returns a listing: active ones to anyone, withdrawn ones to their
+// seller and operators. Errors: ENOTFOUND.
+func (s *Service) Listing(ctx context.Context, actor models.Actor, id int64) (*models.Listing, error) {
+	var l models.Listing
+	res := listingQuery(s.DB.WithContext(ctx)).Where("l.id = ?", id).Limit(1).Scan(&l)
+	if res.Error != nil {
+		return nil, fmt.Errorf("listing %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 || (l.Status != models.ListingActive && l.SellerID != actor.UserID && !actor.IsOperator()) {
+		return nil, errNotFound
+	}
+	return &l, nil
+}
+
+// ListingQuery filters listings.
+type ListingQuery struct {
+	Search   string
+	SellerID int64 // a seller's own listings, withdrawn ones included
+	Limit    int
+	Offset   int
+}
+
+// Listings returns active listings matching q, newest first; with SellerID
+// set (and the actor that seller) also the withdrawn ones.
+func (s *Service) Listings(ctx context.Context, actor models.Actor, q ListingQuery) ([]models.Listing, error) {
+	db := listingQuery(s.DB.WithContext(ctx))
+	if q.SellerID > 0 && (q.SellerID == actor.UserID || actor.IsOperator()) {
+		db = db.Where("l.seller_id = ?", q.SellerID)
+	} else {
+		db = db.Where("l.status = 'active'")
+		if q.SellerID > 0 {
+			db = db.Where("l.seller_id = ?", q.SellerID)
+		}
+	}
+	if term := strings.TrimSpace(q.Search); term != "" {
+		like := "%" + strings.NewReplacer("%", `\%`, "_", `\_`).Replace(term) + "%"
+		db = db.Where("(l.title ILIKE ? OR l.description ILIKE ? OR s.shop_name ILIKE ?)", like, like, like)
+	}
+	if q.Limit <= 0 || q.Limit > 100 {
+		q.Limit = 24
+	}
+	var out []models.Listing
+	if err := db.Order("l.id DESC").Limit(q.Limit).Offset(q.Offset).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("listings: %w", err)
+	}
+	return out, nil
+}

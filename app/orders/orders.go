@@ -1,0 +1,467 @@
+package orders
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"lineescrow/app/audit"
+	"lineescrow/app/ledger"
+	"lineescrow/app/store"
+	"lineescrow/models"
+)
+
+// Ref is the ledger reference of an order's transfers.
+func Ref(orderID int64) string { return fmt.Sprintf("order:%d", orderID) }
+
+// visible restricts an order query to what actor may see: a buyer their own
+// orders, a seller the orders of their shop, an operator all.
+func visible(db *gorm.DB, actor models.Actor) *gorm.DB {
+	switch actor.Role {
+	case models.RoleBuyer:
+		return db.Where("buyer_id = ?", actor.UserID)
+	case models.RoleSeller:
+		return db.Where("seller_id = ?", actor.UserID)
+	case models.RoleOperator:
+		return db
+	case "":
+		if actor.UserID == 0 {
+			return db // the system: timers, webhooks
+		}
+	}
+	return db.Where("false")
+}
+
+// Checkout creates an order for a listing, reserving its stock atomically: the
+// stock can never be oversold, whatever number of buyers check out at once.
+//
+// Errors: EFORBIDDEN unless actor is a buyer; EINVALID for the form;
+// ENOTFOUND for a listing not on sale; ECONFLICT when the stock is too low.
+func (s *Service) Checkout(ctx context.Context, actor models.Actor, c models.Checkout) (*models.Order, error) {
+	if actor.Role != models.RoleBuyer {
+		return nil, models.Errorf(models.EFORBIDDEN, "Only buyers can check out.")
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	var o models.Order
+	err := store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
+		vals, err := s.Settings.Get(ctx, tx)
+		if err != nil {
+			return err
+		}
+		var l models.Listing
+		res := tx.Raw(`UPDATE listings SET stock = stock - ?, updated_at = now()
+			WHERE id = ? AND status = 'active' AND stock >= ?
+			RETURNING id, seller_id, title, price, stock, status`, c.Quantity, c.ListingID, c.Quantity).Scan(&l)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			var stock *int
+			tx.Raw("SELECT stock FROM listings WHERE id = ? AND status = 'active'", c.ListingID).Scan(&stock)
+			if stock == nil {
+				return errNotFound
+			}
+			return models.FieldError("quantity", "Only %d left in stock.", *stock)
+		}
+		amount := models.FromFen(l.Price.Fen() * int64(c.Quantity))
+		if !s.MaxAmount.IsZero() && amount.GreaterThan(s.MaxAmount) {
+			return models.FieldError("quantity", "The order may not exceed %s.", s.MaxAmount.Display())
+		}
+		now := s.now()
+		kind, at := models.InitialTimer(now, vals.Timers)
+		o = models.Order{BuyerID: actor.UserID, SellerID: l.SellerID, ListingID: l.ID, Title: l.Title, UnitPrice: l.Price,
+			Quantity: c.Quantity, Amount: amount, State: models.AwaitingPayment, Refund: models.RefundNone, Version: 1,
+			ConsigneeName: c.ConsigneeName, ConsigneePhone: c.ConsigneePhone, ConsigneeAddress: c.ConsigneeAddress,
+			TimerKind: kind, TimerAt: &at, CreatedAt: now, UpdatedAt: now}
+		// A fresh random reference; on the rare collision, try another in a savepoint.
+		for attempt := 0; ; attempt++ {
+			o.PayReference = models.NewReference(models.RefOrder)
+			err := tx.Transaction(func(sp *gorm.DB) error {
+				return sp.Omit("id").Create(&o).Error
+			})
+			if err == nil {
+				break
+			}
+			if !store.IsUniqueViolation(err, "orders_pay_reference_key") || attempt == 5 {
+				return err
+			}
+		}
+		job, err := s.Queue.InsertTx(ctx, tx, TimerArgs{OrderID: o.ID, Timer: kind, At: at}, &river.InsertOpts{ScheduledAt: at})
+		if err != nil {
+			return err
+		}
+		o.TimerJobID = &job.Job.ID
+		if err := tx.Model(&models.Order{}).Where("id = ?", o.ID).Update("timer_job_id", job.Job.ID).Error; err != nil {
+			return err
+		}
+		return event(ctx, tx, o.ID, actor, "order.created", map[string]any{"amount": amount.String(), "quantity": c.Quantity})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("checkout: %w", err)
+	}
+	return &o, nil
+}
+
+// Get returns an order the actor may see. Errors: ENOTFOUND otherwise.
+func (s *Service) Get(ctx context.Context, actor models.Actor, id int64) (*models.Order, error) {
+	var o models.Order
+	res := visible(s.DB.WithContext(ctx), actor).Where("id = ?", id).Limit(1).Find(&o)
+	if res.Error != nil {
+		return nil, fmt.Errorf("order %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, errNotFound
+	}
+	return &o, nil
+}
+
+// ByReference returns the order with a payment reference (for matching).
+func ByReference(ctx context.Context, tx *gorm.DB, ref string) (*models.Order, error) {
+	var o models.Order
+	res := tx.WithContext(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("pay_reference = ?", ref).Limit(1).Find(&o)
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return nil, nil
+	}
+	return &o, nil
+}
+
+// Query filters order lists.
+type Query struct {
+	State    string // an OrderState, or "disputed", "refund" (any refund open)
+	Search   string // order number or payment reference (operators)
+	BeforeID int64
+	Limit    int
+}
+
+// List returns the orders the actor may see, newest first.
+func (s *Service) List(ctx context.Context, actor models.Actor, q Query) ([]models.Order, error) {
+	db := visible(s.DB.WithContext(ctx).Model(&models.Order{}), actor)
+	switch q.State {
+	case "":
+	case "disputed":
+		db = db.Where("refund_state = 'disputed' AND state IN ('paid', 'shipped')")
+	case "refund":
+		db = db.Where("refund_state IN ('requested', 'disputed') AND state IN ('paid', 'shipped')")
+	default:
+		db = db.Where("state = ?", q.State)
+	}
+	if term := strings.ReplaceAll(strings.TrimPrefix(strings.TrimSpace(q.Search), "#"), " ", ""); term != "" {
+		db = db.Where("(id::text = ? OR pay_reference = ? OR consignee_phone = ?)", term, term, term)
+	}
+	if q.BeforeID > 0 {
+		db = db.Where("id < ?", q.BeforeID)
+	}
+	if q.Limit <= 0 || q.Limit > 200 {
+		q.Limit = 50
+	}
+	var out []models.Order
+	if err := db.Order("id DESC").Limit(q.Limit).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list orders: %w", err)
+	}
+	return out, nil
+}
+
+type runningJobKey struct{}
+
+// withRunningJob marks ctx as inside the River job id, so a step does not try
+// to cancel the very job that is taking it.
+func withRunningJob(ctx context.Context, id int64) context.Context {
+	return context.WithValue(ctx, runningJobKey{}, id)
+}
+
+// Step runs one action on an order inside tx: it locks the order (within
+// what actor may see), asks models.Apply whether the action is allowed, and
+// persists the result: the order, one ledger transfer (funding postings
+// first, then the step's own), restored stock, the timer's River job and the
+// timeline event. Operators' steps are audited.
+func (s *Service) Step(ctx context.Context, tx *gorm.DB, actor models.Actor, id int64, cmd models.Command, funding []models.Posting) (*models.Order, error) {
+	var o models.Order
+	res := visible(tx.WithContext(ctx), actor).Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Limit(1).Find(&o)
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return nil, errNotFound
+	}
+	vals, err := s.Settings.Get(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	var commission string
+	if err := tx.Raw("SELECT commission_rate::text FROM sellers WHERE user_id = ?", o.SellerID).Row().Scan(&commission); err != nil {
+		return nil, fmt.Errorf("seller rate: %w", err)
+	}
+	cmd.Actor, cmd.Now, cmd.Timers = actor, s.now(), vals.Timers
+	cmd.CommissionRate = mustDecimal(commission)
+	st, err := models.Apply(o, cmd)
+	if err != nil {
+		return nil, err
+	}
+	n := st.Order
+	n.Version = o.Version + 1
+	postings := append(append([]models.Posting{}, funding...), st.Postings...)
+	if len(postings) > 0 {
+		if _, err := ledger.Post(ctx, tx, models.Transfer{Key: fmt.Sprintf("order:%d:v%d", o.ID, n.Version), Kind: st.Kind,
+			Ref: Ref(o.ID), Postings: postings}); err != nil {
+			return nil, err
+		}
+	}
+	if st.RestoreStock {
+		if err := tx.Exec("UPDATE listings SET stock = stock + ?, updated_at = now() WHERE id = ?", o.Quantity, o.ListingID).Error; err != nil {
+			return nil, err
+		}
+	}
+	if err := s.reschedule(ctx, tx, &o, &n); err != nil {
+		return nil, err
+	}
+	if err := tx.Model(&models.Order{}).Where("id = ?", o.ID).Select("*").Omit("id", "created_at").Updates(&n).Error; err != nil {
+		return nil, fmt.Errorf("save order %d: %w", o.ID, err)
+	}
+	kind := "order." + string(cmd.Action)
+	if err := event(ctx, tx, o.ID, actor, kind, st.Event); err != nil {
+		return nil, err
+	}
+	if actor.IsOperator() {
+		if err := audit.Record(ctx, tx, &actor, kind, Ref(o.ID), st.Event); err != nil {
+			return nil, err
+		}
+	}
+	return &n, nil
+}
+
+// reschedule keeps the order's River timer job in step with its timer: the
+// old job is cancelled and a new one inserted when the timer changed.
+func (s *Service) reschedule(ctx context.Context, tx *gorm.DB, o, n *models.Order) error {
+	same := o.TimerKind == n.TimerKind && (o.TimerAt == nil) == (n.TimerAt == nil) && (o.TimerAt == nil || o.TimerAt.Equal(*n.TimerAt))
+	if same {
+		return nil
+	}
+	running, _ := ctx.Value(runningJobKey{}).(int64)
+	if o.TimerJobID != nil && *o.TimerJobID != running {
+		if err := s.Queue.CancelTx(ctx, tx, *o.TimerJobID); err != nil {
+			return err
+		}
+	}
+	n.TimerJobID = nil
+	if n.TimerKind == models.TimerNone || n.TimerAt == nil {
+		return nil
+	}
+	at := n.TimerAt.UTC().Truncate(time.Microsecond)
+	n.TimerAt = &at
+	job, err := s.Queue.InsertTx(ctx, tx, TimerArgs{OrderID: n.ID, Timer: n.TimerKind, At: at}, &river.InsertOpts{ScheduledAt: at})
+	if err != nil {
+		return err
+	}
+	n.TimerJobID = &job.Job.ID
+	return nil
+}
+
+// event appends a step to the order's timeline.
+func event(ctx context.Context, tx *gorm.DB, orderID int64, actor models.Actor, kind string, detail map[string]any) error {
+	b, _ := json.Marshal(detail)
+	if detail == nil {
+		b = []byte("{}")
+	}
+	role := string(actor.Role)
+	var actorID *int64
+	if actor.UserID != 0 {
+		id := actor.UserID
+		actorID = &id
+	} else {
+		role = "system"
+	}
+	return tx.WithContext(ctx).Exec(`INSERT INTO order_events (order_id, actor_id, actor_role, kind, detail) VALUES (?, ?, ?, ?, ?)`,
+		orderID, actorID, role, kind, b).Error
+}
+
+// Event records a step that happened outside the state machine (a bank
+// credit, a reversal) on the order's timeline.
+func Event(ctx context.Context, tx *gorm.DB, orderID int64, kind string, detail map[string]any) error {
+	return event(ctx, tx, orderID, models.Actor{}, kind, detail)
+}
+
+// act runs one step in its own transaction.
+func (s *Service) act(ctx context.Context, actor models.Actor, id int64, cmd models.Command, funding []models.Posting) (*models.Order, error) {
+	var out *models.Order
+	err := store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
+		var err error
+		out, err = s.Step(ctx, tx, actor, id, cmd, funding)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("order %d %s: %w", id, cmd.Action, err)
+	}
+	return out, nil
+}
+
+// PayFromWallet pays an unpaid order from the buyer's prepaid balance.
+//
+// Errors: those of VerifyPayPassword; EINSUFFICIENT when the wallet is short;
+// ECONFLICT when the order is not awaiting payment; ENOTFOUND.
+func (s *Service) PayFromWallet(ctx context.Context, actor models.Actor, id int64, pin string) (*models.Order, error) {
+	if err := actor.CanMoveMoney(); err != nil {
+		return nil, err
+	}
+	o, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if o.BuyerID != actor.UserID {
+		return nil, errNotFound
+	}
+	if o.State != models.AwaitingPayment {
+		return nil, models.Errorf(models.ECONFLICT, "This order is not awaiting payment.")
+	}
+	if err := s.Auth.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
+		return nil, err
+	}
+	out, err := s.act(ctx, actor, id, models.Command{Action: models.ActPay, Funding: models.FundingWallet},
+		models.Move(models.WalletAccount(o.BuyerID), models.EscrowAccount(o.ID), o.Amount))
+	if models.ErrorCode(err) == models.EINSUFFICIENT {
+		return nil, models.Errorf(models.EINSUFFICIENT, "Your balance is not enough for this order. Top it up by phone banking first.")
+	}
+	return out, err
+}
+
+// PaySystem runs ActPay for funding already moved into escrow within tx.
+func (s *Service) PaySystem(ctx context.Context, tx *gorm.DB, id int64, funding models.Funding, postings []models.Posting) (*models.Order, error) {
+	return s.Step(ctx, tx, models.Actor{}, id, models.Command{Action: models.ActPay, Funding: funding}, postings)
+}
+
+// Cancel closes an unpaid order at the buyer's request.
+func (s *Service) Cancel(ctx context.Context, actor models.Actor, id int64) (*models.Order, error) {
+	return s.act(ctx, actor, id, models.Command{Action: models.ActCancel}, nil)
+}
+
+// Ship records the carrier and tracking number.
+func (s *Service) Ship(ctx context.Context, actor models.Actor, id int64, carrier, tracking string) (*models.Order, error) {
+	return s.act(ctx, actor, id, models.Command{Action: models.ActShip, Carrier: carrier, Tracking: tracking}, nil)
+}
+
+// Confirm is the buyer's confirmation of receipt: the escrow is released.
+func (s *Service) Confirm(ctx context.Context, actor models.Actor, id int64, pin string) (*models.Order, error) {
+	if err := s.precheck(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	if err := s.Auth.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
+		return nil, err
+	}
+	return s.act(ctx, actor, id, models.Command{Action: models.ActConfirm}, nil)
+}
+
+// precheck refuses early (before a payment password is spent) what the
+// order's state or the actor's status makes impossible anyway.
+func (s *Service) precheck(ctx context.Context, actor models.Actor, id int64) error {
+	if err := actor.CanMoveMoney(); err != nil {
+		return err
+	}
+	_, err := s.Get(ctx, actor, id)
+	return err
+}
+
+// ExtendConfirm gives the buyer five more days before auto-confirmation, once.
+func (s *Service) ExtendConfirm(ctx context.Context, actor models.Actor, id int64) (*models.Order, error) {
+	return s.act(ctx, actor, id, models.Command{Action: models.ActExtendConfirm}, nil)
+}
+
+// RequestRefund asks the seller for a refund of up to what is held.
+func (s *Service) RequestRefund(ctx context.Context, actor models.Actor, id int64, amount models.Money, reason string) (*models.Order, error) {
+	return s.act(ctx, actor, id, models.Command{Action: models.ActRequestRefund, Amount: amount, Reason: reason}, nil)
+}
+
+// WithdrawRefund takes back the buyer's refund request.
+func (s *Service) WithdrawRefund(ctx context.Context, actor models.Actor, id int64) (*models.Order, error) {
+	return s.act(ctx, actor, id, models.Command{Action: models.ActWithdrawRefund}, nil)
+}
+
+// AcceptRefund is the seller's acceptance: the refund goes back to the buyer,
+// the rest (if any) is released to the seller. It needs the seller's payment password.
+func (s *Service) AcceptRefund(ctx context.Context, actor models.Actor, id int64, pin string) (*models.Order, error) {
+	if err := s.precheck(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	if err := s.Auth.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
+		return nil, err
+	}
+	return s.act(ctx, actor, id, models.Command{Action: models.ActAcceptRefund}, nil)
+}
+
+// RefuseRefund is the seller's refusal, with a reason the buyer sees.
+func (s *Service) RefuseRefund(ctx context.Context, actor models.Actor, id int64, reason string) (*models.Order, error) {
+	return s.act(ctx, actor, id, models.Command{Action: models.ActRefuseRefund, Reason: reason}, nil)
+}
+
+// Escalate turns a refused refund into a dispute for an operator.
+func (s *Service) Escalate(ctx context.Context, actor models.Actor, id int64) (*models.Order, error) {
+	return s.act(ctx, actor, id, models.Command{Action: models.ActEscalate}, nil)
+}
+
+// Decide is an operator's ruling on a dispute.
+func (s *Service) Decide(ctx context.Context, actor models.Actor, id int64, d models.Decision, buyerPart models.Money, reason string) (*models.Order, error) {
+	return s.act(ctx, actor, id, models.Command{Action: models.ActDecide, Decision: d, Amount: buyerPart, Reason: reason}, nil)
+}
+
+// TimelineEntry is one line of an order's timeline.
+type TimelineEntry struct {
+	ID        int64
+	At        time.Time
+	ActorID   *int64
+	ActorRole string
+	Kind      string
+	Detail    json.RawMessage
+}
+
+// Timeline returns the order's events, oldest first, and every ledger
+// movement of its money. Errors: ENOTFOUND for an order the actor cannot see.
+func (s *Service) Timeline(ctx context.Context, actor models.Actor, id int64) ([]TimelineEntry, []ledger.Movement, error) {
+	if _, err := s.Get(ctx, actor, id); err != nil {
+		return nil, nil, err
+	}
+	var events []TimelineEntry
+	if err := s.DB.WithContext(ctx).Raw(`SELECT id, at, actor_id, actor_role, kind, detail FROM order_events
+		WHERE order_id = ? ORDER BY id`, id).Scan(&events).Error; err != nil {
+		return nil, nil, err
+	}
+	moves, err := ledger.Movements(ctx, s.DB, ledger.MovementQuery{Ref: Ref(id), Limit: 500})
+	if err != nil {
+		return nil, nil, err
+	}
+	return events, moves, nil
+}
+
+// CheckInvariants verifies, for every order, that its escrow account holds
+// exactly what the order says is held. Tests run it after each integration test.
+func CheckInvariants(ctx context.Context, db *gorm.DB) error {
+	var bad []struct {
+		ID      int64
+		Held    models.Money
+		Balance models.Money
+	}
+	err := db.WithContext(ctx).Raw(`SELECT o.id, o.held, coalesce(b.balance, 0) AS balance FROM orders o
+		LEFT JOIN ledger_accounts a ON a.code = 'escrow:order:' || o.id
+		LEFT JOIN ledger_balances b ON b.account_id = a.id
+		WHERE o.held <> coalesce(b.balance, 0) LIMIT 10`).Scan(&bad).Error
+	if err != nil {
+		return fmt.Errorf("check order invariants: %w", err)
+	}
+	if len(bad) > 0 {
+		var parts []string
+		for _, b := range bad {
+			parts = append(parts, fmt.Sprintf("order %d holds %s but its escrow has %s", b.ID, b.Held, b.Balance))
+		}
+		return errors.New("order invariants violated: " + strings.Join(parts, "; "))
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+// Package platform wires LineEscrow's services together: the one place that
+// knows them all, used by the command and by the integration tests.
+package platform
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"lineescrow/app/auth"
+	"lineescrow/app/config"
+	"lineescrow/app/funding"
+	"lineescrow/app/jobs"
+	"lineescrow/app/orders"
+	"lineescrow/app/settings"
+	"lineescrow/app/store"
+)
+
+// Platform is the running set of services.
+type Platform struct {
+	Config   *config.Config
+	DB       *store.DB
+	Log      *slog.Logger
+	Auth     *auth.Service
+	Settings *settings.Service
+	Orders   *orders.Service
+	Funding  *funding.Service
+	Queue    *jobs.Queue
+	River    *jobs.Client
+	work     bool
+}
+
+// Options tune New.
+type Options struct {
+	// Work starts River workers (timers, webhook retries). Tests that drive
+	// jobs by hand leave it false.
+	Work         bool
+	PollInterval time.Duration
+	Now          func() time.Time
+}
+
+// New builds the services on db.
+func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platform, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	p := &Platform{Config: cfg, DB: db, Log: log, Queue: &jobs.Queue{}, work: o.Work}
+	p.Auth = auth.NewService(db.DB, auth.NewTokens(cfg.JWTSecret, cfg.SessionTTL))
+	p.Settings = &settings.Service{DB: db.DB}
+	p.Orders = &orders.Service{DB: db.DB, Queue: p.Queue, Settings: p.Settings, Auth: p.Auth, MaxAmount: cfg.MaxAmount, Now: o.Now}
+	p.Funding = &funding.Service{DB: db.DB, Orders: p.Orders, Queue: p.Queue, Log: log}
+
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &orders.TimerWorker{Orders: p.Orders})
+	river.AddWorker(workers, &funding.Worker{Funding: p.Funding})
+	client, err := jobs.NewClient(db.SQL, jobs.Options{Workers: workers, Logger: log, PollInterval: o.PollInterval, Work: o.Work})
+	if err != nil {
+		return nil, fmt.Errorf("platform: %w", err)
+	}
+	p.River = client
+	p.Queue.Bind(client)
+	return p, nil
+}
+
+// Start starts the River workers (when the platform was built with Work).
+func (p *Platform) Start(ctx context.Context) error {
+	if !p.work {
+		return nil
+	}
+	return p.River.Start(ctx)
+}
+
+// Stop lets running jobs finish (up to the context's deadline).
+func (p *Platform) Stop(ctx context.Context) error {
+	if !p.work {
+		return nil
+	}
+	return p.River.Stop(ctx)
+}

@@ -1,0 +1,177 @@
+// Package settings holds what operators can tune: the order timers and the
+// default commission rate for new sellers. Values live in the settings table;
+// missing keys take PRODUCT.md's defaults.
+package settings
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"lineescrow/app/audit"
+	"lineescrow/app/store"
+	"lineescrow/models"
+)
+
+// Values are the platform's current settings.
+type Values struct {
+	Timers            models.TimerSettings
+	DefaultCommission decimal.Decimal
+}
+
+// Defaults are used for keys never set.
+var Defaults = Values{Timers: models.DefaultTimers, DefaultCommission: decimal.RequireFromString("0.006")}
+
+// Keys, as stored and as form fields.
+const (
+	KeyUnpaidClose       = "timer.unpaid_close"
+	KeyShipBy            = "timer.ship_by"
+	KeyAutoConfirm       = "timer.auto_confirm"
+	KeyConfirmExtend     = "timer.confirm_extend"
+	KeyRefundAnswer      = "timer.refund_answer"
+	KeyDefaultCommission = "fees.default_commission"
+)
+
+// Service reads and changes settings.
+type Service struct{ DB *gorm.DB }
+
+// Get returns the current settings.
+func (s *Service) Get(ctx context.Context, db *gorm.DB) (Values, error) {
+	if db == nil {
+		db = s.DB
+	}
+	var rows []struct{ Key, Value string }
+	if err := db.WithContext(ctx).Table("settings").Select("key, value").Scan(&rows).Error; err != nil {
+		return Values{}, fmt.Errorf("read settings: %w", err)
+	}
+	v := Defaults
+	for _, r := range rows {
+		_ = v.set(r.Key, r.Value) // stored values were validated on the way in
+	}
+	return v, nil
+}
+
+func (v *Values) durations() map[string]*time.Duration {
+	return map[string]*time.Duration{
+		KeyUnpaidClose: &v.Timers.UnpaidClose, KeyShipBy: &v.Timers.ShipBy, KeyAutoConfirm: &v.Timers.AutoConfirm,
+		KeyConfirmExtend: &v.Timers.ConfirmExtend, KeyRefundAnswer: &v.Timers.RefundAnswer,
+	}
+}
+
+func (v *Values) set(key, value string) error {
+	if d, ok := v.durations()[key]; ok {
+		dur, err := ParseDuration(value)
+		if err != nil {
+			return models.FieldError(key, "Enter a duration such as 72h, 7d or 30m (at least 1m, at most 365d).")
+		}
+		*d = dur
+		return nil
+	}
+	if key == KeyDefaultCommission {
+		r, err := decimal.NewFromString(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(value), "%")))
+		if err != nil || r.IsNegative() || r.GreaterThanOrEqual(decimal.NewFromInt(20)) || r.Exponent() < -4 {
+			return models.FieldError(key, "Enter a rate in percent from 0 to 20, such as 0.6.")
+		}
+		v.DefaultCommission = r.Div(decimal.NewFromInt(100))
+		return nil
+	}
+	return models.FieldError(key, "Unknown setting.")
+}
+
+// Form returns the settings as form values (durations as 72h / 7d, the rate in percent).
+func (v Values) Form() map[string]string {
+	out := map[string]string{KeyDefaultCommission: v.DefaultCommission.Mul(decimal.NewFromInt(100)).String()}
+	for k, d := range v.durations() {
+		out[k] = FormatDuration(*d)
+	}
+	return out
+}
+
+// Update validates and stores settings given as form values, auditing the change.
+//
+// Errors: EFORBIDDEN unless actor is an operator; EINVALID with every bad field.
+func (s *Service) Update(ctx context.Context, actor models.Actor, form map[string]string) (Values, error) {
+	if !actor.IsOperator() {
+		return Values{}, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+	}
+	current, err := s.Get(ctx, nil)
+	if err != nil {
+		return Values{}, err
+	}
+	next := current
+	var ps []*models.Error
+	for k, val := range form {
+		if e := models.AsError(next.set(k, val)); e != nil {
+			ps = append(ps, e)
+		}
+	}
+	if err := models.Invalid(ps...); err != nil {
+		return current, err
+	}
+	before, after := current.Form(), next.Form()
+	err = store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
+		changed := map[string]any{}
+		for k, v := range after {
+			if before[k] == v {
+				continue
+			}
+			stored := v
+			if k == KeyDefaultCommission {
+				stored = v + "%"
+			}
+			row := map[string]any{"key": k, "value": stored, "updated_at": time.Now(), "updated_by": actor.UserID}
+			if err := tx.Table("settings").Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "key"}},
+				DoUpdates: clause.AssignmentColumns([]string{"value", "updated_at", "updated_by"})}).Create(row).Error; err != nil {
+				return err
+			}
+			changed[k] = map[string]string{"from": before[k], "to": v}
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		return audit.Record(ctx, tx, &actor, "settings.update", "settings", changed)
+	})
+	if err != nil {
+		return current, fmt.Errorf("update settings: %w", err)
+	}
+	return next, nil
+}
+
+// ParseDuration reads 72h, 30m, 7d (days) or combinations Go understands.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	var d time.Duration
+	var err error
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, perr := strconv.ParseFloat(days, 64)
+		if perr != nil {
+			return 0, perr
+		}
+		d = time.Duration(n * float64(24*time.Hour))
+	} else if d, err = time.ParseDuration(s); err != nil {
+		return 0, err
+	}
+	if d < time.Minute || d > 365*24*time.Hour {
+		return 0, fmt.Errorf("out of range")
+	}
+	return d, nil
+}
+
+// FormatDuration writes whole days as 7d, else Go's form without zero units (72h, 1h30m).
+func FormatDuration(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	}
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

@@ -1,0 +1,553 @@
+package models
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+)
+
+// OrderState is where a trade is in its lifecycle (Alipay's names in brackets).
+type OrderState string
+
+// Order states.
+const (
+	AwaitingPayment OrderState = "awaiting_payment" // WAIT_BUYER_PAY
+	Paid            OrderState = "paid"             // WAIT_SELLER_SEND_GOODS
+	Shipped         OrderState = "shipped"          // WAIT_BUYER_CONFIRM_GOODS
+	Completed       OrderState = "completed"        // TRADE_FINISHED
+	Closed          OrderState = "closed"           // TRADE_CLOSED
+)
+
+// RefundState is the refund overlay on a paid or shipped order.
+type RefundState string
+
+// Refund overlay states. While a refund is requested or disputed, the order's
+// own timer is paused.
+const (
+	RefundNone      RefundState = "none"
+	RefundRequested RefundState = "requested"
+	RefundRefused   RefundState = "refused"
+	RefundDisputed  RefundState = "disputed"
+)
+
+// Funding is how an order's escrow was funded.
+type Funding string
+
+// Fundings.
+const (
+	FundingNone    Funding = ""
+	FundingBank    Funding = "bank"    // phone-banking transfer
+	FundingWallet  Funding = "wallet"  // prepaid balance
+	FundingTelecom Funding = "telecom" // landline bill
+)
+
+// TimerKind names an order's single active timer.
+type TimerKind string
+
+// Timers.
+const (
+	TimerNone         TimerKind = ""
+	TimerUnpaidClose  TimerKind = "unpaid_close"  // awaiting payment: close
+	TimerShipBy       TimerKind = "ship_by"       // paid, not shipped: refund in full
+	TimerAutoConfirm  TimerKind = "auto_confirm"  // shipped: complete and release
+	TimerRefundAnswer TimerKind = "refund_answer" // refund requested: accept it
+)
+
+// TimerSettings are the timers' durations; operators can change them.
+type TimerSettings struct {
+	UnpaidClose   time.Duration
+	ShipBy        time.Duration
+	AutoConfirm   time.Duration
+	ConfirmExtend time.Duration
+	RefundAnswer  time.Duration
+}
+
+// DefaultTimers are PRODUCT.md's defaults.
+var DefaultTimers = TimerSettings{
+	UnpaidClose:   72 * time.Hour,
+	ShipBy:        7 * 24 * time.Hour,
+	AutoConfirm:   10 * 24 * time.Hour,
+	ConfirmExtend: 5 * 24 * time.Hour,
+	RefundAnswer:  5 * 24 * time.Hour,
+}
+
+// Order is a trade between one buyer and one seller for one listing.
+type Order struct {
+	ID        int64 `gorm:"primaryKey"`
+	BuyerID   int64
+	SellerID  int64
+	ListingID int64
+	Title     string
+	UnitPrice Money
+	Quantity  int
+	Amount    Money // what the buyer owes
+	State     OrderState
+	Refund    RefundState `gorm:"column:refund_state"`
+	// Money, as the order sees it; the ledger's escrow account must agree with Held.
+	Held     Money
+	Refunded Money
+	Released Money
+	Fee      Money
+	Reversed Money // taken back by the bank while held
+	Funding  Funding
+	// Version counts the order's steps; each step's ledger transfer is keyed by it.
+	Version int
+
+	RefundAmount Money
+	RefundReason string
+	RefuseReason string
+	Decision     string
+
+	PayReference     string
+	ConsigneeName    string
+	ConsigneePhone   string
+	ConsigneeAddress string
+	Carrier          string
+	TrackingNo       string
+	CloseReason      string
+	ConfirmExtended  bool
+
+	TimerKind TimerKind
+	TimerAt   *time.Time
+	// TimerPausedLeft is the time the state's timer had left when a refund
+	// request paused it.
+	TimerPausedLeft *time.Duration `gorm:"column:timer_paused_left_ns"`
+	TimerJobID      *int64
+
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	PaidAt      *time.Time
+	ShippedAt   *time.Time
+	CompletedAt *time.Time
+	ClosedAt    *time.Time
+}
+
+// Action is something that can happen to an order.
+type Action string
+
+// Actions, by who takes them.
+const (
+	ActPay                 Action = "pay"                   // system (bank credit) or buyer (wallet): escrow funded
+	ActCancel              Action = "cancel"                // buyer: unpaid order
+	ActCloseUnpaid         Action = "close_unpaid"          // timer
+	ActShip                Action = "ship"                  // seller
+	ActConfirm             Action = "confirm"               // buyer
+	ActAutoConfirm         Action = "auto_confirm"          // timer
+	ActExtendConfirm       Action = "extend_confirm"        // buyer, once
+	ActRequestRefund       Action = "request_refund"        // buyer
+	ActWithdrawRefund      Action = "withdraw_refund"       // buyer
+	ActAcceptRefund        Action = "accept_refund"         // seller
+	ActRefuseRefund        Action = "refuse_refund"         // seller
+	ActAutoAcceptRefund    Action = "auto_accept_refund"    // timer
+	ActEscalate            Action = "escalate"              // buyer: refused refund → dispute
+	ActDecide              Action = "decide"                // operator
+	ActAutoRefundUnshipped Action = "auto_refund_unshipped" // timer
+	ActReverse             Action = "reverse"               // system: the bank recalled the payment
+)
+
+// AllActions lists every action, for tests and documentation.
+var AllActions = []Action{ActPay, ActCancel, ActCloseUnpaid, ActShip, ActConfirm, ActAutoConfirm, ActExtendConfirm,
+	ActRequestRefund, ActWithdrawRefund, ActAcceptRefund, ActRefuseRefund, ActAutoAcceptRefund, ActEscalate, ActDecide,
+	ActAutoRefundUnshipped, ActReverse}
+
+// Decision is an operator's ruling on a dispute.
+type Decision string
+
+// Decisions.
+const (
+	DecideRelease Decision = "release" // everything to the seller
+	DecideRefund  Decision = "refund"  // everything back to the buyer
+	DecideSplit   Decision = "split"   // RefundAmount to the buyer, the rest to the seller
+)
+
+// Command asks for an action. Only the fields the action needs are read.
+type Command struct {
+	Action Action
+	Actor  Actor // zero value: the system (a timer, a webhook)
+	Now    time.Time
+	Timers TimerSettings
+
+	Funding  Funding // ActPay
+	Carrier  string  // ActShip
+	Tracking string  // ActShip
+	Amount   Money   // ActRequestRefund; ActDecide with DecideSplit: the buyer's part
+	Reason   string  // ActRequestRefund, ActRefuseRefund, ActCancel, ActDecide
+	Decision Decision
+	// CommissionRate is the seller's rate, for releases.
+	CommissionRate decimal.Decimal
+}
+
+// Step is the outcome of an allowed action: the order after it and what the
+// service must persist with it, in the same transaction.
+type Step struct {
+	Order Order
+	// Money to move, as one ledger transfer of this Kind (none when empty).
+	Postings []Posting
+	Kind     string
+	// RestoreStock is set when an unpaid order closes.
+	RestoreStock bool
+	// Event describes the step for the order's timeline.
+	Event map[string]any
+}
+
+func notAllowed(o Order, a Action) error {
+	return Errorf(ECONFLICT, "Order %d cannot do that now (%s while %s).", o.ID, a, o.describeState())
+}
+
+func (o Order) describeState() string {
+	if o.Refund != RefundNone && o.Refund != "" && (o.State == Paid || o.State == Shipped) {
+		return string(o.State) + "/refund " + string(o.Refund)
+	}
+	return string(o.State)
+}
+
+func (o Order) isBuyer(a Actor) bool  { return a.Role == RoleBuyer && a.UserID == o.BuyerID }
+func (o Order) isSeller(a Actor) bool { return a.Role == RoleSeller && a.UserID == o.SellerID }
+func isSystem(a Actor) bool           { return a.UserID == 0 && a.Role == "" }
+
+// moneyMoving lists the actions that move money on behalf of a person: a frozen
+// person cannot take them.
+var moneyMoving = map[Action]bool{ActPay: true, ActConfirm: true, ActRequestRefund: true, ActAcceptRefund: true, ActEscalate: true}
+
+// Apply decides whether cmd may happen to o and, if so, returns the step.
+//
+// Errors: ECONFLICT when the order's state forbids the action; EFORBIDDEN when
+// the actor may not take it; EINVALID for bad parameters (amount, reason,
+// tracking number).
+func Apply(o Order, cmd Command) (Step, error) {
+	if o.Refund == "" {
+		o.Refund = RefundNone
+	}
+	if err := authorize(o, cmd); err != nil {
+		return Step{}, err
+	}
+	if moneyMoving[cmd.Action] {
+		if err := cmd.Actor.CanMoveMoney(); err != nil {
+			return Step{}, err
+		}
+	}
+	now := cmd.Now
+	s := Step{Order: o, Event: map[string]any{}}
+	n := &s.Order
+	active := o.State == Paid || o.State == Shipped
+	switch cmd.Action {
+	case ActPay:
+		if o.State != AwaitingPayment {
+			return Step{}, notAllowed(o, cmd.Action)
+		}
+		n.State, n.Funding, n.PaidAt, n.Held = Paid, cmd.Funding, &now, o.Amount
+		n.setTimer(TimerShipBy, now.Add(cmd.Timers.ShipBy))
+		s.Kind = "order.pay"
+	case ActCancel, ActCloseUnpaid:
+		if o.State != AwaitingPayment {
+			return Step{}, notAllowed(o, cmd.Action)
+		}
+		n.State, n.ClosedAt, n.CloseReason = Closed, &now, "cancelled by the buyer"
+		if cmd.Action == ActCloseUnpaid {
+			n.CloseReason = "not paid in time"
+		}
+		n.clearTimer()
+		s.RestoreStock = true
+	case ActShip:
+		if o.State != Paid || (o.Refund != RefundNone && o.Refund != RefundRefused) {
+			return Step{}, notAllowed(o, cmd.Action)
+		}
+		carrier, tracking := strings.TrimSpace(cmd.Carrier), strings.TrimSpace(cmd.Tracking)
+		var ps []*Error
+		if carrier == "" || utf8.RuneCountInString(carrier) > 40 {
+			ps = append(ps, FieldError("carrier", "Enter the carrier (at most 40 characters)."))
+		}
+		if len(tracking) < 6 || len(tracking) > 40 || strings.Trim(tracking, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-") != "" {
+			ps = append(ps, FieldError("tracking_no", "Enter the tracking number: 6 to 40 letters, digits or dashes."))
+		}
+		if err := Invalid(ps...); err != nil {
+			return Step{}, err
+		}
+		n.State, n.Carrier, n.TrackingNo, n.ShippedAt = Shipped, carrier, tracking, &now
+		n.Refund = RefundNone
+		n.setTimer(TimerAutoConfirm, now.Add(cmd.Timers.AutoConfirm))
+		s.Event["carrier"], s.Event["tracking_no"] = carrier, tracking
+	case ActConfirm, ActAutoConfirm:
+		if o.State != Shipped || (o.Refund != RefundNone && o.Refund != RefundRefused) {
+			return Step{}, notAllowed(o, cmd.Action)
+		}
+		s.release(o.Held, cmd.CommissionRate, now)
+		s.Kind = "order.release"
+	case ActExtendConfirm:
+		if o.State != Shipped || o.Refund != RefundNone && o.Refund != RefundRefused || o.TimerKind != TimerAutoConfirm || o.TimerAt == nil {
+			return Step{}, notAllowed(o, cmd.Action)
+		}
+		if o.ConfirmExtended {
+			return Step{}, Errorf(ECONFLICT, "The confirmation deadline can be extended only once.")
+		}
+		n.ConfirmExtended = true
+		n.setTimer(TimerAutoConfirm, o.TimerAt.Add(cmd.Timers.ConfirmExtend))
+	case ActRequestRefund:
+		if !active || o.Refund != RefundNone {
+			return Step{}, notAllowed(o, cmd.Action)
+		}
+		if !cmd.Amount.IsPositive() || cmd.Amount.GreaterThan(o.Held) {
+			return Step{}, FieldError("amount", "The refund must be more than zero and at most %s.", o.Held.Display())
+		}
+		reason, err := CheckName("reason", cmd.Reason, 500)
+		if err != nil {
+			return Step{}, err
+		}
+		n.Refund, n.RefundAmount, n.RefundReason, n.RefuseReason = RefundRequested, cmd.Amount, reason, ""
+		n.pauseTimer(now)
+		n.setTimer(TimerRefundAnswer, now.Add(cmd.Timers.RefundAnswer))
+		s.Event["amount"], s.Event["reason"] = cmd.Amount.String(), reason
+	case ActWithdrawRefund:
+		if !active || o.Refund != RefundRequested && o.Refund != RefundRefused {
+			return Step{}, notAllowed(o, cmd.Action)
+		}
+		n.Refund, n.RefundAmount = RefundNone, Zero
+		n.resumeTimer(now, cmd.Timers)
+	case ActAcceptRefund, ActAutoAcceptRefund:
+		if !active || o.Refund != RefundRequested {
+			return Step{}, notAllowed(o, cmd.Action)
+		}
+		s.refund(o.RefundAmount, cmd.CommissionRate, now)
+	case ActRefuseRefund:
+		if !active || o.Refund != RefundRequested {
+			return Step{}, notAllowed(o, cmd.Action)
+		}
+		reason, err := CheckName("reason", cmd.Reason, 500)
+		if err != nil {
+			return Step{}, err
+		}
+		n.Refund, n.RefuseReason = RefundRefused, reason
+		n.resumeTimer(now, cmd.Timers)
+		s.Event["reason"] = reason
+	case ActEscalate:
+		if !active || o.Refund != RefundRefused {
+			return Step{}, notAllowed(o, cmd.Action)
+		}
+		n.Refund = RefundDisputed
+		if n.TimerKind != TimerNone {
+			n.pauseTimer(now)
+		}
+		n.clearTimer()
+	case ActDecide:
+		if !active || o.Refund != RefundDisputed {
+			return Step{}, notAllowed(o, cmd.Action)
+		}
+		reason, err := CheckName("reason", cmd.Reason, 500)
+		if err != nil {
+			return Step{}, err
+		}
+		switch cmd.Decision {
+		case DecideRelease:
+			s.release(o.Held, cmd.CommissionRate, now)
+			s.Kind = "order.release"
+		case DecideRefund:
+			s.refund(o.Held, cmd.CommissionRate, now)
+		case DecideSplit:
+			if !cmd.Amount.IsPositive() || !cmd.Amount.LessThan(o.Held) {
+				return Step{}, FieldError("amount", "For a split, the buyer's part must be more than zero and less than %s.", o.Held.Display())
+			}
+			s.refund(cmd.Amount, cmd.CommissionRate, now)
+		default:
+			return Step{}, FieldError("decision", "Choose release, refund or split.")
+		}
+		n.Decision = string(cmd.Decision)
+		s.Event["decision"], s.Event["reason"] = string(cmd.Decision), reason
+	case ActAutoRefundUnshipped:
+		if o.State != Paid || o.Refund != RefundNone && o.Refund != RefundRefused {
+			return Step{}, notAllowed(o, cmd.Action)
+		}
+		s.refund(o.Held, cmd.CommissionRate, now)
+		n.CloseReason = "not shipped in time: refunded"
+	case ActReverse:
+		if !active || !cmd.Amount.IsPositive() || cmd.Amount.GreaterThan(o.Held) {
+			return Step{}, notAllowed(o, cmd.Action)
+		}
+		s.Postings = Move(EscrowAccount(o.ID), AccBankCollection, cmd.Amount)
+		n.Held = o.Held.Sub(cmd.Amount)
+		n.Reversed = o.Reversed.Add(cmd.Amount)
+		s.Event["reversed"], s.Event["reason"] = cmd.Amount.String(), cmd.Reason
+		if n.Held.IsZero() {
+			n.State, n.ClosedAt, n.CloseReason = Closed, &now, "payment reversed by the bank"
+			n.Refund = terminalRefund(n.Refund)
+			n.clearTimer()
+		}
+	default:
+		return Step{}, Errorf(EINVALID, "Unknown action %q.", cmd.Action)
+	}
+	if s.Kind == "" {
+		s.Kind = "order." + string(cmd.Action)
+	}
+	n.UpdatedAt = now
+	return s, nil
+}
+
+// authorize says who may take each action.
+func authorize(o Order, cmd Command) error {
+	a := cmd.Actor
+	ok := false
+	switch cmd.Action {
+	case ActPay: // a bank credit (the system), or the buyer paying from the wallet
+		ok = isSystem(a) || o.isBuyer(a)
+	case ActCloseUnpaid, ActAutoConfirm, ActAutoAcceptRefund, ActAutoRefundUnshipped, ActReverse:
+		ok = isSystem(a)
+	case ActCancel, ActConfirm, ActExtendConfirm, ActRequestRefund, ActWithdrawRefund, ActEscalate:
+		ok = o.isBuyer(a)
+	case ActShip, ActAcceptRefund, ActRefuseRefund:
+		ok = o.isSeller(a)
+	case ActDecide:
+		ok = a.IsOperator()
+	default:
+		return Errorf(EINVALID, "Unknown action %q.", cmd.Action)
+	}
+	if !ok {
+		return Errorf(EFORBIDDEN, "You are not allowed to do that.")
+	}
+	return nil
+}
+
+// release moves amount from escrow: the commission to revenue:fees, the rest to
+// the seller's available money. The order completes.
+func (s *Step) release(amount Money, rate decimal.Decimal, now time.Time) {
+	n := &s.Order
+	fee := Zero
+	if amount.IsPositive() {
+		fee = amount.MulRate(rate)
+		if fee.GreaterThan(amount) {
+			fee = amount
+		}
+		seller := amount.Sub(fee)
+		s.Postings = append(s.Postings, Posting{Account: EscrowAccount(n.ID), Direction: Debit, Amount: amount})
+		if fee.IsPositive() {
+			s.Postings = append(s.Postings, Posting{Account: AccRevenueFees, Direction: Credit, Amount: fee})
+		}
+		if seller.IsPositive() {
+			s.Postings = append(s.Postings, Posting{Account: SellerAvailableAccount(n.SellerID), Direction: Credit, Amount: seller})
+		}
+		s.Event["released"], s.Event["fee"], s.Event["to_seller"] = amount.String(), fee.String(), seller.String()
+	}
+	n.Held = n.Held.Sub(amount)
+	n.Released = n.Released.Add(amount)
+	n.Fee = n.Fee.Add(fee)
+	n.State, n.CompletedAt, n.Refund = Completed, &now, terminalRefund(n.Refund)
+	n.clearTimer()
+}
+
+// refund returns amount to the buyer's wallet; whatever is left in escrow is
+// released to the seller (a partial refund), else the order closes.
+func (s *Step) refund(amount Money, rate decimal.Decimal, now time.Time) {
+	n := &s.Order
+	rest := n.Held.Sub(amount)
+	s.Postings = append(s.Postings, Move(EscrowAccount(n.ID), WalletAccount(n.BuyerID), amount)...)
+	n.Held = rest
+	n.Refunded = n.Refunded.Add(amount)
+	s.Event["refunded"] = amount.String()
+	s.Kind = "order.refund"
+	if rest.IsPositive() {
+		s.release(rest, rate, now)
+		s.Kind = "order.partial_refund"
+		return
+	}
+	n.State, n.ClosedAt, n.CloseReason = Closed, &now, "refunded"
+	n.Refund = terminalRefund(n.Refund)
+	n.clearTimer()
+}
+
+func terminalRefund(r RefundState) RefundState {
+	if r == RefundRequested || r == RefundDisputed || r == RefundRefused {
+		return r
+	}
+	return RefundNone
+}
+
+func (o *Order) setTimer(k TimerKind, at time.Time) {
+	o.TimerKind, o.TimerAt = k, &at
+}
+
+func (o *Order) clearTimer() {
+	o.TimerKind, o.TimerAt = TimerNone, nil
+}
+
+// pauseTimer keeps what is left of the state's timer (ship-by or auto-confirm).
+func (o *Order) pauseTimer(now time.Time) {
+	if o.TimerAt != nil && (o.TimerKind == TimerShipBy || o.TimerKind == TimerAutoConfirm) {
+		left := o.TimerAt.Sub(now)
+		if left < 0 {
+			left = 0
+		}
+		o.TimerPausedLeft = &left
+	}
+}
+
+// resumeTimer restarts the state's timer with the time it had left.
+func (o *Order) resumeTimer(now time.Time, t TimerSettings) {
+	kind, full := TimerShipBy, t.ShipBy
+	if o.State == Shipped {
+		kind, full = TimerAutoConfirm, t.AutoConfirm
+	}
+	left := full
+	if o.TimerPausedLeft != nil {
+		left = *o.TimerPausedLeft
+	}
+	o.TimerPausedLeft = nil
+	o.setTimer(kind, now.Add(left))
+}
+
+// InitialTimer is the timer of a new, unpaid order.
+func InitialTimer(now time.Time, t TimerSettings) (TimerKind, time.Time) {
+	return TimerUnpaidClose, now.Add(t.UnpaidClose)
+}
+
+// TimerAction is the action a timer takes when it fires.
+func TimerAction(k TimerKind) (Action, bool) {
+	switch k {
+	case TimerUnpaidClose:
+		return ActCloseUnpaid, true
+	case TimerShipBy:
+		return ActAutoRefundUnshipped, true
+	case TimerAutoConfirm:
+		return ActAutoConfirm, true
+	case TimerRefundAnswer:
+		return ActAutoAcceptRefund, true
+	}
+	return "", false
+}
+
+// Checkout is what a buyer submits to buy a listing.
+type Checkout struct {
+	ListingID        int64
+	Quantity         int
+	ConsigneeName    string
+	ConsigneePhone   string
+	ConsigneeAddress string
+}
+
+// Validate normalises the checkout and returns every problem at once.
+func (c *Checkout) Validate() error {
+	var ps []*Error
+	keep := Collector[string](&ps)
+	if c.Quantity < 1 || c.Quantity > 99 {
+		ps = append(ps, FieldError("quantity", "Choose a quantity from 1 to 99."))
+	}
+	c.ConsigneeName = keep(CheckName("consignee_name", c.ConsigneeName, 50))
+	if p, err := ParseLogin(c.ConsigneePhone); err != nil {
+		ps = append(ps, FieldError("consignee_phone", "Enter the consignee's mobile or landline number."))
+	} else {
+		c.ConsigneePhone = p
+	}
+	c.ConsigneeAddress = keep(CheckName("consignee_address", c.ConsigneeAddress, 200))
+	if c.ConsigneeAddress != "" && utf8.RuneCountInString(c.ConsigneeAddress) < 5 {
+		ps = append(ps, FieldError("consignee_address", "Enter the full delivery address."))
+	}
+	return Invalid(ps...)
+}
+
+// OrderTitle is how an order is named in lists: "#42 Peony tea ×2".
+func (o Order) OrderTitle() string {
+	if o.Quantity > 1 {
+		return fmt.Sprintf("#%d %s ×%d", o.ID, o.Title, o.Quantity)
+	}
+	return fmt.Sprintf("#%d %s", o.ID, o.Title)
+}
