@@ -551,3 +551,17 @@ func (o Order) OrderTitle() string {
 	}
 	return fmt.Sprintf("#%d %s", o.ID, o.Title)
 }
+
+// Allowed returns the actions actor may take on o now, by asking Apply with
+// well-formed parameters: the portals show exactly the moves the rules allow.
+func Allowed(o Order, actor Actor, now time.Time) map[Action]bool {
+	out := map[Action]bool{}
+	for _, a := range AllActions {
+		cmd := Command{Action: a, Actor: actor, Now: now, Timers: DefaultTimers, Funding: FundingWallet,
+			Carrier: "carrier", Tracking: "TRACK000", Amount: FromFen(1), Reason: "reason", Decision: DecideRefund}
+		if _, err := Apply(o, cmd); err == nil {
+			out[a] = true
+		}
+	}
+	return out
+}

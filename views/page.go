@@ -55,6 +55,12 @@ func InfoOf(ctx context.Context) *Info {
 	return &Info{Lang: English}
 }
 
+// HasInfo reports whether ctx carries request info.
+func HasInfo(ctx context.Context) bool {
+	_, ok := ctx.Value(infoKey{}).(*Info)
+	return ok
+}
+
 // LangOf returns the language of the request in ctx.
 func LangOf(ctx context.Context) Lang { return InfoOf(ctx).Lang }
 

@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"github.com/shopspring/decimal"
+
+	"lineescrow/models"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -21,3 +23,54 @@ func percent(d decimal.Decimal) string {
 }
 
 func urlq(s string) string { return url.QueryEscape(s) }
+
+// KindLabel is the English label of a ledger transfer or timeline kind.
+func KindLabel(kind string) string {
+	if l, ok := kindLabels[kind]; ok {
+		return l
+	}
+	return kind
+}
+
+var kindLabels = map[string]string{
+	"order.created":                "Order placed",
+	"order.pay":                    "Paid into escrow",
+	"order.cancel":                 "Cancelled by the buyer",
+	"order.close_unpaid":           "Closed: not paid in time",
+	"order.ship":                   "Shipped",
+	"order.confirm":                "Delivery confirmed",
+	"order.auto_confirm":           "Delivery confirmed automatically",
+	"order.extend_confirm":         "Confirmation deadline extended",
+	"order.request_refund":         "Refund requested",
+	"order.withdraw_refund":        "Refund request withdrawn",
+	"order.accept_refund":          "Refund accepted",
+	"order.auto_accept_refund":     "Refund accepted (seller did not answer)",
+	"order.refuse_refund":          "Refund refused",
+	"order.escalate":               "Escalated to a dispute",
+	"order.decide":                 "Dispute decided by an operator",
+	"order.auto_refund_unshipped":  "Refunded: not shipped in time",
+	"order.reverse":                "Payment reversed by the bank",
+	"order.release":                "Released to the seller",
+	"order.refund":                 "Refunded",
+	"order.partial_refund":         "Partly refunded, rest released",
+	"order.reversed":               "Payment reversed by the bank",
+	"payment.received":             "Bank transfer received",
+	"payment.short":                "Bank transfer short of the amount due",
+	"payment.after_close":          "Bank transfer after the order closed",
+	"payment.reversed":             "Bank transfer reversed",
+	"bank.credit.order":            "Bank transfer to an order",
+	"bank.credit.wallet":           "Bank transfer to the balance",
+	"bank.credit.suspense":         "Unmatched bank transfer",
+	"bank.reversal":                "Bank reversal",
+}
+
+// chartH scales an amount to the chart's 100-pixel height.
+func chartH(m models.Money, points []ChartPoint) int {
+	max := int64(1)
+	for _, p := range points {
+		if t := p.Held.Fen() + p.Available.Fen(); t > max {
+			max = t
+		}
+	}
+	return int(m.Fen() * 100 / max)
+}

@@ -35,6 +35,10 @@ type Config struct {
 	DBMaxConns           int
 	LogLevel             string
 	SessionTTL           time.Duration
+	// The platform's collection account, shown to payers.
+	BankName    string
+	BankAccount string
+	BankHolder  string
 }
 
 // Var documents one environment variable; README.md lists them all (a test checks).
@@ -69,6 +73,9 @@ var Vars = []Var{
 	{"DB_MAX_CONNS", "20", "Size of the database connection pool."},
 	{"LOG_LEVEL", "info", "debug, info, warn or error."},
 	{"SESSION_TTL", "30m", "Lifetime of a session token; renewed while the user is active."},
+	{"COLLECTION_BANK", "中国工商银行菏泽分行", "Bank of the platform's collection account, shown to payers."},
+	{"COLLECTION_ACCOUNT", "1612 0010 0920 0012 345", "The collection account number payers transfer to."},
+	{"COLLECTION_HOLDER", "菏泽固话宝支付服务有限公司", "Holder of the collection account."},
 }
 
 // Load reads the configuration from the environment through getenv.
@@ -90,6 +97,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		LogLevel:    get("LOG_LEVEL", "info"),
 	}
 	c.BaseURL = strings.TrimRight(get("BASE_URL", "http://"+c.HTTPAddr), "/")
+	c.BankName = get("COLLECTION_BANK", "中国工商银行菏泽分行")
+	c.BankAccount = get("COLLECTION_ACCOUNT", "1612 0010 0920 0012 345")
+	c.BankHolder = get("COLLECTION_HOLDER", "菏泽固话宝支付服务有限公司")
 	if c.MaxAmount, err = models.ParseAmount(get("MAX_AMOUNT", "50000.00"), models.Zero); err != nil {
 		return nil, fmt.Errorf("MAX_AMOUNT: %v", models.ErrorMessage(err))
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"lineescrow/app/auth"
+	"lineescrow/app/orders"
 	"lineescrow/app/store"
 	"lineescrow/models"
 )
@@ -38,8 +39,21 @@ const (
 	demoOperatorPass  = "operator-demo-pass"
 )
 
+// demoListings are put on sale for each demo seller that has none.
+var demoListings = map[string][]models.ListingInput{
+	"05305551234": {
+		{Title: "菏泽牡丹花茶 250g", Description: "曹州牡丹园当季花茶，礼盒装。", Price: "129.50", Stock: "40"},
+		{Title: "牡丹籽油 500ml", Description: "冷榨牡丹籽油，富含α-亚麻酸。", Price: "259.00", Stock: "25"},
+		{Title: "鲁西南老粗布床单", Description: "纯棉手工织造，1.8m 床适用。", Price: "188.00", Stock: "12"},
+	},
+	"13700137000": {
+		{Title: "Heze peony tea sampler", Description: "Six small tins of peony and green tea.", Price: "68.00", Stock: "60"},
+		{Title: "Shandong black tea 200g", Description: "Rizhao black tea, spring harvest.", Price: "96.80", Stock: "30"},
+	},
+}
+
 // Demo adds the demo data where it is missing and returns the demo logins.
-func Demo(ctx context.Context, db *store.DB, users *auth.Service) ([]Login, error) {
+func Demo(ctx context.Context, db *store.DB, users *auth.Service, trades *orders.Service) ([]Login, error) {
 	var out []Login
 	for _, d := range demoUsers {
 		u, err := ensureUser(ctx, db, users, d.Registration)
@@ -52,6 +66,17 @@ func Demo(ctx context.Context, db *store.DB, users *auth.Service) ([]Login, erro
 			}
 		}
 		out = append(out, Login{Role: d.Role, Login: d.Login, Password: d.Password, Name: d.DisplayName})
+		if d.Role == models.RoleSeller && trades != nil {
+			var n int64
+			if err := db.WithContext(ctx).Table("listings").Where("seller_id = ?", u.ID).Count(&n).Error; err != nil {
+				return nil, err
+			}
+			for i := 0; n == 0 && i < len(demoListings[d.Login]); i++ {
+				if _, err := trades.CreateListing(ctx, u.Actor(), demoListings[d.Login][i]); err != nil {
+					return nil, fmt.Errorf("seed listing: %w", err)
+				}
+			}
+		}
 	}
 	var n int64
 	if err := db.Table("users").Where("login = ?", demoOperatorLogin).Count(&n).Error; err != nil {

@@ -108,8 +108,11 @@ func (s *Server) accountVM(c echo.Context) (views.AccountVM, error) {
 			return vm, err
 		}
 	}
-	if s.accountExtras != nil {
-		s.accountExtras(c, &vm)
+	if u.Role == models.RoleBuyer && s.Funding != nil {
+		if vm.TopUpReference, err = s.Funding.TopUpReference(ctx, u.ID); err != nil {
+			return vm, err
+		}
+		vm.TopUpReference = models.GroupReference(vm.TopUpReference)
 	}
 	return vm, nil
 }

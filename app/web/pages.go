@@ -33,7 +33,3 @@ func localPath(p string) string {
 	}
 	return p
 }
-
-func (s *Server) opsHome(c echo.Context) error {
-	return c.Redirect(http.StatusSeeOther, "/ops/users")
-}

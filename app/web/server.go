@@ -21,18 +21,27 @@ import (
 
 	"lineescrow/app/auth"
 	"lineescrow/app/config"
+	"lineescrow/app/funding"
+	"lineescrow/app/orders"
+	"lineescrow/app/settings"
 	"lineescrow/app/store"
 	"lineescrow/models"
 	"lineescrow/static"
-	"lineescrow/views"
 )
 
 // Deps are the services the web layer calls.
 type Deps struct {
-	Config *config.Config
-	DB     *store.DB
-	Log    *slog.Logger
-	Auth   *auth.Service
+	Config   *config.Config
+	DB       *store.DB
+	Log      *slog.Logger
+	Auth     *auth.Service
+	Orders   *orders.Service
+	Funding  *funding.Service
+	Settings *settings.Service
+	// BankSim is the bank simulator's handler, mounted at /sim/bank in demo mode.
+	BankSim http.Handler
+	// Now is the clock (tests set it).
+	Now func() time.Time
 }
 
 // Server is the platform's HTTP server.
@@ -44,8 +53,14 @@ type Server struct {
 	migrator *goose.Provider
 	csrfKey  []byte
 	flashKey []byte
-	// accountExtras lets later features add to the account page.
-	accountExtras func(echo.Context, *views.AccountVM)
+	bankKey  []byte
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 // BodyLimit caps request bodies; webhooks and forms are far smaller.
@@ -68,6 +83,9 @@ func New(d Deps) *Server {
 		secret = d.Config.JWTSecret
 	}
 	s.csrfKey, s.flashKey = derive(secret, "csrf"), derive(secret, "flash")
+	if d.Config != nil {
+		s.bankKey, _ = config.WebhookKey(d.Config.BankWebhookSecret)
+	}
 
 	e := s.Echo
 	e.HideBanner, e.HidePort = true, true
@@ -123,6 +141,70 @@ func (s *Server) routes() {
 	api.GET("/me", s.apiMe, anyone)
 	api.GET("/audit", s.apiAudit, s.requireRole(models.RoleOperator))
 	api.POST("/ops/users/:id/freeze", s.apiFreeze, s.requireRole(models.RoleOperator))
+
+	if s.Orders != nil {
+		s.tradeRoutes(anyone, api)
+	}
+}
+
+// tradeRoutes are the escrow trade's pages, API and webhooks.
+func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
+	e := s.Echo
+	buyer, seller, operator := s.requireRole(models.RoleBuyer), s.requireRole(models.RoleSeller), s.requireRole(models.RoleOperator)
+	e.POST("/webhooks/bank", s.bankWebhook)
+	if s.BankSim != nil {
+		e.Any("/sim/bank", echo.WrapHandler(s.BankSim))
+		e.Any("/sim/bank/*", echo.WrapHandler(s.BankSim))
+	}
+
+	e.GET("/listings", s.listingsPage)
+	e.GET("/listings/:id", s.listingPage)
+	e.POST("/listings/:id/checkout", s.checkout, buyer)
+
+	b := e.Group("", buyer)
+	b.GET("/orders", s.buyerOrders)
+	b.GET("/wallet", s.walletPage)
+	bo := e.Group("/orders/:id", buyer)
+	bo.GET("", s.orderPage)
+	bo.POST("/pay", s.orderPay)
+	bo.POST("/cancel", s.orderCancel)
+	bo.POST("/confirm", s.orderConfirm)
+	bo.POST("/extend", s.orderExtend)
+	bo.POST("/refund", s.orderRefund)
+	bo.POST("/refund/withdraw", s.orderWithdrawRefund)
+	bo.POST("/dispute", s.orderDispute)
+
+	sg := e.Group("/seller", seller)
+	sg.GET("", s.sellerHome)
+	sg.GET("/listings", s.sellerListings)
+	sg.GET("/listings/new", s.listingNew)
+	sg.POST("/listings", s.listingCreate)
+	sg.GET("/listings/:id/edit", s.listingEdit)
+	sg.POST("/listings/:id", s.listingUpdate)
+	sg.POST("/listings/:id/status", s.listingStatus)
+	sg.GET("/orders", s.sellerOrders)
+	sg.GET("/orders/:id", s.orderPage)
+	sg.POST("/orders/:id/ship", s.orderShip)
+	sg.POST("/orders/:id/refund/accept", s.orderAcceptRefund)
+	sg.POST("/orders/:id/refund/refuse", s.orderRefuseRefund)
+	sg.GET("/money", s.sellerMoney)
+
+	og := e.Group("/ops", operator)
+	og.GET("/disputes", s.opsDisputes)
+	og.GET("/orders", s.opsOrders)
+	og.GET("/orders/:id", s.orderPage)
+	og.POST("/orders/:id/decide", s.orderDecide)
+	og.GET("/suspense", s.opsSuspense)
+	og.POST("/suspense/:txn/assign", s.opsAssign)
+	og.POST("/suspense/:txn/return", s.opsReturn)
+	og.GET("/flags", s.opsFlags)
+	og.POST("/flags/:id/resolve", s.opsResolveFlag)
+	og.GET("/settings", s.opsSettings)
+	og.POST("/settings", s.opsSaveSettings)
+	og.GET("/ledger", s.opsLedger)
+	og.GET("/events", s.opsEvents)
+
+	s.tradeAPI(api, anyone, buyer, seller, operator)
 }
 
 func staticHandler() http.Handler {

@@ -18,12 +18,13 @@ import (
 	"time"
 	_ "time/tzdata" // Asia/Shanghai even where the system lacks zoneinfo
 
-	"lineescrow/app/auth"
 	"lineescrow/app/config"
 	"lineescrow/app/devdb"
+	"lineescrow/app/platform"
 	"lineescrow/app/seed"
 	"lineescrow/app/store"
 	"lineescrow/app/web"
+	"lineescrow/bankbridge/banksim"
 )
 
 func main() {
@@ -50,6 +51,7 @@ Commands:
   devdb start|stop|status   the project's own PostgreSQL (-test for the test cluster)
   seed                      add the demo data (idempotent)
   admin create              create an operator account (-login, -name; password on stdin)
+  sim bank                  run the bank simulator on its own (-addr, -webhook)
   help                      show this help
 
 Configuration comes from environment variables; see README.md.
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return seedCmd(ctx, stdout)
 	case "admin":
 		return adminCmd(ctx, args[1:], os.Stdin, stdout, stderr)
+	case "sim":
+		return simCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -119,24 +123,43 @@ func serve(ctx context.Context, stdout io.Writer) error {
 	} else if len(res) > 0 {
 		log.Info("migrations applied", "count", len(res))
 	}
-	users := auth.NewService(db.DB, auth.NewTokens(cfg.JWTSecret, cfg.SessionTTL))
+	p, err := platform.New(cfg, db, log, platform.Options{Work: true})
+	if err != nil {
+		return err
+	}
 	var logins []seed.Login
+	deps := web.Deps{Config: cfg, DB: db, Log: log, Auth: p.Auth, Orders: p.Orders, Funding: p.Funding, Settings: p.Settings}
 	if cfg.Demo {
-		logins, err = seed.Demo(ctx, db, users)
-		if err != nil {
+		if logins, err = seed.Demo(ctx, db, p.Auth, p.Orders); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
+		sim, err := banksim.New(banksim.Config{WebhookURL: cfg.BaseURL + "/webhooks/bank", Secret: cfg.BankWebhookSecret,
+			APIKey: cfg.BankAPIKey, Prefix: "/sim/bank", Log: log})
+		if err != nil {
+			return err
+		}
+		go sim.Run(ctx)
+		deps.BankSim = sim.Handler()
 	}
-	srv := web.New(web.Deps{Config: cfg, DB: db, Log: log, Auth: users})
+	srv := web.New(deps)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	if err := p.Start(ctx); err != nil {
+		return fmt.Errorf("start background jobs: %w", err)
 	}
 	banner(stdout, cfg)
 	if cfg.Demo {
 		printLogins(stdout, logins)
 	}
-	return srv.ListenAndServe(ctx, ln, 20*time.Second)
+	serveErr := srv.ListenAndServe(ctx, ln, 20*time.Second)
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer cancel()
+	if err := p.Stop(stopCtx); err != nil {
+		log.Warn("background jobs did not stop cleanly", "err", err)
+	}
+	return serveErr
 }
 
 func banner(w io.Writer, cfg *config.Config) {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"lineescrow/app/auth"
+	"lineescrow/app/config"
+	"lineescrow/app/platform"
 	"lineescrow/app/seed"
 	"lineescrow/app/store"
 	"lineescrow/models"
@@ -26,7 +28,20 @@ func seedCmd(ctx context.Context, stdout io.Writer) error {
 	if _, err := store.MigrateUp(ctx, db.SQL); err != nil {
 		return err
 	}
-	logins, err := seed.Demo(ctx, db, auth.NewService(db.DB, auth.NewTokens("seed-only-no-tokens-issued-here!!", time.Minute)))
+	cfg, err := config.Load(func(k string) string {
+		if k == "DEMO" {
+			return "true"
+		}
+		return os.Getenv(k)
+	})
+	if err != nil {
+		return err
+	}
+	p, err := platform.New(cfg, db, nil, platform.Options{})
+	if err != nil {
+		return err
+	}
+	logins, err := seed.Demo(ctx, db, p.Auth, p.Orders)
 	if err != nil {
 		return err
 	}

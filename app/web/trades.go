@@ -1,0 +1,288 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"lineescrow/app/ledger"
+	"lineescrow/app/orders"
+	"lineescrow/models"
+	"lineescrow/views"
+)
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func (s *Server) listingsPage(c echo.Context) error {
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	if page < 1 {
+		page = 1
+	}
+	const per = 24
+	vm := views.ListingsVM{Search: c.QueryParam("q"), Page: page}
+	list, err := s.Orders.Listings(c.Request().Context(), viewerActor(c), orders.ListingQuery{Search: vm.Search, Limit: per + 1, Offset: (page - 1) * per})
+	if err != nil {
+		return err
+	}
+	if len(list) > per {
+		vm.HasMore, list = true, list[:per]
+	}
+	vm.Listings = list
+	return render(c, http.StatusOK, views.ListingsPage(vm))
+}
+
+// viewerActor is the signed-in user as an actor, or the zero actor.
+func viewerActor(c echo.Context) models.Actor {
+	if u := currentUser(c); u != nil {
+		return u.Actor()
+	}
+	return models.Actor{UserID: -1}
+}
+
+func (s *Server) listingPage(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	l, err := s.Orders.Listing(c.Request().Context(), viewerActor(c), id)
+	if err != nil {
+		return err
+	}
+	f := views.NewForm()
+	f.Values["quantity"] = "1"
+	if u := currentUser(c); u != nil && u.Role == models.RoleBuyer {
+		f.Values["consignee_name"], f.Values["consignee_phone"] = u.DisplayName, models.FormatLogin(u.Login)
+	}
+	u := currentUser(c)
+	return render(c, http.StatusOK, views.ListingPage(views.ListingVM{Listing: l, Form: f, CanBuy: u != nil && u.Role == models.RoleBuyer}))
+}
+
+func (s *Server) checkout(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	qty, qerr := strconv.Atoi(strings.TrimSpace(c.FormValue("quantity")))
+	if qerr != nil {
+		qty = 0
+	}
+	o, err := s.Orders.Checkout(ctx, actor(c), models.Checkout{ListingID: id, Quantity: qty, ConsigneeName: c.FormValue("consignee_name"),
+		ConsigneePhone: c.FormValue("consignee_phone"), ConsigneeAddress: c.FormValue("consignee_address")})
+	if err != nil {
+		l, lerr := s.Orders.Listing(ctx, actor(c), id)
+		if lerr != nil {
+			return lerr
+		}
+		f := views.FormFrom(must(c.FormParams()))
+		if e := fillForm(c, f, err); e != nil {
+			return e
+		}
+		return render(c, statusFor(err), views.ListingPage(views.ListingVM{Listing: l, Form: f, CanBuy: true}))
+	}
+	s.flash(c, "success", views.T(ctx, "Order placed. Pay by phone banking with the reference below, or from your balance."))
+	return c.Redirect(http.StatusSeeOther, orderBase(models.RoleBuyer, o.ID))
+}
+
+func (s *Server) orderPage(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	vm, err := s.orderVM(c, id, nil)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.OrderPage(vm))
+}
+
+// orderAction runs one action from an order page: on success a flash and
+// back to the page; on a refusal the page again with the reason beside the field.
+func (s *Server) orderAction(c echo.Context, do func(id int64) error, done string) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if err := do(id); err != nil {
+		code := models.ErrorCode(err)
+		if code == models.EINTERNAL || code == models.ENOTFOUND || code == models.EFORBIDDEN {
+			return err
+		}
+		f := views.FormFrom(must(c.FormParams()), "pay_password")
+		if e := fillForm(c, f, err); e != nil {
+			return e
+		}
+		if f.Error == "" && len(f.Errors) > 0 {
+			f.Error = views.T(ctx, "Please correct the fields below.")
+		}
+		vm, verr := s.orderVM(c, id, f)
+		if verr != nil {
+			return verr
+		}
+		return render(c, statusFor(err), views.OrderPage(vm))
+	}
+	s.flash(c, "success", views.T(ctx, done))
+	return c.Redirect(http.StatusSeeOther, orderBase(currentUser(c).Role, id))
+}
+
+func (s *Server) orderPay(c echo.Context) error {
+	return s.orderAction(c, func(id int64) error {
+		_, err := s.Orders.PayFromWallet(c.Request().Context(), actor(c), id, c.FormValue("pay_password"))
+		return err
+	}, "Paid from your balance. The money is held in escrow until you confirm delivery.")
+}
+
+func (s *Server) orderCancel(c echo.Context) error {
+	return s.orderAction(c, func(id int64) error {
+		_, err := s.Orders.Cancel(c.Request().Context(), actor(c), id)
+		return err
+	}, "Order cancelled.")
+}
+
+func (s *Server) orderConfirm(c echo.Context) error {
+	return s.orderAction(c, func(id int64) error {
+		_, err := s.Orders.Confirm(c.Request().Context(), actor(c), id, c.FormValue("pay_password"))
+		return err
+	}, "Thank you! Receipt confirmed; the seller has been paid.")
+}
+
+func (s *Server) orderExtend(c echo.Context) error {
+	return s.orderAction(c, func(id int64) error {
+		_, err := s.Orders.ExtendConfirm(c.Request().Context(), actor(c), id)
+		return err
+	}, "The confirmation deadline is five days later.")
+}
+
+func (s *Server) orderRefund(c echo.Context) error {
+	return s.orderAction(c, func(id int64) error {
+		amount, err := models.ParseAmount(strings.TrimSpace(c.FormValue("amount")), s.Config.MaxAmount)
+		if err != nil {
+			return err
+		}
+		_, err = s.Orders.RequestRefund(c.Request().Context(), actor(c), id, amount, c.FormValue("reason"))
+		return err
+	}, "Refund requested. The seller has five days to answer.")
+}
+
+func (s *Server) orderWithdrawRefund(c echo.Context) error {
+	return s.orderAction(c, func(id int64) error {
+		_, err := s.Orders.WithdrawRefund(c.Request().Context(), actor(c), id)
+		return err
+	}, "Refund request withdrawn.")
+}
+
+func (s *Server) orderDispute(c echo.Context) error {
+	return s.orderAction(c, func(id int64) error {
+		_, err := s.Orders.Escalate(c.Request().Context(), actor(c), id)
+		return err
+	}, "Dispute opened. An operator will decide.")
+}
+
+func (s *Server) orderShip(c echo.Context) error {
+	return s.orderAction(c, func(id int64) error {
+		_, err := s.Orders.Ship(c.Request().Context(), actor(c), id, c.FormValue("carrier"), c.FormValue("tracking_no"))
+		return err
+	}, "Marked as shipped. The buyer has been told.")
+}
+
+func (s *Server) orderAcceptRefund(c echo.Context) error {
+	return s.orderAction(c, func(id int64) error {
+		_, err := s.Orders.AcceptRefund(c.Request().Context(), actor(c), id, c.FormValue("pay_password"))
+		return err
+	}, "Refund accepted.")
+}
+
+func (s *Server) orderRefuseRefund(c echo.Context) error {
+	return s.orderAction(c, func(id int64) error {
+		_, err := s.Orders.RefuseRefund(c.Request().Context(), actor(c), id, c.FormValue("reason"))
+		return err
+	}, "Refund refused. The buyer may open a dispute.")
+}
+
+func (s *Server) orderDecide(c echo.Context) error {
+	return s.orderAction(c, func(id int64) error {
+		d := models.Decision(c.FormValue("decision"))
+		amount := models.Zero
+		if d == models.DecideSplit {
+			var err error
+			if amount, err = models.ParseAmount(strings.TrimSpace(c.FormValue("amount")), s.Config.MaxAmount); err != nil {
+				return err
+			}
+		}
+		_, err := s.Orders.Decide(c.Request().Context(), actor(c), id, d, amount, c.FormValue("reason"))
+		return err
+	}, "Dispute decided.")
+}
+
+// orderList renders a list of orders for the current role.
+func (s *Server) orderList(c echo.Context, vm views.OrderListVM) error {
+	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
+	vm.State, vm.Search = c.QueryParam("state"), c.QueryParam("q")
+	if vm.State == "" && len(vm.Filters) > 0 {
+		vm.State = vm.Filters[0][0]
+	}
+	state := vm.State
+	if state == "all" {
+		state = ""
+	}
+	const per = 50
+	list, err := s.Orders.List(c.Request().Context(), actor(c), orders.Query{State: state, Search: vm.Search, BeforeID: before, Limit: per})
+	if err != nil {
+		return err
+	}
+	role := currentUser(c).Role
+	for _, o := range list {
+		vm.Rows = append(vm.Rows, views.OrderRow{Order: o, Href: orderBase(role, o.ID)})
+	}
+	if len(list) == per {
+		vm.NextID = list[len(list)-1].ID
+	}
+	return render(c, http.StatusOK, views.OrderListPage(vm))
+}
+
+var allStates = [][2]string{{"all", "All orders"}, {"awaiting_payment", "Awaiting payment"}, {"paid", "Paid · awaiting shipment"},
+	{"shipped", "Shipped · awaiting confirmation"}, {"refund", "Refund or dispute open"}, {"disputed", "In dispute"},
+	{"completed", "Completed"}, {"closed", "Closed"}}
+
+func (s *Server) buyerOrders(c echo.Context) error {
+	return s.orderList(c, views.OrderListVM{Title: "My orders", Base: "/orders", Filters: allStates,
+		Empty: "You have no orders here yet."})
+}
+
+func (s *Server) sellerOrders(c echo.Context) error {
+	return s.orderList(c, views.OrderListVM{Title: "Orders", Base: "/seller/orders", Filters: allStates,
+		Empty: "No orders here yet.", Searchable: true})
+}
+
+func (s *Server) opsOrders(c echo.Context) error {
+	return s.orderList(c, views.OrderListVM{Title: "Orders", Base: "/ops/orders", Filters: allStates,
+		Empty: "No orders match.", Searchable: true})
+}
+
+func (s *Server) opsDisputes(c echo.Context) error {
+	return s.orderList(c, views.OrderListVM{Title: "Disputes", Base: "/ops/disputes",
+		Filters: [][2]string{{"disputed", "In dispute"}, {"refund", "Refund or dispute open"}}, Empty: "No open disputes."})
+}
+
+func (s *Server) walletPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	acc := models.WalletAccount(u.ID)
+	bal, err := ledger.Balance(ctx, s.DB.DB, acc)
+	if err != nil {
+		return err
+	}
+	ref, err := s.Funding.TopUpReference(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	moves, err := ledger.Movements(ctx, s.DB.DB, ledger.MovementQuery{Account: acc, Limit: 100})
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.WalletPage(views.WalletVM{Balance: bal, Reference: ref, Bank: s.bankInfo(), Moves: accountMoves(moves)}))
+}
