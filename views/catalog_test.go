@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,8 +29,9 @@ func translatable(t *testing.T) map[string]string {
 		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && path != root) {
 			return filepath.SkipDir
 		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") ||
+			strings.Contains(path, "/seed/") || strings.Contains(path, "/ptest/") {
+			return nil // demo and test data are content, not interface text
 		}
 		f, err := parser.ParseFile(fset, path, nil, 0)
 		if err != nil {
@@ -48,8 +50,36 @@ func translatable(t *testing.T) map[string]string {
 				found[s] = fset.Position(e.Pos()).String()
 			}
 		}
+		inLabelFunc := map[ast.Node]bool{}
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && strings.HasSuffix(fd.Name.Name, "Label") && fd.Body != nil {
+				ast.Inspect(fd.Body, func(n ast.Node) bool {
+					if r, ok := n.(*ast.ReturnStmt); ok {
+						for _, e := range r.Results {
+							add(e)
+						}
+					}
+					return true
+				})
+				inLabelFunc[fd] = true
+			}
+		}
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
+			case *ast.ValueSpec:
+				// Label tables: var kindLabels = map[string]string{…}
+				for i, name := range n.Names {
+					if !strings.HasSuffix(name.Name, "Labels") || i >= len(n.Values) {
+						continue
+					}
+					if cl, ok := n.Values[i].(*ast.CompositeLit); ok {
+						for _, el := range cl.Elts {
+							if kv, ok := el.(*ast.KeyValueExpr); ok {
+								add(kv.Value)
+							}
+						}
+					}
+				}
 			case *ast.CallExpr:
 				name := ""
 				switch fn := n.Fun.(type) {
@@ -85,9 +115,28 @@ func translatable(t *testing.T) map[string]string {
 				if id, ok := n.Type.(*ast.Ident); ok && (id.Name == "navItem" || id.Name == "label") && len(n.Elts) == 2 {
 					add(n.Elts[1])
 				}
-				// [][2]string option lists: {value, English label}
+				// [2]string and [][2]string option lists: {value, English label}
 				if at, ok := n.Type.(*ast.ArrayType); ok && at.Len != nil && len(n.Elts) == 2 {
 					add(n.Elts[1])
+				}
+				if at, ok := n.Type.(*ast.ArrayType); ok && at.Len == nil {
+					if inner, ok := at.Elt.(*ast.ArrayType); ok && inner.Len != nil {
+						for _, el := range n.Elts {
+							if cl, ok := el.(*ast.CompositeLit); ok && len(cl.Elts) == 2 {
+								add(cl.Elts[1])
+							}
+						}
+					}
+				}
+				// anonymous {key, label} tables
+				if at, ok := n.Type.(*ast.ArrayType); ok {
+					if st, ok := at.Elt.(*ast.StructType); ok && len(st.Fields.List) > 0 {
+						for _, el := range n.Elts {
+							if cl, ok := el.(*ast.CompositeLit); ok && len(cl.Elts) == 2 {
+								add(cl.Elts[1])
+							}
+						}
+					}
 				}
 			}
 			return true
@@ -123,19 +172,8 @@ func TestEveryTextHasAChineseTranslation(t *testing.T) {
 // TestTranslationsKeepFormatVerbs makes sure a translation has the same fmt
 // verbs, in the same order, as its English text.
 func TestTranslationsKeepFormatVerbs(t *testing.T) {
-	verbs := func(s string) string {
-		var out []string
-		for i := 0; i < len(s)-1; i++ {
-			if s[i] == '%' {
-				if s[i+1] == '%' {
-					i++
-					continue
-				}
-				out = append(out, s[i:i+2])
-			}
-		}
-		return strings.Join(out, ",")
-	}
+	verb := regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z]`)
+	verbs := func(s string) string { return strings.Join(verb.FindAllString(s, -1), ",") }
 	for en, zh := range zhCatalog {
 		if verbs(en) != verbs(zh) {
 			t.Errorf("%q → %q: verbs %s vs %s", en, zh, verbs(en), verbs(zh))

@@ -187,3 +187,32 @@ func (a *app) logout(t *testing.T, ctx context.Context) {
 }
 
 func itoa(n int64) string { return fmt.Sprint(n) }
+
+// person opens another, isolated browser profile (its own cookies) in the
+// test's browser, for a second user.
+func person(t *testing.T, ctx context.Context) context.Context {
+	t.Helper()
+	pctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(pctx); err != nil {
+		t.Fatalf("new browser context: %v", err)
+	}
+	return pctx
+}
+
+// waitState reloads an order page until its state (and refund overlay) is as wanted.
+func waitState(t *testing.T, ctx context.Context, url, state string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		run(t, ctx, "open "+url, chromedp.Navigate(url), visible(`[data-testid="order-state"]`))
+		got, _ := chromedp.Run(ctx, chromedp.AttributeValue(css(`[data-testid="order-state"]`), "data-state"))
+		if got.Value == state {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("order at %s stayed %q, want %q", url, got.Value, state)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}

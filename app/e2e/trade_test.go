@@ -1,0 +1,157 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"lineescrow/app/platform/ptest"
+	"lineescrow/models"
+)
+
+// The happy path: a seller lists, a buyer checks out, pays through the bank
+// simulator, the seller ships, the buyer confirms, the seller sees the money.
+func TestHappyPathThroughTheBankSimulator(t *testing.T) {
+	t.Parallel()
+	a := startApp(t)
+	seller := browser(t)
+	buyer := person(t, seller)
+
+	a.login(t, seller, a.Seller.Login, ptest.Password)
+	run(t, seller, "add a listing",
+		chromedp.Navigate(a.URL+"/seller/listings"),
+		click(`[data-testid="new-listing"]`),
+		visible(`[data-testid="listing-form"]`),
+		fill(map[string]string{"title": "Peony seed oil 500ml", "description": "Cold pressed.", "price": "129.50", "stock": "3"}),
+		click(`[data-testid="listing-submit"]`),
+		visible(`[data-testid="seller-listings"]`),
+	)
+	expectText(t, seller, `[data-testid="seller-listings"]`, "Peony seed oil 500ml")
+
+	a.login(t, buyer, a.Buyer.Login, ptest.Password)
+	run(t, buyer, "find and check out",
+		chromedp.Navigate(a.URL+"/listings?q=seed+oil"),
+		click(`[data-testid="listings"] a.card`),
+		visible(`[data-testid="checkout-form"]`),
+		fill(map[string]string{"quantity": "2", "consignee_address": "山东省菏泽市牡丹区中华路 88 号"}),
+		click(`[data-testid="checkout-submit"]`),
+		visible(`[data-testid="pay-instructions"]`),
+	)
+	expectText(t, buyer, `[data-testid="pay-amount"]`, "¥259.00")
+	orderURL, _ := chromedp.Run(buyer, chromedp.Location())
+	ref, _ := textOf(buyer, `[data-testid="pay-reference"]`)
+	if len(strings.ReplaceAll(ref, " ", "")) != 9 {
+		t.Fatalf("payment reference %q", ref)
+	}
+
+	// "Call phone banking": the simulator is prefilled with amount and reference.
+	run(t, buyer, "pay in the simulator",
+		click(`[data-testid="sim-link"]`),
+		visible(`[data-testid="sim-transfer-form"]`),
+		click(`[data-testid="sim-transfer-submit"]`),
+		visible(`[data-testid="sim-deliveries"]`),
+	)
+	waitState(t, buyer, orderURL, "paid")
+	expectText(t, buyer, `[data-testid="held"]`, "¥259.00")
+	expectText(t, buyer, `[data-testid="timeline"]`, "Bank transfer received")
+
+	sellerOrder := strings.Replace(orderURL, "/orders/", "/seller/orders/", 1)
+	run(t, seller, "ship",
+		chromedp.Navigate(sellerOrder),
+		visible(`[data-testid="ship-form"]`),
+		fill(map[string]string{"carrier": "SF Express", "tracking_no": "SF1029384756"}),
+		click(`[data-testid="ship-submit"]`),
+		visible(`[data-testid="tracking"]`),
+	)
+
+	waitState(t, buyer, orderURL, "shipped")
+	run(t, buyer, "confirm with a wrong payment password",
+		fill(map[string]string{"pay_password": "111333"}),
+		click(`[data-testid="confirm-submit"]`),
+		visible(`[data-testid="error-pay_password"]`),
+	)
+	run(t, buyer, "confirm",
+		fill(map[string]string{"pay_password": ptest.PIN}),
+		click(`[data-testid="confirm-submit"]`),
+		visible(`[data-testid="flash-success"]`),
+	)
+	waitState(t, buyer, orderURL, "completed")
+	expectText(t, buyer, `[data-testid="ledger"]`, fmt.Sprintf("seller:%d:available", a.Seller.ID))
+
+	run(t, seller, "see the money", chromedp.Navigate(a.URL+"/seller"), visible(`[data-testid="money-stages"]`))
+	expectText(t, seller, `[data-testid="stage-available"]`, "¥257.45") // 259.00 less 0.6% (1.55)
+	expectText(t, seller, `[data-testid="stage-held"]`, "¥0.00")
+}
+
+// A refused refund that the buyer escalates and an operator splits.
+func TestRefusedRefundDecidedBySplit(t *testing.T) {
+	t.Parallel()
+	a := startApp(t)
+	o := a.Checkout(a.Buyer, a.Listing("300.00", 2), 1)
+	ref, err := a.Funding.TopUpReference(a.Ctx, a.Buyer.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Credit("300.00", ref)
+	if _, err := a.Orders.PayFromWallet(a.Ctx, a.Buyer.Actor(), o.ID, ptest.PIN); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Orders.Ship(a.Ctx, a.Seller.Actor(), o.ID, "EMS", "EMS1122334455"); err != nil {
+		t.Fatal(err)
+	}
+
+	buyer := browser(t)
+	seller := person(t, buyer)
+	op := person(t, buyer)
+	orderURL := fmt.Sprintf("%s/orders/%d", a.URL, o.ID)
+
+	a.login(t, buyer, a.Buyer.Login, ptest.Password)
+	run(t, buyer, "ask for a refund",
+		chromedp.Navigate(orderURL),
+		click(`[data-testid="refund-request"] summary`),
+		fill(map[string]string{"amount": "120.00", "reason": "Two of the five jars arrived broken."}),
+		click(`[data-testid="refund-submit"]`),
+		visible(`[data-testid="flash-success"]`),
+	)
+
+	a.login(t, seller, a.Seller.Login, ptest.Password)
+	run(t, seller, "refuse",
+		chromedp.Navigate(fmt.Sprintf("%s/seller/orders/%d", a.URL, o.ID)),
+		visible(`[data-testid="refund-answer"]`),
+		fill(map[string]string{"reason": "The jars were intact when packed; see the photos."}),
+		click(`[data-testid="refuse-submit"]`),
+		visible(`[data-testid="flash-success"]`),
+	)
+
+	run(t, buyer, "open a dispute", chromedp.Navigate(orderURL), click(`[data-testid="escalate"]`), visible(`[data-testid="flash-success"]`))
+
+	a.login(t, op, a.Operator.Login, ptest.Password)
+	run(t, op, "find it in the dispute queue",
+		chromedp.Navigate(a.URL+"/ops/disputes"),
+		click(fmt.Sprintf(`[data-testid="order-%d"] a`, o.ID)),
+		visible(`[data-testid="decide-form"]`),
+	)
+	run(t, op, "a split larger than held is refused",
+		fill(map[string]string{"amount": "300.00", "reason": "Carrier damage on two jars."}),
+		click(`[data-testid="decide-submit"]`),
+		visible(`[data-testid="error-amount"]`),
+	)
+	run(t, op, "decide by split",
+		fill(map[string]string{"amount": "80.00", "reason": "Carrier damage on two jars; the buyer keeps the rest."}),
+		click(`[data-testid="decide-submit"]`),
+		visible(`[data-testid="flash-success"]`),
+	)
+	got := a.Order(o.ID)
+	if got.State != models.Completed || got.Refunded.String() != "80.00" || got.Released.String() != "220.00" {
+		t.Fatalf("after the split: %s refunded %s released %s", got.State, got.Refunded, got.Released)
+	}
+	waitState(t, buyer, orderURL, "completed")
+	expectText(t, buyer, `[data-testid="timeline"]`, "Dispute decided by an operator")
+	run(t, buyer, "see the refund in the wallet", chromedp.Navigate(a.URL+"/wallet"), visible(`[data-testid="wallet-balance"]`))
+	expectText(t, buyer, `[data-testid="wallet-balance"]`, "¥80.00")
+	run(t, seller, "see the seller's part", chromedp.Navigate(a.URL+"/seller"), visible(`[data-testid="money-stages"]`))
+	expectText(t, seller, `[data-testid="stage-available"]`, "¥218.68") // 220.00 less 0.6% (1.32)
+	run(t, op, "audit", chromedp.Navigate(a.URL+"/ops/audit?action=order.decide"), visible(`[data-testid="audit-entry"]`))
+}

@@ -1,0 +1,408 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"lineescrow/app/config"
+	"lineescrow/app/platform/ptest"
+	"lineescrow/app/web"
+	"lineescrow/bankbridge"
+	"lineescrow/models"
+	"lineescrow/views"
+)
+
+// tradeEnv is a platform with its web server.
+type tradeEnv struct {
+	*ptest.Env
+	srv *web.Server
+	ts  *httptest.Server
+	key []byte
+}
+
+func newTradeEnv(t *testing.T) *tradeEnv {
+	t.Helper()
+	e := ptest.New(t)
+	cfg := e.Config
+	s := web.New(web.Deps{Config: cfg, DB: e.DB, Log: quiet, Auth: e.Auth, Orders: e.Orders, Funding: e.Funding, Settings: e.Settings})
+	ts := httptest.NewServer(s.Echo)
+	t.Cleanup(ts.Close)
+	key, _ := config.WebhookKey(cfg.BankWebhookSecret)
+	return &tradeEnv{Env: e, srv: s, ts: ts, key: key}
+}
+
+// post sends a signed (or unsigned) webhook.
+func (e *tradeEnv) webhook(t *testing.T, id string, body []byte, at time.Time, sign func(h http.Header)) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", e.ts.URL+"/webhooks/bank", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	bankbridge.SetHeaders(req.Header, e.key, id, at, body)
+	if sign != nil {
+		sign(req.Header)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func received(txn, amount, ref string) bankbridge.Received {
+	return bankbridge.Received{BankTxnID: txn, Amount: models.MustParseMoney(amount), Currency: "CNY", Reference: ref,
+		PayerAccount: "6222020200112233", PayerName: "张伟", Channel: "phone_banking", ValueDate: "2026-11-29"}
+}
+
+func TestBankWebhook(t *testing.T) {
+	t.Parallel()
+	e := newTradeEnv(t)
+	o := e.Checkout(e.Buyer, e.Listing("259.00", 3), 1)
+	body := ptest.EventBody("evt_A", bankbridge.TransferReceived, received("B1", "259.00", o.PayReference))
+	now := time.Now()
+
+	refusals := []struct {
+		name   string
+		status int
+		body   []byte
+		at     time.Time
+		sign   func(h http.Header)
+	}{
+		{"bad signature", 401, body, now, func(h http.Header) { h.Set("webhook-signature", "v1,"+strings.Repeat("A", 43)+"=") }},
+		{"replayed 301 s late", 401, body, now.Add(-301 * time.Second), nil},
+		{"from 301 s in the future", 401, body, now.Add(301 * time.Second), nil},
+		{"tampered body", 401, body, now, func(h http.Header) {}},
+		{"no headers", 401, body, now, func(h http.Header) { h.Del("webhook-id"); h.Del("webhook-signature") }},
+	}
+	for _, r := range refusals {
+		var code int
+		if r.name != "tampered body" {
+			code, _ = e.webhook(t, "evt_A", r.body, r.at, r.sign)
+		} else {
+			// Signed over the original, sent with one digit changed.
+			req, _ := http.NewRequest("POST", e.ts.URL+"/webhooks/bank", bytes.NewReader(bytes.Replace(body, []byte("259.00"), []byte("959.00"), 1)))
+			bankbridge.SetHeaders(req.Header, e.key, "evt_A", now, body)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			code = res.StatusCode
+		}
+		if code != r.status {
+			t.Errorf("%s: %d, want %d", r.name, code, r.status)
+		}
+	}
+	if n := e.Count("SELECT count(*) FROM bank_events"); n != 0 {
+		t.Fatalf("refused deliveries stored %d events", n)
+	}
+
+	// Malformed but correctly signed: 400, nothing stored.
+	for name, bad := range map[string][]byte{
+		"not json":        []byte(`{"id":`),
+		"number amount":   []byte(`{"id":"evt_M","type":"transfer.received","data":{"bank_txn_id":"B9","amount":9.5,"currency":"CNY"}}`),
+		"id differs":      ptest.EventBody("evt_OTHER", bankbridge.TransferReceived, received("B8", "1.00", "")),
+	} {
+		if code, _ := e.webhook(t, "evt_M", bad, now, nil); code != 400 {
+			t.Errorf("%s: %d, want 400", name, code)
+		}
+	}
+
+	// Ten concurrent copies of one event: one credit.
+	var wg sync.WaitGroup
+	codes := make([]int, 10)
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i], _ = e.webhook(t, "evt_A", body, time.Now(), nil)
+		}()
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != 200 {
+			t.Fatalf("copy %d: %d", i, c)
+		}
+	}
+	if n := e.Count("SELECT count(*) FROM bank_credits"); n != 1 {
+		t.Fatalf("%d credits from ten copies", n)
+	}
+	if got := e.Order(o.ID); got.State != models.Paid || e.Balance(models.AccBankCollection) != "259.00" {
+		t.Fatalf("order %s, bank %s", got.State, e.Balance(models.AccBankCollection))
+	}
+
+	// An unknown event type: 200, kept for review, nothing moves.
+	unknown := ptest.EventBody("evt_U", "account.frozen", map[string]string{"why": "audit"})
+	if code, _ := e.webhook(t, "evt_U", unknown, now, nil); code != 200 {
+		t.Fatalf("unknown type: %d", code)
+	}
+	if n := e.Count("SELECT count(*) FROM bank_events WHERE webhook_id = 'evt_U' AND status = 'review'"); n != 1 {
+		t.Fatal("unknown event not kept for review")
+	}
+	// A payout event for a payout the platform never made: 200, reviewed, flagged.
+	po := ptest.EventBody("evt_P", bankbridge.PayoutSucceeded, bankbridge.Payout{PayoutID: "po_x", Amount: models.MustParseMoney("5.00")})
+	if code, _ := e.webhook(t, "evt_P", po, now, nil); code != 200 {
+		t.Fatalf("payout event: %d", code)
+	}
+	if n := e.Count("SELECT count(*) FROM risk_flags WHERE kind = 'unknown_payout'"); n != 1 {
+		t.Fatal("unknown payout not flagged")
+	}
+}
+
+// api sends a JSON request with a token and optional Idempotency-Key.
+func (e *tradeEnv) api(t *testing.T, method, path, token, key string, body any) (int, map[string]any, http.Header) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, e.ts.URL+path, r)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out := map[string]any{}
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out, res.Header
+}
+
+func (e *tradeEnv) token(t *testing.T, u *models.User) string {
+	t.Helper()
+	code, body, _ := e.api(t, "POST", "/api/v1/auth/token", "", "", map[string]string{"login": u.Login, "password": ptest.Password})
+	if code != 200 {
+		t.Fatalf("token: %d %v", code, body)
+	}
+	return body["token"].(string)
+}
+
+func TestAPITrade(t *testing.T) {
+	t.Parallel()
+	e := newTradeEnv(t)
+	buyer, seller, op, other := e.token(t, e.Buyer), e.token(t, e.Seller), e.token(t, e.Operator), e.token(t, e.Buyer2)
+
+	code, l, _ := e.api(t, "POST", "/api/v1/seller/listings", seller, "", map[string]any{"title": "Tea", "price": "50.00", "stock": 4})
+	if code != 201 {
+		t.Fatalf("create listing: %d %v", code, l)
+	}
+	if code, body, _ := e.api(t, "POST", "/api/v1/seller/listings", seller, "", map[string]any{"title": "Tea", "price": 50.0, "stock": 4}); code != 422 || errCode(body) != "invalid" {
+		t.Fatalf("number price: %d %v", code, body)
+	}
+	if code, _, _ := e.api(t, "POST", "/api/v1/seller/listings", buyer, "", map[string]any{"title": "x", "price": "1.00", "stock": 1}); code != 403 {
+		t.Fatalf("buyer creates a listing: %d", code)
+	}
+	lid := int64(l["id"].(float64))
+	checkout := map[string]any{"listing_id": lid, "quantity": 2, "consignee": map[string]string{"name": "张伟", "phone": "13800138000", "address": "菏泽市中华路 1 号"}}
+
+	if code, body, _ := e.api(t, "POST", "/api/v1/orders", buyer, "", checkout); code != 422 || !strings.Contains(fmt.Sprint(body), "Idempotency-Key") {
+		t.Fatalf("checkout without a key: %d %v", code, body)
+	}
+	code, first, _ := e.api(t, "POST", "/api/v1/orders", buyer, "co-1", checkout)
+	if code != 201 || first["amount"] != "100.00" || first["state"] != "awaiting_payment" {
+		t.Fatalf("checkout: %d %v", code, first)
+	}
+	code, again, h := e.api(t, "POST", "/api/v1/orders", buyer, "co-1", checkout)
+	if code != 201 || again["id"] != first["id"] || h.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replay: %d %v %v", code, again, h)
+	}
+	checkout["quantity"] = 1
+	if code, body, _ := e.api(t, "POST", "/api/v1/orders", buyer, "co-1", checkout); code != 409 || errCode(body) != "conflict" {
+		t.Fatalf("same key, other body: %d %v", code, body)
+	}
+	if n := e.Count("SELECT count(*) FROM orders"); n != 1 {
+		t.Fatalf("%d orders", n)
+	}
+	oid := int64(first["id"].(float64))
+	path := fmt.Sprintf("/api/v1/orders/%d", oid)
+
+	// Object-level: another buyer and the seller of another shop get 404.
+	if code, _, _ := e.api(t, "GET", path, other, "", nil); code != 404 {
+		t.Fatalf("another buyer's order: %d", code)
+	}
+	// Pay from the wallet: a refusal moves nothing and is replayed as such.
+	ref, _ := e.Funding.TopUpReference(e.Ctx, e.Buyer.ID)
+	e.Credit("100.00", ref)
+	code, body, _ := e.api(t, "POST", path+"/pay", buyer, "pay-1", map[string]string{"pay_password": "000111"})
+	if code != 422 || errCode(body) != "invalid" {
+		t.Fatalf("wrong pin: %d %v", code, body)
+	}
+	if e.Balance(models.WalletAccount(e.Buyer.ID)) != "100.00" {
+		t.Fatal("a refused payment moved money")
+	}
+	if code, _, h := e.api(t, "POST", path+"/pay", buyer, "pay-1", map[string]string{"pay_password": "000111"}); code != 422 || h.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replayed refusal: %d", code)
+	}
+	code, paid, _ := e.api(t, "POST", path+"/pay", buyer, "pay-2", map[string]string{"pay_password": ptest.PIN})
+	if code != 200 || paid["state"] != "paid" || paid["held"] != "100.00" {
+		t.Fatalf("pay: %d %v", code, paid)
+	}
+	if code, _, _ := e.api(t, "POST", path+"/pay", buyer, "pay-3", map[string]string{"pay_password": ptest.PIN}); code != 409 {
+		t.Fatalf("second payment: %d", code)
+	}
+	if e.Balance(models.WalletAccount(e.Buyer.ID)) != "0.00" || e.Balance(models.EscrowAccount(oid)) != "100.00" {
+		t.Fatal("balances after payment")
+	}
+	if code, _, _ := e.api(t, "POST", path+"/ship", buyer, "", map[string]string{"carrier": "SF", "tracking_no": "SF12345678"}); code != 403 {
+		t.Fatalf("buyer ships: %d", code)
+	}
+	if code, body, _ := e.api(t, "POST", path+"/ship", seller, "", map[string]string{"carrier": "SF", "tracking_no": "SF12345678"}); code != 200 || body["state"] != "shipped" {
+		t.Fatalf("ship: %d %v", code, body)
+	}
+	code, done, _ := e.api(t, "POST", path+"/confirm", buyer, "cf-1", map[string]string{"pay_password": ptest.PIN})
+	if code != 200 || done["state"] != "completed" || done["fee"] != "0.60" {
+		t.Fatalf("confirm: %d %v", code, done)
+	}
+	code, full, _ := e.api(t, "GET", path, op, "", nil)
+	if tl, _ := full["timeline"].([]any); code != 200 || len(tl) != 4 {
+		t.Fatalf("operator view: %d %v", code, full["timeline"])
+	}
+	if led, _ := full["ledger"].([]any); len(led) != 5 {
+		t.Fatalf("ledger lines: %v", full["ledger"])
+	}
+	code, w, _ := e.api(t, "GET", "/api/v1/wallet", buyer, "", nil)
+	if code != 200 || w["balance"] != "0.00" {
+		t.Fatalf("wallet: %d %v", code, w)
+	}
+}
+
+// TestOpenAPICoversEveryRoute keeps the document honest: every API route is in it.
+func TestOpenAPICoversEveryRoute(t *testing.T) {
+	t.Parallel()
+	e := newTradeEnv(t)
+	res, err := http.Get(e.ts.URL + "/api/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var doc struct {
+		OpenAPI string                    `json:"openapi"`
+		Paths   map[string]map[string]any `json:"paths"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("document: %v %q", err, doc.OpenAPI)
+	}
+	n := 0
+	for _, r := range e.srv.Echo.Routes() {
+		if !strings.HasPrefix(r.Path, "/api/v1/") || strings.HasSuffix(r.Path, "/*") {
+			continue
+		}
+		n++
+		p := r.Path
+		for _, seg := range strings.Split(p, "/") {
+			if strings.HasPrefix(seg, ":") {
+				p = strings.Replace(p, seg, "{"+seg[1:]+"}", 1)
+			}
+		}
+		if _, ok := doc.Paths[p][strings.ToLower(r.Method)]; !ok {
+			t.Errorf("%s %s is not in the OpenAPI document", r.Method, p)
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d API routes found", n)
+	}
+}
+
+func TestPortalPagesAndAccess(t *testing.T) {
+	t.Parallel()
+	e := newTradeEnv(t)
+	o := e.Checkout(e.Buyer, e.Listing("10.00", 3), 1)
+	// Reuse the auth test's browser over this server.
+	b := &browser{e: &env{t: t, ts: e.ts}, lang: "zh-CN"}
+	jarless := b.e.browser()
+	jarless.lang = "zh-CN"
+	jarless.login(e.Buyer.Login, ptest.Password)
+	if p := jarless.get(fmt.Sprintf("/orders/%d", o.ID)); p.status != 200 || p.find(`[data-testid="pay-instructions"]`).Length() != 1 {
+		t.Fatalf("own order page: %d", p.status)
+	}
+	for _, path := range []string{"/seller", "/seller/orders", "/ops", "/ops/suspense"} {
+		if p := jarless.get(path); p.status != 403 {
+			t.Errorf("buyer GET %s = %d, want 403", path, p.status)
+		}
+	}
+	other := b.e.browser()
+	other.login(e.Buyer2.Login, ptest.Password)
+	if p := other.get(fmt.Sprintf("/orders/%d", o.ID)); p.status != 404 {
+		t.Fatalf("another buyer's order page: %d", p.status)
+	}
+	if p := other.post(fmt.Sprintf("/orders/%d/cancel", o.ID), nil); p.status != 404 {
+		t.Fatalf("another buyer cancels: %d", p.status)
+	}
+	if got := e.Order(o.ID); got.State != models.AwaitingPayment {
+		t.Fatal("another buyer changed the order")
+	}
+
+	// Every page, in Chinese, for each role: renders, and has no untranslated text.
+	seller, op := b.e.browser(), b.e.browser()
+	seller.lang, op.lang = "zh-CN", "zh-CN"
+	seller.login(e.Seller.Login, ptest.Password)
+	op.login(e.Operator.Login, ptest.Password)
+	e.Credit("5.00", "no reference")
+	pages := map[*browser][]string{
+		jarless: {"/", "/listings", fmt.Sprintf("/listings/%d", o.ListingID), "/orders", fmt.Sprintf("/orders/%d", o.ID), "/wallet", "/account"},
+		seller:  {"/seller", "/seller/listings", "/seller/listings/new", "/seller/orders", fmt.Sprintf("/seller/orders/%d", o.ID), "/seller/money", "/account"},
+		op:      {"/ops", "/ops/disputes", "/ops/orders", fmt.Sprintf("/ops/orders/%d", o.ID), "/ops/suspense", "/ops/flags", "/ops/settings", "/ops/ledger?account=bank:collection", "/ops/events", "/ops/users", "/ops/audit"},
+	}
+	for br, paths := range pages {
+		for _, p := range paths {
+			pg := br.get(p)
+			if pg.status != 200 || !strings.Contains(pg.body, `<html lang="zh-CN">`) {
+				t.Errorf("GET %s = %d", p, pg.status)
+			}
+		}
+	}
+	if missing := views.Missing(); len(missing) > 0 {
+		t.Fatalf("rendered in Chinese without a translation: %q", missing)
+	}
+}
+
+func TestOperatorSettingsValidate(t *testing.T) {
+	t.Parallel()
+	e := newTradeEnv(t)
+	b := (&env{t: t, ts: e.ts}).browser()
+	b.login(e.Operator.Login, ptest.Password)
+	form := url.Values{"timer.unpaid_close": {"2h"}, "timer.ship_by": {"7d"}, "timer.auto_confirm": {"10d"},
+		"timer.confirm_extend": {"5d"}, "timer.refund_answer": {"5d"}, "fees.default_commission": {"0.6"}}
+	bad := url.Values{}
+	for k, v := range form {
+		bad[k] = v
+	}
+	bad.Set("timer.ship_by", "soon")
+	if p := b.post("/ops/settings", bad); p.status != 422 || p.text(`[data-testid="error-timer.ship_by"]`) == "" {
+		t.Fatalf("bad duration: %d", p.status)
+	}
+	if p := b.post("/ops/settings", form); p.status != http.StatusSeeOther {
+		t.Fatalf("save: %d", p.status)
+	}
+	v, _ := e.Settings.Get(e.Ctx, nil)
+	if v.Timers.UnpaidClose != 2*time.Hour {
+		t.Fatalf("unpaid close = %v", v.Timers.UnpaidClose)
+	}
+	o := e.Checkout(e.Buyer, e.Listing("10.00", 3), 1)
+	if got := e.Order(o.ID); !got.TimerAt.Equal(got.CreatedAt.Add(2 * time.Hour)) {
+		t.Fatalf("new order's timer at %v, created %v", got.TimerAt, got.CreatedAt)
+	}
+	if n := e.Count("SELECT count(*) FROM audit_log WHERE action = 'settings.update'"); n != 1 {
+		t.Fatalf("settings audited %d times", n)
+	}
+	_ = strconv.Itoa
+}
