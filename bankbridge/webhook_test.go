@@ -21,9 +21,11 @@ func TestSignAndVerify(t *testing.T) {
 		t.Fatalf("signature %q", sig)
 	}
 	cases := map[string]func(h http.Header) ([]byte, time.Time){
-		"tampered body": func(h http.Header) ([]byte, time.Time) { return []byte(`{"id":"evt_1","type":"transfer.received","data":{"x":1}}`), now },
-		"301 s late":    func(h http.Header) ([]byte, time.Time) { return body, now.Add(301 * time.Second) },
-		"301 s early":   func(h http.Header) ([]byte, time.Time) { return body, now.Add(-301 * time.Second) },
+		"tampered body": func(h http.Header) ([]byte, time.Time) {
+			return []byte(`{"id":"evt_1","type":"transfer.received","data":{"x":1}}`), now
+		},
+		"301 s late":  func(h http.Header) ([]byte, time.Time) { return body, now.Add(301 * time.Second) },
+		"301 s early": func(h http.Header) ([]byte, time.Time) { return body, now.Add(-301 * time.Second) },
 		"other id": func(h http.Header) ([]byte, time.Time) {
 			h.Set("webhook-id", "evt_2")
 			return body, now

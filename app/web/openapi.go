@@ -40,7 +40,7 @@ func op(summary, tag string, body obj, ok obj, okStatus string, idem string, err
 	if idem != "" {
 		params = append(params, obj{"name": "Idempotency-Key", "in": "header", "required": idem == "required",
 			"description": "The same key and body returns the first response again (header Idempotent-Replayed: true); the same key with another body is refused with 409.",
-			"schema": obj{"type": "string", "maxLength": 200}})
+			"schema":      obj{"type": "string", "maxLength": 200}})
 	}
 	if len(params) > 0 {
 		o["parameters"] = params
@@ -115,7 +115,7 @@ func buildOpenAPI() obj {
 				props([]string{"listing_id", "quantity", "consignee"}, obj{"listing_id": integ, "quantity": integ, "consignee": ref("Consignee")}),
 				jsonResp("The new order, with payment instructions", ref("Order")), "201", "required", "403", "404", "409"),
 		},
-		"/api/v1/orders/{id}": obj{"get": withPath(op("An order with its timeline and every ledger movement", "orders", nil, jsonResp("Order", ref("Order")), "200", "", "404"), "id")},
+		"/api/v1/orders/{id}":                 obj{"get": withPath(op("An order with its timeline and every ledger movement", "orders", nil, jsonResp("Order", ref("Order")), "200", "", "404"), "id")},
 		"/api/v1/orders/{id}/pay":             obj{"post": withPath(op("Pay from the wallet (payment password)", "orders", pin, orderOK, "200", "required", "404", "409", "423"), "id")},
 		"/api/v1/orders/{id}/cancel":          obj{"post": withPath(op("Cancel an unpaid order", "orders", nil, orderOK, "200", "optional", "404", "409"), "id")},
 		"/api/v1/orders/{id}/confirm":         obj{"post": withPath(op("Confirm receipt: release the escrow (payment password)", "orders", pin, orderOK, "200", "required", "404", "409", "423"), "id")},
@@ -156,14 +156,14 @@ func buildOpenAPI() obj {
 		"Order": props(nil, obj{
 			"id": integ, "state": obj{"type": "string", "enum": []string{"awaiting_payment", "paid", "shipped", "completed", "closed"}},
 			"refund_state": obj{"type": "string", "enum": []string{"none", "requested", "refused", "disputed"}},
-			"listing_id": integ, "title": str, "unit_price": ref("Money"), "quantity": integ, "amount": ref("Money"), "held": ref("Money"),
+			"listing_id":   integ, "title": str, "unit_price": ref("Money"), "quantity": integ, "amount": ref("Money"), "held": ref("Money"),
 			"released": ref("Money"), "refunded": ref("Money"), "fee": ref("Money"), "funding": str, "pay_reference": str,
 			"refund_amount": ref("Money"), "refund_reason": str, "refuse_reason": str, "consignee": ref("Consignee"),
 			"carrier": str, "tracking_no": str, "deadline": props(nil, obj{"kind": str, "at": ts}), "confirm_extended": boo,
 			"close_reason": str, "created_at": ts, "paid_at": ts, "shipped_at": ts, "completed_at": ts, "closed_at": ts,
-			"allowed_actions": obj{"type": "array", "items": str},
-			"timeline":        obj{"type": "array", "items": props(nil, obj{"at": ts, "kind": str, "actor_role": str, "detail": obj{"type": "object"}})},
-			"ledger":          obj{"type": "array", "items": ref("Movement")},
+			"allowed_actions":      obj{"type": "array", "items": str},
+			"timeline":             obj{"type": "array", "items": props(nil, obj{"at": ts, "kind": str, "actor_role": str, "detail": obj{"type": "object"}})},
+			"ledger":               obj{"type": "array", "items": ref("Movement")},
 			"payment_instructions": props(nil, obj{"bank": str, "account": str, "holder": str, "amount": ref("Money"), "reference": str}),
 		}),
 	}

@@ -109,9 +109,9 @@ func TestBankWebhook(t *testing.T) {
 
 	// Malformed but correctly signed: 400, nothing stored.
 	for name, bad := range map[string][]byte{
-		"not json":        []byte(`{"id":`),
-		"number amount":   []byte(`{"id":"evt_M","type":"transfer.received","data":{"bank_txn_id":"B9","amount":9.5,"currency":"CNY"}}`),
-		"id differs":      ptest.EventBody("evt_OTHER", bankbridge.TransferReceived, received("B8", "1.00", "")),
+		"not json":      []byte(`{"id":`),
+		"number amount": []byte(`{"id":"evt_M","type":"transfer.received","data":{"bank_txn_id":"B9","amount":9.5,"currency":"CNY"}}`),
+		"id differs":    ptest.EventBody("evt_OTHER", bankbridge.TransferReceived, received("B8", "1.00", "")),
 	} {
 		if code, _ := e.webhook(t, "evt_M", bad, now, nil); code != 400 {
 			t.Errorf("%s: %d, want 400", name, code)
