@@ -41,18 +41,19 @@ func (c *Claims) UserID() int64 {
 type Tokens struct {
 	key []byte
 	TTL time.Duration
-	now func() time.Time
+	// Now is the clock tokens are issued and checked by.
+	Now func() time.Time
 }
 
 // NewTokens returns a token service signing with secret.
 func NewTokens(secret string, ttl time.Duration) *Tokens {
-	return &Tokens{key: []byte(secret), TTL: ttl, now: time.Now}
+	return &Tokens{key: []byte(secret), TTL: ttl, Now: time.Now}
 }
 
 // Issue returns a signed token for u, for audience aud, and its expiry.
 // authTime is the original login time (zero for a fresh login).
 func (t *Tokens) Issue(u *models.User, aud string, authTime time.Time) (string, time.Time, error) {
-	now := t.now()
+	now := t.Now()
 	if authTime.IsZero() {
 		authTime = now
 	}
@@ -96,7 +97,7 @@ func (t *Tokens) Parse(token, aud string) (*Claims, error) {
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(5*time.Second),
-		jwt.WithTimeFunc(t.now),
+		jwt.WithTimeFunc(t.Now),
 	)
 	if err != nil || c.UserID() <= 0 {
 		return nil, errors.Join(ErrBadToken, err)

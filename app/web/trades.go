@@ -286,3 +286,20 @@ func (s *Server) walletPage(c echo.Context) error {
 	}
 	return render(c, http.StatusOK, views.WalletPage(views.WalletVM{Balance: bal, Reference: ref, Bank: s.bankInfo(), Moves: accountMoves(moves)}))
 }
+
+// orderState answers the order page's htmx poll: when the order moved on
+// (a bank transfer arrived, the seller shipped), htmx reloads the page.
+func (s *Server) orderState(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	o, err := s.Orders.Get(c.Request().Context(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	if c.QueryParam("was") != string(o.State)+"."+string(o.Refund) {
+		c.Response().Header().Set("HX-Refresh", "true")
+	}
+	return c.NoContent(http.StatusNoContent)
+}
