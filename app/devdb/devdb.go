@@ -11,6 +11,7 @@ package devdb
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -44,6 +45,9 @@ type Cluster struct {
 	// Install lets Start install Debian's postgresql package with apt-get when the
 	// server binaries are missing.
 	Install bool
+
+	// serverDir holds the data, socket and log folders; see tools.
+	serverDir string
 }
 
 // Demo and Test are the two clusters the project uses.
@@ -95,9 +99,15 @@ func (c Cluster) logf(format string, args ...any) {
 
 // paths of the cluster: the data folder (owned by the server's OS user), the
 // socket folder, the server log and the password file (owned by the invoking user).
-func (c Cluster) dataDir() string  { return filepath.Join(c.root(), c.Name, "data") }
-func (c Cluster) runDir() string   { return filepath.Join(c.root(), c.Name, "run") }
-func (c Cluster) logFile() string  { return filepath.Join(c.root(), c.Name, "server.log") }
+func (c Cluster) serverBase() string {
+	if c.serverDir != "" {
+		return c.serverDir
+	}
+	return filepath.Join(c.root(), c.Name)
+}
+func (c Cluster) dataDir() string  { return filepath.Join(c.serverBase(), "data") }
+func (c Cluster) runDir() string   { return filepath.Join(c.serverBase(), "run") }
+func (c Cluster) logFile() string  { return filepath.Join(c.serverBase(), "server.log") }
 func (c Cluster) passFile() string { return filepath.Join(c.root(), c.Name+".password") }
 func (c Cluster) lockFile() string { return filepath.Join(c.root(), c.Name+".lock") }
 
@@ -132,11 +142,7 @@ func (c Cluster) Start(ctx context.Context, dbname string) (string, error) {
 	}
 	defer unlock()
 
-	bin, err := c.binDir(ctx)
-	if err != nil {
-		return "", err
-	}
-	owner, err := c.serverUser()
+	c, bin, owner, err := c.tools(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -158,13 +164,40 @@ func (c Cluster) Start(ctx context.Context, dbname string) (string, error) {
 	return c.URL(dbname)
 }
 
-// Stop stops the cluster if it runs; its data stays for next time.
-func (c Cluster) Stop(ctx context.Context) error {
+// tools finds the server binaries and the OS user that runs the server, and
+// where the server keeps its files. That is the project's .devdb folder,
+// unless the server's OS user cannot reach it (a project under a private home
+// folder, checked out and run as root): then a folder of its own under
+// /var/lib, named after the project's path, so each checkout keeps its own.
+func (c Cluster) tools(ctx context.Context) (Cluster, string, *osUser, error) {
 	bin, err := c.binDir(ctx)
 	if err != nil {
-		return err
+		return c, "", nil, err
 	}
 	owner, err := c.serverUser()
+	if err != nil || owner == nil {
+		return c, bin, owner, err
+	}
+	root, _ := filepath.Abs(c.root())
+	sum := sha256.Sum256([]byte(root))
+	fallback := filepath.Join("/var/lib/lineescrow-devdb", hex.EncodeToString(sum[:6]), c.Name)
+	if _, err := os.Stat(filepath.Join(fallback, "data", "PG_VERSION")); err == nil {
+		c.serverDir = fallback
+		return c, bin, owner, nil
+	}
+	probe := exec.CommandContext(ctx, "test", "-x", root)
+	probe.Dir = "/"
+	probe.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: owner.uid, Gid: owner.gid}}
+	if probe.Run() != nil {
+		c.logf("user %s cannot reach %s; keeping the %s cluster's files in %s", owner.name, root, c.Name, fallback)
+		c.serverDir = fallback
+	}
+	return c, bin, owner, nil
+}
+
+// Stop stops the cluster if it runs; its data stays for next time.
+func (c Cluster) Stop(ctx context.Context) error {
+	c, bin, owner, err := c.tools(ctx)
 	if err != nil {
 		return err
 	}
@@ -181,16 +214,12 @@ func (c Cluster) Stop(ctx context.Context) error {
 
 // Status describes the cluster in one line.
 func (c Cluster) Status(ctx context.Context) (string, error) {
+	c, bin, owner, err := c.tools(ctx)
+	if err != nil {
+		return "", err
+	}
 	if _, err := os.Stat(filepath.Join(c.dataDir(), "PG_VERSION")); err != nil {
 		return fmt.Sprintf("%s: not initialised (%s)", c.Name, c.dataDir()), nil
-	}
-	bin, err := c.binDir(ctx)
-	if err != nil {
-		return "", err
-	}
-	owner, err := c.serverUser()
-	if err != nil {
-		return "", err
 	}
 	if running, _ := c.running(ctx, bin, owner); running {
 		return fmt.Sprintf("%s: running on 127.0.0.1:%d, data in %s", c.Name, c.Port, c.dataDir()), nil
@@ -298,7 +327,7 @@ func (c Cluster) command(ctx context.Context, owner *osUser, name string, args .
 
 func (c Cluster) initdb(ctx context.Context, bin string, owner *osUser) error {
 	c.logf("initialising the %s cluster in %s", c.Name, c.dataDir())
-	base := filepath.Join(c.root(), c.Name)
+	base := c.serverBase()
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return fmt.Errorf("devdb: %w", err)
 	}

@@ -496,11 +496,10 @@ func lockSuspense(ctx context.Context, tx *gorm.DB, txnID string) (*Credit, erro
 	return &c, nil
 }
 
-// AssignToOrder settles a suspense credit as a payment of an order (by the
-// usual matching rules: paid, short, over, after close).
-//
-// Errors: EFORBIDDEN unless operator; ENOTFOUND; ECONFLICT when no longer in suspense.
-func (s *Service) AssignToOrder(ctx context.Context, actor models.Actor, txnID string, orderID int64, note string) error {
+// suspenseOp runs an operator's decision on an open suspense credit: checks the
+// actor, locks the credit, runs do, and audits the action, in one transaction.
+func (s *Service) suspenseOp(ctx context.Context, actor models.Actor, txnID, action string, detail map[string]any,
+	do func(tx *gorm.DB, c *Credit) error) error {
 	if !actor.IsOperator() {
 		return models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
 	}
@@ -509,69 +508,91 @@ func (s *Service) AssignToOrder(ctx context.Context, actor models.Actor, txnID s
 		if err != nil {
 			return err
 		}
-		var o models.Order
-		res := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", orderID).Limit(1).Find(&o)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return models.FieldError("order_id", "No order %d.", orderID)
-		}
-		if err := tx.Exec(`UPDATE bank_credits SET suspense_state = 'assigned', to_suspense = 0, suspense_note = ? WHERE bank_txn_id = ?`,
-			note, txnID).Error; err != nil {
+		if err := do(tx, c); err != nil {
 			return err
 		}
-		if err := s.toOrder(ctx, tx, c, &o, models.AccSuspense, "suspense:assign:"+txnID); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, &actor, "suspense.assign_order", "bank:"+txnID, map[string]any{"order_id": orderID, "note": note})
+		return audit.Record(ctx, tx, &actor, action, "bank:"+txnID, detail)
 	})
 }
 
-// AssignToWallet settles a suspense credit onto a user's wallet.
+// settleSuspense marks a suspense credit as leaving suspense in state.
+func settleSuspense(tx *gorm.DB, txnID, state, note string) error {
+	return tx.Exec(`UPDATE bank_credits SET suspense_state = ?, suspense_note = ?,
+		to_suspense = CASE WHEN ? = 'assigned' THEN 0 ELSE to_suspense END WHERE bank_txn_id = ?`, state, note, state, txnID).Error
+}
+
+// AssignToOrder settles a suspense credit as a payment of an order (by the
+// usual matching rules: paid, short, over, after close).
+//
+// Errors: EFORBIDDEN unless operator; ENOTFOUND; ECONFLICT when no longer in
+// suspense; EINVALID (field order_id) for an unknown order.
+func (s *Service) AssignToOrder(ctx context.Context, actor models.Actor, txnID string, orderID int64, note string) error {
+	return s.suspenseOp(ctx, actor, txnID, "suspense.assign_order", map[string]any{"order_id": orderID, "note": note},
+		func(tx *gorm.DB, c *Credit) error {
+			var o models.Order
+			res := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", orderID).Limit(1).Find(&o)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return models.FieldError("order_id", "No order %d.", orderID)
+			}
+			if err := settleSuspense(tx, txnID, "assigned", note); err != nil {
+				return err
+			}
+			return s.toOrder(ctx, tx, c, &o, models.AccSuspense, "suspense:assign:"+txnID)
+		})
+}
+
+// AssignToWallet settles a suspense credit onto a buyer's wallet.
+//
+// Errors: as AssignToOrder; EINVALID (field user_id) for anyone but a buyer.
 func (s *Service) AssignToWallet(ctx context.Context, actor models.Actor, txnID string, userID int64, note string) error {
-	if !actor.IsOperator() {
-		return models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
-	}
-	return store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
-		c, err := lockSuspense(ctx, tx, txnID)
-		if err != nil {
-			return err
-		}
-		var role string
-		if err := tx.Raw("SELECT role FROM users WHERE id = ?", userID).Scan(&role).Error; err != nil {
-			return err
-		}
-		if role != string(models.RoleBuyer) {
-			return models.FieldError("user_id", "No buyer %d.", userID)
-		}
-		if err := tx.Exec(`UPDATE bank_credits SET suspense_state = 'assigned', to_suspense = 0, suspense_note = ? WHERE bank_txn_id = ?`,
-			note, txnID).Error; err != nil {
-			return err
-		}
-		if err := s.toWallet(ctx, tx, c, userID, models.AccSuspense, "suspense:assign:"+txnID, OutcomeTopUp); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, &actor, "suspense.assign_wallet", "bank:"+txnID, map[string]any{"user_id": userID, "note": note})
-	})
+	return s.suspenseOp(ctx, actor, txnID, "suspense.assign_wallet", map[string]any{"user_id": userID, "note": note},
+		func(tx *gorm.DB, c *Credit) error {
+			var role string
+			if err := tx.Raw("SELECT role FROM users WHERE id = ?", userID).Scan(&role).Error; err != nil {
+				return err
+			}
+			if role != string(models.RoleBuyer) {
+				return models.FieldError("user_id", "No buyer %d.", userID)
+			}
+			if err := settleSuspense(tx, txnID, "assigned", note); err != nil {
+				return err
+			}
+			return s.toWallet(ctx, tx, c, userID, models.AccSuspense, "suspense:assign:"+txnID, OutcomeTopUp)
+		})
 }
 
 // MarkForReturn marks a suspense credit to be paid back to the payer's
 // account; the money stays in suspense until that payout is made.
 func (s *Service) MarkForReturn(ctx context.Context, actor models.Actor, txnID, note string) error {
-	if !actor.IsOperator() {
-		return models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+	return s.suspenseOp(ctx, actor, txnID, "suspense.mark_return", map[string]any{"note": note},
+		func(tx *gorm.DB, _ *Credit) error { return settleSuspense(tx, txnID, "return_requested", note) })
+}
+
+// Wallet is a buyer's prepaid balance, its top-up reference and recent history.
+type Wallet struct {
+	Balance   models.Money
+	Reference string
+	Moves     []ledger.Movement
+}
+
+// WalletOf returns the user's wallet.
+func (s *Service) WalletOf(ctx context.Context, userID int64) (*Wallet, error) {
+	acc := models.WalletAccount(userID)
+	var w Wallet
+	var err error
+	if w.Balance, err = ledger.Balance(ctx, s.DB, acc); err != nil {
+		return nil, err
 	}
-	return store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
-		if _, err := lockSuspense(ctx, tx, txnID); err != nil {
-			return err
-		}
-		if err := tx.Exec(`UPDATE bank_credits SET suspense_state = 'return_requested', suspense_note = ? WHERE bank_txn_id = ?`,
-			note, txnID).Error; err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, &actor, "suspense.mark_return", "bank:"+txnID, map[string]any{"note": note})
-	})
+	if w.Reference, err = s.TopUpReference(ctx, userID); err != nil {
+		return nil, err
+	}
+	if w.Moves, err = ledger.Movements(ctx, s.DB, ledger.MovementQuery{Account: acc, Limit: 100}); err != nil {
+		return nil, err
+	}
+	return &w, nil
 }
 
 // TopUpReference returns the buyer's personal wallet top-up reference,

@@ -76,6 +76,14 @@ type apiMovement struct {
 	Amount     models.Money `json:"amount"`
 }
 
+func apiMovements(moves []ledger.Movement) []apiMovement {
+	out := make([]apiMovement, 0, len(moves))
+	for _, m := range moves {
+		out = append(out, apiMovement{TransferID: m.TransferID, At: m.At, Kind: m.Kind, Account: m.Account, Direction: string(m.Direction), Amount: m.Amount})
+	}
+	return out
+}
+
 type apiPayInstr struct {
 	Bank      string       `json:"bank"`
 	Account   string       `json:"account"`
@@ -117,10 +125,7 @@ func (s *Server) toAPIOrder(c echo.Context, o *models.Order, full bool) (apiOrde
 			_ = jsonUnmarshal(e.Detail, &d)
 			a.Timeline = append(a.Timeline, apiEvent{At: e.At, Kind: e.Kind, ActorRole: e.ActorRole, Detail: d})
 		}
-		for _, m := range moves {
-			a.Ledger = append(a.Ledger, apiMovement{TransferID: m.TransferID, At: m.At, Kind: m.Kind, Account: m.Account,
-				Direction: string(m.Direction), Amount: m.Amount})
-		}
+		a.Ledger = apiMovements(moves)
 	}
 	return a, nil
 }
@@ -434,27 +439,13 @@ func (s *Server) apiDecide(c echo.Context, id int64) (*models.Order, error) {
 }
 
 func (s *Server) apiWallet(c echo.Context) error {
-	ctx := c.Request().Context()
-	u := currentUser(c)
-	acc := models.WalletAccount(u.ID)
-	bal, err := ledger.Balance(ctx, s.DB.DB, acc)
+	w, err := s.Funding.WalletOf(c.Request().Context(), currentUser(c).ID)
 	if err != nil {
 		return err
-	}
-	ref, err := s.Funding.TopUpReference(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	moves, err := ledger.Movements(ctx, s.DB.DB, ledger.MovementQuery{Account: acc, Limit: 100})
-	if err != nil {
-		return err
-	}
-	hist := make([]apiMovement, 0, len(moves))
-	for _, m := range moves {
-		hist = append(hist, apiMovement{TransferID: m.TransferID, At: m.At, Kind: m.Kind, Account: m.Account, Direction: string(m.Direction), Amount: m.Amount})
 	}
 	b := s.bankInfo()
-	return c.JSON(http.StatusOK, map[string]any{"balance": bal, "topup": apiPayInstr{Bank: b.Bank, Account: b.Account, Holder: b.Holder, Reference: ref}, "history": hist})
+	return c.JSON(http.StatusOK, map[string]any{"balance": w.Balance,
+		"topup": apiPayInstr{Bank: b.Bank, Account: b.Account, Holder: b.Holder, Reference: w.Reference}, "history": apiMovements(w.Moves)})
 }
 
 func (s *Server) apiSuspense(c echo.Context) error {

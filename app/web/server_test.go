@@ -14,25 +14,14 @@ import (
 
 	"lineescrow/app/config"
 	"lineescrow/app/dbtest"
+	"lineescrow/app/platform/ptest"
 	"lineescrow/app/store"
 	"lineescrow/app/web"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
 
-func demoConfig(t *testing.T) *config.Config {
-	t.Helper()
-	cfg, err := config.Load(func(k string) string {
-		if k == "DEMO" {
-			return "true"
-		}
-		return ""
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
+func demoConfig(t *testing.T) *config.Config { return ptest.Config(t) }
 
 func do(t *testing.T, h http.Handler, method, path string, body io.Reader, header ...string) *httptest.ResponseRecorder {
 	t.Helper()

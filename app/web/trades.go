@@ -8,7 +8,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"lineescrow/app/ledger"
 	"lineescrow/app/orders"
 	"lineescrow/models"
 	"lineescrow/views"
@@ -269,22 +268,11 @@ func (s *Server) opsDisputes(c echo.Context) error {
 }
 
 func (s *Server) walletPage(c echo.Context) error {
-	ctx := c.Request().Context()
-	u := currentUser(c)
-	acc := models.WalletAccount(u.ID)
-	bal, err := ledger.Balance(ctx, s.DB.DB, acc)
+	w, err := s.Funding.WalletOf(c.Request().Context(), currentUser(c).ID)
 	if err != nil {
 		return err
 	}
-	ref, err := s.Funding.TopUpReference(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	moves, err := ledger.Movements(ctx, s.DB.DB, ledger.MovementQuery{Account: acc, Limit: 100})
-	if err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, views.WalletPage(views.WalletVM{Balance: bal, Reference: ref, Bank: s.bankInfo(), Moves: accountMoves(moves)}))
+	return render(c, http.StatusOK, views.WalletPage(views.WalletVM{Balance: w.Balance, Reference: w.Reference, Bank: s.bankInfo(), Moves: accountMoves(w.Moves)}))
 }
 
 // orderState answers the order page's htmx poll: when the order moved on

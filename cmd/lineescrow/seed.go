@@ -19,15 +19,25 @@ import (
 	"lineescrow/models"
 )
 
-func seedCmd(ctx context.Context, stdout io.Writer) error {
+// openMigrated opens DATABASE_URL (or the demo cluster) and migrates it.
+func openMigrated(ctx context.Context) (*store.DB, error) {
 	db, err := openDB(ctx, os.Getenv("DATABASE_URL"), 4)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := store.MigrateUp(ctx, db.SQL); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func seedCmd(ctx context.Context, stdout io.Writer) error {
+	db, err := openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := store.MigrateUp(ctx, db.SQL); err != nil {
-		return err
-	}
 	cfg, err := config.Load(func(k string) string {
 		if k == "DEMO" {
 			return "true"
@@ -79,14 +89,11 @@ func adminCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return fmt.Errorf("read password: %w", err)
 	}
 	fmt.Fprintln(stderr)
-	db, err := openDB(ctx, os.Getenv("DATABASE_URL"), 4)
+	db, err := openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := store.MigrateUp(ctx, db.SQL); err != nil {
-		return err
-	}
 	svc := auth.NewService(db.DB, auth.NewTokens("cli-only-no-tokens-issued-here!!!", time.Minute))
 	u, err := svc.CreateOperator(ctx, *login, *name, strings.TrimRight(line, "\r\n"))
 	if err != nil {
