@@ -132,7 +132,7 @@ CREATE TABLE bank_credits (
     channel         TEXT NOT NULL DEFAULT '',
     value_date      DATE,
     outcome         TEXT NOT NULL CHECK (outcome IN ('order_paid', 'short_paid', 'overpaid', 'short', 'after_close',
-                        'wallet_topup', 'suspense', 'reversed_before')),
+                        'already_paid', 'wallet_topup', 'suspense')),
     order_id        BIGINT REFERENCES orders (id),
     user_id         BIGINT REFERENCES users (id),
     to_escrow       NUMERIC(18, 2) NOT NULL DEFAULT 0,

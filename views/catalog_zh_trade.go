@@ -131,6 +131,7 @@ var zhTrade = map[string]string{
 	"Paid the order; surplus to the balance":           "已支付订单，多余部分存入余额",
 	"Short; kept on the balance":                       "金额不足，已存入余额",
 	"Order closed; kept on the balance":                "订单已关闭，已存入余额",
+	"Order already paid; kept on the balance":          "订单已付款，已存入余额",
 	"Balance top-up":                                   "余额充值",
 	"Unmatched (suspense)":                             "未匹配（待认领）",
 	"Reversed transfer already spent":                  "被冲正的转账已被使用",

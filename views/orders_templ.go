@@ -2492,6 +2492,8 @@ func OutcomeLabel(o string) string {
 		return "Short; kept on the balance"
 	case "after_close":
 		return "Order closed; kept on the balance"
+	case "already_paid":
+		return "Order already paid; kept on the balance"
 	case "wallet_topup":
 		return "Balance top-up"
 	case "suspense":

@@ -59,13 +59,14 @@ type Credit struct {
 
 // Outcomes of a credit.
 const (
-	OutcomeOrderPaid  = "order_paid"
-	OutcomeShortPaid  = "short_paid" // short, but the wallet covered the rest
-	OutcomeOverpaid   = "overpaid"
-	OutcomeShort      = "short"
-	OutcomeAfterClose = "after_close"
-	OutcomeTopUp      = "wallet_topup"
-	OutcomeSuspense   = "suspense"
+	OutcomeOrderPaid   = "order_paid"
+	OutcomeShortPaid   = "short_paid" // short, but the wallet covered the rest
+	OutcomeOverpaid    = "overpaid"
+	OutcomeShort       = "short"
+	OutcomeAfterClose  = "after_close"
+	OutcomeAlreadyPaid = "already_paid" // the order was paid before: to the wallet
+	OutcomeTopUp       = "wallet_topup"
+	OutcomeSuspense    = "suspense"
 )
 
 // ProcessArgs is the River job that processes a stored bank event.
@@ -247,6 +248,9 @@ func (s *Service) toOrder(ctx context.Context, tx *gorm.DB, c *Credit, o *models
 	detail := map[string]any{"bank_txn_id": c.BankTxnID, "amount": amt.String()}
 	if o.State != models.AwaitingPayment {
 		outcome, toWallet = OutcomeAfterClose, amt
+		if o.State != models.Closed {
+			outcome = OutcomeAlreadyPaid
+		}
 		if _, err := ledger.Post(ctx, tx, models.Transfer{Key: key, Kind: "bank.credit.wallet", Ref: orders.Ref(o.ID),
 			Postings: models.Move(from, wallet, amt)}); err != nil {
 			return err

@@ -62,6 +62,22 @@ func TestMatchingCases(t *testing.T) {
 		t.Fatalf("buyer 2 wallet %s", b)
 	}
 
+	// An order paid twice: the second payment goes to the wallet.
+	e.Credit("100.00", o.PayReference)
+	if b := e.Balance(models.WalletAccount(e.Buyer2.ID)); b != "100.00" {
+		t.Fatalf("second payment: wallet %s", b)
+	}
+	if n := e.Count("SELECT count(*) FROM bank_credits WHERE outcome = 'already_paid'"); n != 1 {
+		t.Fatal("second payment not recorded as such")
+	}
+	if _, err := e.Orders.PayFromWallet(e.Ctx, e.Buyer2.Actor(), o.ID, ptest.PIN); models.ErrorCode(err) != models.ECONFLICT {
+		t.Fatalf("paying a paid order from the wallet: %v", err)
+	}
+	o2 := e.Checkout(e.Buyer2, l, 1)
+	if _, err := e.Orders.PayFromWallet(e.Ctx, e.Buyer2.Actor(), o2.ID, ptest.PIN); err != nil {
+		t.Fatal(err)
+	}
+
 	// After the order closed: to the wallet.
 	closed := e.Checkout(e.Buyer2, l, 1)
 	if _, err := e.Orders.Cancel(e.Ctx, e.Buyer2.Actor(), closed.ID); err != nil {

@@ -44,6 +44,9 @@ func TestHealthAndReadiness(t *testing.T) {
 	if rec := do(t, s.Echo, "GET", "/readyz", nil); rec.Code != 200 {
 		t.Fatalf("GET /readyz = %d %s", rec.Code, rec.Body)
 	}
+	if rec := do(t, s.Echo, "GET", "/metrics", nil); !strings.Contains(rec.Body.String(), `go_sql_max_open_connections{db_name="lineescrow"} 12`) {
+		t.Fatal("metrics lack the database pool figures")
+	}
 	// A migration rolled back: not ready until it is applied again.
 	p, err := store.Migrator(db.SQL)
 	if err != nil {
