@@ -9,6 +9,15 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+// Shanghai is the platform's time zone: every date people see is in it.
+var Shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()
+
 // Role is what a user is on the platform.
 type Role string
 

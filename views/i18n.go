@@ -107,13 +107,7 @@ func Missing() []string {
 }
 
 // Shanghai is the time zone every date is shown in.
-var Shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var Shanghai = models.Shanghai
 
 // When formats a time for people, in Asia/Shanghai.
 func When(t time.Time) string {

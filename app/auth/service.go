@@ -300,7 +300,7 @@ func (s *Service) VerifyPayPassword(ctx context.Context, userID int64, pin strin
 		now := s.Now()
 		if u.PayLockedUntil != nil && u.PayLockedUntil.After(now) {
 			outcome = models.Errorf(models.ELOCKED, "Payments are locked until %s after too many wrong payment passwords.",
-				u.PayLockedUntil.In(shanghai).Format("2006-01-02 15:04"))
+				u.PayLockedUntil.In(models.Shanghai).Format("2006-01-02 15:04"))
 			return nil
 		}
 		if !u.HasPayPassword() {
@@ -325,7 +325,7 @@ func (s *Service) VerifyPayPassword(ctx context.Context, userID int64, pin strin
 		if failures >= MaxPayFailures {
 			until := now.Add(PayLockFor)
 			outcome = models.Errorf(models.ELOCKED, "Payments are locked until %s after too many wrong payment passwords.",
-				until.In(shanghai).Format("2006-01-02 15:04"))
+				until.In(models.Shanghai).Format("2006-01-02 15:04"))
 			if err := tx.Exec("UPDATE users SET pay_failures = 0, pay_locked_until = ? WHERE id = ?", until, u.ID).Error; err != nil {
 				return err
 			}
@@ -422,10 +422,3 @@ func (s *Service) Seller(ctx context.Context, userID int64) (*models.Seller, err
 }
 
 func userTarget(id int64) string { return fmt.Sprintf("user:%d", id) }
-
-var shanghai = func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600)
-}()

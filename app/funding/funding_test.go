@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"lineescrow/app/platform/ptest"
 	"lineescrow/bankbridge"
@@ -243,5 +242,4 @@ func TestSuspenseAssignment(t *testing.T) {
 	if n := e.Count("SELECT count(*) FROM audit_log WHERE action LIKE 'suspense.%'"); n != 3 {
 		t.Fatalf("%d suspense audit entries", n)
 	}
-	_ = time.Second
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"lineescrow/app/platform/ptest"
 	"lineescrow/models"
@@ -289,5 +288,4 @@ func TestConfirmRacesRefund(t *testing.T) {
 			t.Fatalf("round %d: %d release/refund transfers", round, n)
 		}
 	}
-	_ = time.Second
 }

@@ -136,8 +136,6 @@ func (s *Server) startSession(c echo.Context, u *models.User) error {
 	return nil
 }
 
-type userKey struct{}
-
 func setUser(c echo.Context, u *models.User) {
 	c.Set("user", u)
 	info(c).Viewer = &views.Viewer{ID: u.ID, Name: u.DisplayName, Role: string(u.Role), Frozen: u.Frozen}

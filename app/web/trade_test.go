@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -404,5 +403,4 @@ func TestOperatorSettingsValidate(t *testing.T) {
 	if n := e.Count("SELECT count(*) FROM audit_log WHERE action = 'settings.update'"); n != 1 {
 		t.Fatalf("settings audited %d times", n)
 	}
-	_ = strconv.Itoa
 }

@@ -421,7 +421,8 @@ func (s *Sim) handlePayout(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	var req PayoutRequest
-	status, resp := http.StatusAccepted, map[string]string{}
+	status := http.StatusAccepted
+	var resp map[string]string
 	switch {
 	case json.Unmarshal(body, &req) != nil || req.PayoutID == "":
 		status, resp = http.StatusUnprocessableEntity, map[string]string{"error": "invalid_request"}
