@@ -250,7 +250,6 @@ func Apply(o Order, cmd Command) (Step, error) {
 			n.CloseReason = "not paid in time"
 		}
 		n.clearTimer()
-		s.RestoreStock = true
 	case ActShip:
 		if o.State != Paid || (o.Refund != RefundNone && o.Refund != RefundRefused) {
 			return Step{}, notAllowed(o, cmd.Action)
@@ -379,6 +378,10 @@ func Apply(o Order, cmd Command) (Step, error) {
 	}
 	if s.Kind == "" {
 		s.Kind = "order." + string(cmd.Action)
+	}
+	// An order that closes before it was shipped gives its goods back to stock.
+	if n.State == Closed && (o.State == AwaitingPayment || o.State == Paid) {
+		s.RestoreStock = true
 	}
 	n.UpdatedAt = now
 	return s, nil

@@ -121,6 +121,28 @@ type key2 struct {
 	r RefundState
 }
 
+func TestStockReturnsWhenUnshippedOrdersClose(t *testing.T) {
+	for _, c := range []struct {
+		from  OrderState
+		act   Action
+		stock bool
+	}{
+		{AwaitingPayment, ActCancel, true},
+		{AwaitingPayment, ActCloseUnpaid, true},
+		{Paid, ActAutoRefundUnshipped, true},
+		{Paid, ActReverse, true},
+		{Shipped, ActReverse, false},
+		{Shipped, ActConfirm, false},
+	} {
+		cmd := command(c.act)
+		cmd.Amount = MustParseMoney("259.00")
+		s, err := Apply(orderIn(c.from, RefundNone), cmd)
+		if err != nil || s.RestoreStock != c.stock {
+			t.Errorf("%s from %s: restore stock %v, want %v (%v)", c.act, c.from, s.RestoreStock, c.stock, err)
+		}
+	}
+}
+
 func TestReverseClosesTheOrder(t *testing.T) {
 	c := command(ActReverse)
 	c.Amount = MustParseMoney("259.00")

@@ -77,6 +77,13 @@ func (s *Server) idempotent(required bool) echo.MiddlewareFunc {
 			}
 			rec := &recorder{ResponseWriter: c.Response().Writer}
 			c.Response().Writer = rec
+			defer func() {
+				// A panic is a failure too: free the key so a retry can run.
+				if r := recover(); r != nil {
+					db.Exec(`DELETE FROM api_idempotency WHERE user_id = ? AND key = ?`, user, key)
+					panic(r)
+				}
+			}()
 			if err := next(c); err != nil {
 				c.Error(err)
 			}

@@ -19,7 +19,17 @@ type obj = map[string]any
 
 func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
 
+// jsonBody describes a request body; the API refuses unknown fields, so object
+// bodies say so.
 func jsonBody(schema obj) obj {
+	if schema["type"] == "object" {
+		strict := obj{}
+		for k, v := range schema {
+			strict[k] = v
+		}
+		strict["additionalProperties"] = false
+		schema = strict
+	}
 	return obj{"required": true, "content": obj{"application/json": obj{"schema": schema}}}
 }
 
@@ -74,7 +84,7 @@ func withQuery(o obj, names ...string) obj {
 }
 
 func props(required []string, p obj) obj {
-	return obj{"type": "object", "additionalProperties": false, "required": required, "properties": p}
+	return obj{"type": "object", "required": required, "properties": p}
 }
 
 var (
@@ -144,7 +154,7 @@ func buildOpenAPI() obj {
 				"rate_limited", "locked", "internal", "bad_request", "too_large", "method_not_allowed"}},
 			"message": str, "field": str, "request_id": str})}),
 		"User": props(nil, obj{"id": integ, "role": obj{"type": "string", "enum": []string{"buyer", "seller", "operator"}}, "login": str,
-			"display_name": str, "frozen": boo, "frozen_reason": str, "created_at": ts}),
+			"display_name": str, "frozen": boo, "frozen_reason": str, "pay_locked_until": ts, "created_at": ts}),
 		"AuditEntry": props(nil, obj{"id": integ, "at": ts, "actor_id": integ, "actor_role": str, "action": str, "target": str, "detail": obj{"type": "object"}, "ip": str}),
 		"Listing": props(nil, obj{"id": integ, "seller_id": integ, "title": str, "description": str, "price": ref("Money"), "stock": integ,
 			"status": obj{"type": "string", "enum": []string{"active", "withdrawn"}}, "shop_name": str, "created_at": ts, "updated_at": ts}),
