@@ -18,6 +18,9 @@ func inputType(t string) string {
 	return t
 }
 
+// percentNumber writes a rate as a percentage without the sign: 0.006 → 0.6.
+func percentNumber(d decimal.Decimal) string { return d.Mul(decimal.NewFromInt(100)).String() }
+
 func percent(d decimal.Decimal) string {
 	return d.Mul(decimal.NewFromInt(100)).StringFixed(2) + "%"
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -31,6 +32,9 @@ type Service struct {
 	ByAccount *Limiter
 	ByIP      *Limiter
 	Now       func() time.Time
+	// DefaultCommission gives the commission rate of a new seller (the
+	// operators' setting); nil leaves the database default.
+	DefaultCommission func(ctx context.Context, tx *gorm.DB) (decimal.Decimal, error)
 }
 
 // NewService returns the service with the default login limits: per account 5
@@ -64,6 +68,13 @@ func (s *Service) Register(ctx context.Context, r models.Registration) (*models.
 		if r.Role == models.RoleSeller {
 			sel := map[string]any{"user_id": u.ID, "shop_name": r.ShopName, "legal_name": r.LegalName,
 				"bank_account": r.BankAccount, "bank_holder": r.BankHolder}
+			if s.DefaultCommission != nil {
+				rate, err := s.DefaultCommission(ctx, tx)
+				if err != nil {
+					return err
+				}
+				sel["commission_rate"] = rate
+			}
 			if err := tx.Table("sellers").Create(sel).Error; err != nil {
 				return err
 			}
@@ -376,6 +387,49 @@ func (s *Service) SetFrozen(ctx context.Context, actor models.Actor, userID int6
 		}
 		return audit.Record(ctx, tx, &actor, action, userTarget(userID), map[string]any{"reason": reason})
 	})
+}
+
+// SetCommission sets a seller's commission rate (a fraction, 0.006 = 0.6%),
+// which applies to releases from then on.
+//
+// Errors: EFORBIDDEN unless actor is an operator; ENOTFOUND; EINVALID (field rate).
+func (s *Service) SetCommission(ctx context.Context, actor models.Actor, sellerID int64, rate decimal.Decimal) error {
+	if !actor.IsOperator() {
+		return models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+	}
+	if rate.IsNegative() || rate.GreaterThanOrEqual(decimal.RequireFromString("0.2")) || !rate.Equal(rate.Round(4)) {
+		return models.FieldError("rate", "Enter a rate in percent from 0 to 20, such as 0.6.")
+	}
+	return store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
+		var old string
+		res := tx.Raw("SELECT commission_rate::text FROM sellers WHERE user_id = ? FOR UPDATE", sellerID).Scan(&old)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return models.Errorf(models.ENOTFOUND, "No such seller.")
+		}
+		if err := tx.Exec("UPDATE sellers SET commission_rate = ? WHERE user_id = ?", rate, sellerID).Error; err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, &actor, "seller.commission", userTarget(sellerID), map[string]any{"from": old, "to": rate.String()})
+	})
+}
+
+// Commissions returns the commission rates of the given sellers.
+func (s *Service) Commissions(ctx context.Context, ids []int64) (map[int64]decimal.Decimal, error) {
+	var rows []struct {
+		UserID         int64
+		CommissionRate decimal.Decimal
+	}
+	if err := s.DB.WithContext(ctx).Raw("SELECT user_id, commission_rate FROM sellers WHERE user_id IN ?", ids).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[int64]decimal.Decimal, len(rows))
+	for _, r := range rows {
+		out[r.UserID] = r.CommissionRate
+	}
+	return out, nil
 }
 
 // UserQuery filters the operators' user list.

@@ -289,3 +289,41 @@ func TestConfirmRacesRefund(t *testing.T) {
 		}
 	}
 }
+
+func TestCommissionRates(t *testing.T) {
+	t.Parallel()
+	e := ptest.New(t)
+	// New sellers take the operators' default.
+	if _, err := e.Settings.Update(e.Ctx, e.Operator.Actor(), map[string]string{"fees.default_commission": "1"}); err != nil {
+		t.Fatal(err)
+	}
+	fresh := e.User("13700137001", models.RoleSeller, "Fresh seller")
+	if rates, _ := e.Auth.Commissions(e.Ctx, []int64{fresh.ID}); rates[fresh.ID].String() != "0.01" {
+		t.Fatalf("new seller's rate %v", rates[fresh.ID])
+	}
+	// An operator's per-seller rate applies to the next release.
+	if err := e.Auth.SetCommission(e.Ctx, e.Buyer.Actor(), e.Seller.ID, models.MustParseMoney("0.02").Decimal()); models.ErrorCode(err) != models.EFORBIDDEN {
+		t.Fatalf("buyer set a rate: %v", err)
+	}
+	if err := e.Auth.SetCommission(e.Ctx, e.Operator.Actor(), e.Seller.ID, models.MustParseMoney("0.25").Decimal()); models.ErrorField(err) != "rate" {
+		t.Fatalf("25%% accepted: %v", err)
+	}
+	if err := e.Auth.SetCommission(e.Ctx, e.Operator.Actor(), e.Seller.ID, models.MustParseMoney("0.02").Decimal()); err != nil {
+		t.Fatal(err)
+	}
+	o := e.Checkout(e.Buyer, e.Listing("33.33", 3), 1)
+	payByWallet(t, e, o)
+	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF12345678"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Orders.Confirm(e.Ctx, e.Buyer.Actor(), o.ID, ptest.PIN); err != nil {
+		t.Fatal(err)
+	}
+	// 33.33 × 2% = 0.6666 → 0.67 (half-up); the seller gets the rest to the fen.
+	if got := e.Order(o.ID); got.Fee.String() != "0.67" || e.Balance(models.SellerAvailableAccount(e.Seller.ID)) != "32.66" {
+		t.Fatalf("fee %s, seller %s", got.Fee, e.Balance(models.SellerAvailableAccount(e.Seller.ID)))
+	}
+	if n := e.Count("SELECT count(*) FROM audit_log WHERE action = 'seller.commission'"); n != 1 {
+		t.Fatalf("%d commission audit entries", n)
+	}
+}

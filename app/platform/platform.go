@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
 
 	"lineescrow/app/auth"
 	"lineescrow/app/config"
@@ -50,6 +52,10 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p := &Platform{Config: cfg, DB: db, Log: log, Queue: &jobs.Queue{}, work: o.Work}
 	p.Auth = auth.NewService(db.DB, auth.NewTokens(cfg.JWTSecret, cfg.SessionTTL))
 	p.Settings = &settings.Service{DB: db.DB}
+	p.Auth.DefaultCommission = func(ctx context.Context, tx *gorm.DB) (decimal.Decimal, error) {
+		v, err := p.Settings.Get(ctx, tx)
+		return v.DefaultCommission, err
+	}
 	p.Orders = &orders.Service{DB: db.DB, Queue: p.Queue, Settings: p.Settings, Auth: p.Auth, MaxAmount: cfg.MaxAmount, Now: o.Now}
 	p.Funding = &funding.Service{DB: db.DB, Orders: p.Orders, Queue: p.Queue, Log: log}
 

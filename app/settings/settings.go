@@ -75,10 +75,10 @@ func (v *Values) set(key, value string) error {
 	}
 	if key == KeyDefaultCommission {
 		r, err := decimal.NewFromString(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(value), "%")))
-		if err != nil || r.IsNegative() || r.GreaterThanOrEqual(decimal.NewFromInt(20)) || r.Exponent() < -4 {
+		if err != nil || r.IsNegative() || r.GreaterThanOrEqual(decimal.NewFromInt(20)) || !r.Equal(r.Round(2)) {
 			return models.FieldError(key, "Enter a rate in percent from 0 to 20, such as 0.6.")
 		}
-		v.DefaultCommission = r.Div(decimal.NewFromInt(100))
+		v.DefaultCommission = r.Shift(-2)
 		return nil
 	}
 	return models.FieldError(key, "Unknown setting.")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/shopspring/decimal"
 
 	"lineescrow/app/audit"
 	"lineescrow/app/auth"
@@ -87,6 +88,27 @@ func (s *Server) apiAudit(c echo.Context) error {
 		entries = []audit.Entry{}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"entries": entries})
+}
+
+func (s *Server) apiCommission(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		RatePercent string `json:"rate_percent"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	rate, err := parsePercent(req.RatePercent)
+	if err != nil {
+		return err
+	}
+	if err := s.Auth.SetCommission(c.Request().Context(), actor(c), id, rate); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"seller_id": itoa64(id), "rate_percent": rate.Mul(decimal.NewFromInt(100)).String()})
 }
 
 func (s *Server) apiFreeze(c echo.Context) error {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/shopspring/decimal"
 
 	"lineescrow/app/audit"
 	"lineescrow/app/auth"
@@ -20,6 +21,17 @@ func (s *Server) opsUsers(c echo.Context) error {
 	vm.Users, err = s.Auth.ListUsers(c.Request().Context(), actor(c), auth.UserQuery{Search: vm.Search, Role: models.Role(vm.Role)})
 	if err != nil {
 		return err
+	}
+	var sellers []int64
+	for _, u := range vm.Users {
+		if u.Role == models.RoleSeller {
+			sellers = append(sellers, u.ID)
+		}
+	}
+	if len(sellers) > 0 {
+		if vm.Commission, err = s.Auth.Commissions(c.Request().Context(), sellers); err != nil {
+			return err
+		}
 	}
 	return render(c, http.StatusOK, views.OpsUsersPage(vm))
 }
@@ -52,6 +64,36 @@ func (s *Server) opsSetFrozen(c echo.Context, frozen bool) error {
 		s.flash(c, "success", views.Tf(ctx, "User %d is no longer frozen.", id))
 	}
 	return c.Redirect(http.StatusSeeOther, "/ops/users")
+}
+
+// parsePercent reads a rate given in percent ("0.6") as a fraction (0.006).
+func parsePercent(s string) (decimal.Decimal, error) {
+	d, err := decimal.NewFromString(strings.TrimSuffix(strings.TrimSpace(s), "%"))
+	if err != nil {
+		return decimal.Zero, models.FieldError("rate", "Enter a rate in percent from 0 to 20, such as 0.6.")
+	}
+	return d.Shift(-2), nil
+}
+
+func (s *Server) opsCommission(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	rate, err := parsePercent(c.FormValue("rate"))
+	if err == nil {
+		err = s.Auth.SetCommission(ctx, actor(c), id, rate)
+	}
+	switch models.ErrorCode(err) {
+	case "":
+		s.flash(c, "success", views.Tf(ctx, "Commission of seller %d saved.", id))
+	case models.EINVALID:
+		s.flash(c, "error", views.ErrorText(ctx, err))
+	default:
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/ops/users?role=seller")
 }
 
 // auditFilter reads the audit log's filters from the query string.

@@ -134,6 +134,7 @@ func (s *Server) routes() {
 	ops.GET("/users", s.opsUsers)
 	ops.POST("/users/:id/freeze", s.opsFreeze)
 	ops.POST("/users/:id/unfreeze", s.opsUnfreeze)
+	ops.POST("/users/:id/commission", s.opsCommission)
 	ops.GET("/audit", s.opsAudit)
 
 	api := e.Group("/api/v1", s.bearer)
@@ -141,6 +142,7 @@ func (s *Server) routes() {
 	api.GET("/me", s.apiMe, anyone)
 	api.GET("/audit", s.apiAudit, s.requireRole(models.RoleOperator))
 	api.POST("/ops/users/:id/freeze", s.apiFreeze, s.requireRole(models.RoleOperator))
+	api.POST("/ops/sellers/:id/commission", s.apiCommission, s.requireRole(models.RoleOperator))
 
 	if s.Orders != nil {
 		s.tradeRoutes(anyone, api)

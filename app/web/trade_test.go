@@ -404,3 +404,28 @@ func TestOperatorSettingsValidate(t *testing.T) {
 		t.Fatalf("settings audited %d times", n)
 	}
 }
+
+func TestOperatorSetsCommission(t *testing.T) {
+	t.Parallel()
+	e := newTradeEnv(t)
+	b := (&env{t: t, ts: e.ts}).browser()
+	b.login(e.Operator.Login, ptest.Password)
+	path := fmt.Sprintf("/ops/users/%d/commission", e.Seller.ID)
+	if p := b.post(path, url.Values{"rate": {"abc"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("bad rate: %d", p.status)
+	}
+	if p := b.get("/ops/users?role=seller"); p.find(`[data-testid="flash-error"]`).Length() != 1 {
+		t.Fatal("bad rate not reported")
+	}
+	if p := b.post(path, url.Values{"rate": {"1.2"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("save: %d", p.status)
+	}
+	p := b.get("/ops/users?role=seller")
+	if v, _ := p.find(fmt.Sprintf(`[data-testid="commission-%d"] input[name="rate"]`, e.Seller.ID)).Attr("value"); v != "1.2" {
+		t.Fatalf("rate shown as %q", v)
+	}
+	code, body, _ := e.api(t, "POST", fmt.Sprintf("/api/v1/ops/sellers/%d/commission", e.Seller.ID), e.token(t, e.Operator), "", map[string]string{"rate_percent": "0.8"})
+	if code != 200 || body["rate_percent"] != "0.8" {
+		t.Fatalf("API: %d %v", code, body)
+	}
+}
