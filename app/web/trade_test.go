@@ -333,6 +333,11 @@ func TestPortalPagesAndAccess(t *testing.T) {
 	if p := jarless.get(fmt.Sprintf("/orders/%d", o.ID)); p.status != 200 || p.find(`[data-testid="pay-instructions"]`).Length() != 1 {
 		t.Fatalf("own order page: %d", p.status)
 	}
+	// A short transfer: the page says what is missing.
+	e.Credit("4.00", o.PayReference)
+	if p := jarless.get(fmt.Sprintf("/orders/%d", o.ID)); !strings.Contains(p.text(`[data-testid="missing"]`), "¥6.00") {
+		t.Fatalf("missing amount not shown: %q", p.text(`[data-testid="missing"]`))
+	}
 	for _, path := range []string{"/seller", "/seller/orders", "/ops", "/ops/suspense"} {
 		if p := jarless.get(path); p.status != 403 {
 			t.Errorf("buyer GET %s = %d, want 403", path, p.status)
