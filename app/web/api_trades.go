@@ -106,8 +106,9 @@ func (s *Server) toAPIOrder(c echo.Context, o *models.Order, full bool) (apiOrde
 	if o.TimerKind != models.TimerNone && o.TimerAt != nil {
 		a.Deadline = &apiDeadline{Kind: string(o.TimerKind), At: *o.TimerAt}
 	}
+	allowed := models.Allowed(*o, actor(c), s.now())
 	for _, act := range models.AllActions {
-		if models.Allowed(*o, actor(c), s.now())[act] {
+		if allowed[act] {
 			a.AllowedActions = append(a.AllowedActions, string(act))
 		}
 	}
