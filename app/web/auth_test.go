@@ -194,6 +194,10 @@ func TestAPITokens(t *testing.T) {
 	if code, _ := e.api("GET", "/api/v1/me", cookie, nil); code != 401 {
 		t.Fatalf("cookie token as bearer: %d", code)
 	}
+	// Nor does the cookie itself authenticate an API call (the API has no CSRF check).
+	if p := b.do("GET", "/api/v1/me", nil); p.status != 401 {
+		t.Fatalf("API call with the session cookie: %d", p.status)
+	}
 	// Wrong password, malformed JSON, unknown fields, numbers for strings.
 	if code, body := e.api("POST", "/api/v1/auth/token", "", map[string]string{"login": u.Login, "password": "nope nope"}); code != 401 || errCode(body) != "unauthorized" {
 		t.Fatalf("wrong password: %d %v", code, body)
