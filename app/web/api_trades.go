@@ -178,11 +178,7 @@ func (s *Server) apiListings(c echo.Context) error {
 }
 
 func (s *Server) apiListing(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	l, err := s.Orders.Listing(c.Request().Context(), viewerActor(c), id)
+	l, err := s.pathListing(c)
 	if err != nil {
 		return err
 	}

@@ -130,11 +130,7 @@ func (s *Server) listingCreate(c echo.Context) error {
 }
 
 func (s *Server) listingEdit(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	l, err := s.Orders.Listing(c.Request().Context(), actor(c), id)
+	l, err := s.pathListing(c)
 	if err != nil {
 		return err
 	}
@@ -143,7 +139,7 @@ func (s *Server) listingEdit(c echo.Context) error {
 	}
 	f := views.NewForm()
 	f.Values = map[string]string{"title": l.Title, "description": l.Description, "price": l.Price.String(), "stock": itoa(l.Stock)}
-	return render(c, http.StatusOK, views.ListingFormPage(id, f))
+	return render(c, http.StatusOK, views.ListingFormPage(l.ID, f))
 }
 
 func (s *Server) listingUpdate(c echo.Context) error {

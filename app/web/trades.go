@@ -41,12 +41,17 @@ func viewerActor(c echo.Context) models.Actor {
 	return models.Actor{UserID: -1}
 }
 
-func (s *Server) listingPage(c echo.Context) error {
+// pathListing returns the listing named by the path, as the viewer may see it.
+func (s *Server) pathListing(c echo.Context) (*models.Listing, error) {
 	id, err := pathID(c, "id")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	l, err := s.Orders.Listing(c.Request().Context(), viewerActor(c), id)
+	return s.Orders.Listing(c.Request().Context(), viewerActor(c), id)
+}
+
+func (s *Server) listingPage(c echo.Context) error {
+	l, err := s.pathListing(c)
 	if err != nil {
 		return err
 	}
