@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -136,23 +137,35 @@ func setup() error {
 			return fmt.Errorf("migrate template: %w", err)
 		}
 		// Nobody may connect to the template any more, so cloning never finds it busy.
-		_, err = c.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{template}.Sanitize()+" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
+		if _, err = c.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{template}.Sanitize()+" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"); err != nil {
+			return err
+		}
+		// Its birth time, so that another checkout's test run (another schema
+		// version on the same server) leaves it alone while it is fresh.
+		_, err = c.Exec(ctx, fmt.Sprintf("COMMENT ON DATABASE %s IS '%d'", pgx.Identifier{template}.Sanitize(), time.Now().Unix()))
 		return err
 	})
 }
 
-// dropOld removes templates of other schema versions and test databases left
-// behind by runs that were killed more than an hour ago.
+// dropOld removes templates of other schema versions made more than six
+// hours ago and test databases left behind by runs that were killed more than
+// an hour ago.
 func dropOld(ctx context.Context, c *pgx.Conn) {
-	rows, err := c.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'le\\_%'")
+	rows, err := c.Query(ctx, "SELECT datname, coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname LIKE 'le\\_%'")
 	if err != nil {
 		return
 	}
-	names, _ := pgx.CollectRows(rows, pgx.RowTo[string])
+	type db struct{ Name, Born string }
+	dbs, _ := pgx.CollectRows(rows, pgx.RowToStructByPos[db])
 	cutoff := time.Now().Add(-time.Hour).Unix()
-	for _, n := range names {
+	for _, d := range dbs {
+		n := d.Name
 		var ts int64
-		stale := strings.HasPrefix(n, "le_tmpl_") && n != template
+		stale := false
+		if strings.HasPrefix(n, "le_tmpl_") && n != template {
+			born, _ := strconv.ParseInt(d.Born, 10, 64)
+			stale = born < time.Now().Add(-6*time.Hour).Unix()
+		}
 		if _, err := fmt.Sscanf(n, "le_t_%d_", &ts); err == nil && ts < cutoff {
 			stale = true
 		}
