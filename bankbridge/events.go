@@ -1,6 +1,7 @@
 package bankbridge
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -110,4 +111,67 @@ func strictData(raw json.RawMessage, v any) error {
 		return fmt.Errorf("malformed data: %s", strings.TrimSuffix(msg, "."))
 	}
 	return nil
+}
+
+// Clean returns a JSON body re-encoded with every NUL character removed from
+// its keys and strings: PostgreSQL's text and jsonb refuse them, and a memo a
+// payer typed must never make an event unstorable. Numbers keep their exact
+// text. Errors: body is not JSON.
+func Clean(body []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("more than one JSON value")
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(clean(v)); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSpace(buf.Bytes()), nil
+}
+
+func clean(v any) any {
+	switch t := v.(type) {
+	case string:
+		return strings.ReplaceAll(t, "\x00", "")
+	case []any:
+		for i := range t {
+			t[i] = clean(t[i])
+		}
+		return t
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			out[strings.ReplaceAll(k, "\x00", "")] = clean(x)
+		}
+		return out
+	}
+	return v
+}
+
+// Peek returns the envelope's id and type as far as they can be read, for
+// storing a delivery that does not parse.
+func Peek(body []byte) (id, typ string) {
+	var e struct {
+		ID   any `json:"id"`
+		Type any `json:"type"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return "", ""
+	}
+	s := func(v any) string {
+		str, _ := v.(string)
+		str = strings.ReplaceAll(str, "\x00", "")
+		if r := []rune(str); len(r) > 64 {
+			str = string(r[:64])
+		}
+		return str
+	}
+	return s(e.ID), s(e.Type)
 }

@@ -62,6 +62,11 @@ func SellerAvailableAccount(sellerID int64) string {
 	return "seller:" + strconv.FormatInt(sellerID, 10) + ":available"
 }
 
+// ClawbackAccount is what one person owes the platform for recalled payments
+// that had already been spent or paid out (an asset: a receivable). It cannot
+// go below zero, so no more can be recovered than is owed.
+func ClawbackAccount(userID int64) string { return "clawback:" + strconv.FormatInt(userID, 10) }
+
 // AccountSpec says what an account code means.
 type AccountSpec struct {
 	Code string
@@ -100,6 +105,8 @@ func ClassifyAccount(code string) (AccountSpec, error) {
 		return AccountSpec{Code: code, Kind: Liability, Constrained: true}, nil
 	case len(parts) == 2 && parts[0] == "wallet" && id(parts[1]):
 		return AccountSpec{Code: code, Kind: Liability, Constrained: true}, nil
+	case len(parts) == 2 && parts[0] == "clawback" && id(parts[1]):
+		return AccountSpec{Code: code, Kind: Asset, Constrained: true}, nil
 	case len(parts) == 3 && parts[0] == "seller" && id(parts[1]) && (parts[2] == "pending" || parts[2] == "available"):
 		return AccountSpec{Code: code, Kind: Liability, Constrained: true}, nil
 	}

@@ -166,7 +166,7 @@ const (
 // Command asks for an action. Only the fields the action needs are read.
 type Command struct {
 	Action Action
-	Actor  Actor // zero value: the system (a timer, a webhook)
+	Actor  Actor // System for a timer or a webhook
 	Now    time.Time
 	Timers TimerSettings
 
@@ -206,7 +206,17 @@ func (o Order) describeState() string {
 
 func (o Order) isBuyer(a Actor) bool  { return a.Role == RoleBuyer && a.UserID == o.BuyerID }
 func (o Order) isSeller(a Actor) bool { return a.Role == RoleSeller && a.UserID == o.SellerID }
-func isSystem(a Actor) bool           { return a.UserID == 0 && a.Role == "" }
+func isSystem(a Actor) bool           { return a.IsSystem() }
+
+// RoleSystem is the platform itself acting: timers, webhooks, jobs.
+const RoleSystem Role = "system"
+
+// System is the actor of background work. The zero Actor is nobody and may
+// do nothing.
+var System = Actor{Role: RoleSystem}
+
+// IsSystem reports whether the actor is the platform itself.
+func (a Actor) IsSystem() bool { return a.Role == RoleSystem && a.UserID == 0 }
 
 // moneyMoving lists the actions that move money on behalf of a person: a frozen
 // person cannot take them.
@@ -304,7 +314,10 @@ func Apply(o Order, cmd Command) (Step, error) {
 			return Step{}, notAllowed(o, cmd.Action)
 		}
 		n.Refund, n.RefundAmount = RefundNone, Zero
-		n.resumeTimer(now, cmd.Timers)
+		if o.Refund == RefundRequested {
+			n.resumeTimer(now, cmd.Timers)
+		} // after a refusal the state's timer is already running again: it goes on
+
 	case ActAcceptRefund, ActAutoAcceptRefund:
 		if !active || o.Refund != RefundRequested {
 			return Step{}, notAllowed(o, cmd.Action)
@@ -368,6 +381,13 @@ func Apply(o Order, cmd Command) (Step, error) {
 		n.Held = o.Held.Sub(cmd.Amount)
 		n.Reversed = o.Reversed.Add(cmd.Amount)
 		s.Event["reversed"], s.Event["reason"] = cmd.Amount.String(), cmd.Reason
+		// A refund asked for (or under dispute) can never exceed what is still
+		// held: otherwise accepting it, by hand or by its timer, fails for ever.
+		if n.Held.IsPositive() && (o.Refund == RefundRequested || o.Refund == RefundDisputed || o.Refund == RefundRefused) &&
+			o.RefundAmount.GreaterThan(n.Held) {
+			n.RefundAmount = n.Held
+			s.Event["refund_capped_to"] = n.Held.String()
+		}
 		if n.Held.IsZero() {
 			n.State, n.ClosedAt, n.CloseReason = Closed, &now, "payment reversed by the bank"
 			n.Refund = terminalRefund(n.Refund)
@@ -484,11 +504,16 @@ func (o *Order) pauseTimer(now time.Time) {
 	}
 }
 
-// resumeTimer restarts the state's timer with the time it had left.
+// resumeTimer restarts the state's timer with the time it had left when a
+// refund request paused it. A timer that is already running goes on as it is:
+// a refund request never buys the buyer (or the seller) a fresh full timer.
 func (o *Order) resumeTimer(now time.Time, t TimerSettings) {
 	kind, full := TimerShipBy, t.ShipBy
 	if o.State == Shipped {
 		kind, full = TimerAutoConfirm, t.AutoConfirm
+	}
+	if o.TimerPausedLeft == nil && o.TimerKind == kind && o.TimerAt != nil {
+		return
 	}
 	left := full
 	if o.TimerPausedLeft != nil {

@@ -14,7 +14,7 @@ var (
 	buyer    = Actor{UserID: 10, Role: RoleBuyer}
 	seller   = Actor{UserID: 20, Role: RoleSeller}
 	operator = Actor{UserID: 30, Role: RoleOperator}
-	system   = Actor{}
+	system   = System
 	t0       = time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
 	rate     = decimal.RequireFromString("0.006")
 )

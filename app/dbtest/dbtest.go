@@ -124,7 +124,7 @@ func setup() error {
 		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{template}.Sanitize()); err != nil {
 			return err
 		}
-		if _, err := c.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{template}.Sanitize()); err != nil {
+		if _, err := c.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{template}.Sanitize()+devdb.CreateOptions); err != nil {
 			return err
 		}
 		db, err := store.Open(ctx, withDB(serverURL, template), 6)

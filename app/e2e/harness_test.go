@@ -58,8 +58,9 @@ func startApp(t *testing.T) *app {
 		t.Fatal(err)
 	}
 	go sim.Run(ctx)
-	srv := web.New(web.Deps{Config: cfg, DB: env.DB, Log: ptest.Quiet, Auth: env.Auth, Orders: env.Orders, Funding: env.Funding,
-		Settings: env.Settings, BankSim: sim.Handler()})
+	deps := web.DepsOf(env.Platform)
+	deps.Config, deps.BankSim = cfg, sim.Handler()
+	srv := web.New(deps)
 	hs := &http.Server{Handler: srv.Echo}
 	go hs.Serve(ln)
 	if err := env.Start(ctx); err != nil {

@@ -54,8 +54,8 @@ func TestMatchingCases(t *testing.T) {
 		t.Fatalf("buyer not told what is missing: %+v", events[len(events)-1])
 	}
 	e.Credit("30.00", o.PayReference)
-	if got := e.Order(o.ID); got.State != models.Paid || got.Funding != models.FundingWallet {
-		t.Fatalf("after the rest: %s %s", got.State, got.Funding)
+	if got := e.Order(o.ID); got.State != models.Paid || got.Funding != models.FundingBank || got.Held.String() != "100.00" {
+		t.Fatalf("after the rest: %s %s held %s", got.State, got.Funding, got.Held)
 	}
 	if b := e.Balance(models.WalletAccount(e.Buyer2.ID)); b != "0.00" {
 		t.Fatalf("buyer 2 wallet %s", b)
@@ -193,17 +193,22 @@ func TestReversals(t *testing.T) {
 	if _, err := e.Orders.Confirm(e.Ctx, e.Buyer2.Actor(), o2.ID, ptest.PIN); err != nil {
 		t.Fatal(err)
 	}
+	// The wallet money went on (paid, released): what the wallet no longer
+	// holds is owed by its owner, a claw-back for an operator to decide.
 	e.Deliver("evt_rev3", bankbridge.TransferReversed, bankbridge.Reversed{BankTxnID: top, ReversalTxnID: "R3", Amount: models.MustParseMoney("100.00"), Reason: "chargeback"})
-	if b := e.Balance(models.AccExpenseBadDebt); b != "100.00" {
-		t.Fatalf("bad debt = %s", b)
+	if b, cb := e.Balance(models.AccExpenseBadDebt), e.Balance(models.ClawbackAccount(e.Buyer2.ID)); b != "0.00" || cb != "100.00" {
+		t.Fatalf("bad debt = %s, claw-back = %s", b, cb)
 	}
 	if n := e.Count("SELECT count(*) FROM risk_flags WHERE kind = 'reversal_shortfall' AND status = 'open'"); n != 1 {
 		t.Fatalf("%d shortfall flags", n)
 	}
+	if n := e.Count("SELECT count(*) FROM clawbacks WHERE user_id = ? AND amount = 100 AND status = 'open'", e.Buyer2.ID); n != 1 {
+		t.Fatalf("%d open claw-backs of buyer 2", n)
+	}
 	// The same reversal again, under another event id: nothing more.
 	e.Deliver("evt_rev3_again", bankbridge.TransferReversed, bankbridge.Reversed{BankTxnID: top, ReversalTxnID: "R3", Amount: models.MustParseMoney("100.00"), Reason: "chargeback"})
-	if b := e.Balance(models.AccExpenseBadDebt); b != "100.00" {
-		t.Fatalf("bad debt after a repeat = %s", b)
+	if cb := e.Balance(models.ClawbackAccount(e.Buyer2.ID)); cb != "100.00" {
+		t.Fatalf("claw-back after a repeat = %s", cb)
 	}
 }
 

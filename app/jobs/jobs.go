@@ -21,8 +21,9 @@ import (
 
 // Queues.
 const (
-	QueueTimers   = "timers"
-	QueueWebhooks = "webhooks"
+	QueueTimers       = "timers"
+	QueueWebhooks     = "webhooks"
+	QueueHousekeeping = "housekeeping" // purges, sweeps, snapshots
 )
 
 // Client is the River client type of the platform (database/sql driver, so
@@ -83,6 +84,16 @@ type Options struct {
 	PollInterval time.Duration
 	// Work false makes an insert-only client (tests that run jobs by hand).
 	Work bool
+	// Periodic are the housekeeping jobs River's leader inserts on schedule.
+	Periodic []*river.PeriodicJob
+}
+
+// Every returns a periodic job inserting args every interval, and once at
+// start-up.
+func Every(interval time.Duration, args river.JobArgs) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(interval),
+		func() (river.JobArgs, *river.InsertOpts) { return args, &river.InsertOpts{Queue: QueueHousekeeping} },
+		&river.PeriodicJobOpts{RunOnStart: true, ID: args.Kind()})
 }
 
 // NewClient creates the River client on db.
@@ -93,6 +104,7 @@ func NewClient(db *sql.DB, o Options) (*Client, error) {
 		FetchPollInterval: o.PollInterval,
 		JobTimeout:        time.Minute,
 		MaxAttempts:       25,
+		PeriodicJobs:      o.Periodic,
 	}
 	if cfg.FetchPollInterval == 0 {
 		cfg.FetchPollInterval = time.Second
@@ -102,6 +114,7 @@ func NewClient(db *sql.DB, o Options) (*Client, error) {
 			river.QueueDefault: {MaxWorkers: 4},
 			QueueTimers:        {MaxWorkers: 4},
 			QueueWebhooks:      {MaxWorkers: 4},
+			QueueHousekeeping:  {MaxWorkers: 1},
 		}
 	}
 	c, err := river.NewClient(riverdatabasesql.New(db), cfg)

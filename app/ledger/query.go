@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
 	"lineescrow/models"
@@ -137,4 +138,68 @@ func CheckInvariants(ctx context.Context, db *gorm.DB) error {
 		return fmt.Errorf("ledger invariants violated: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// Total is the sum of one class of per-person accounts (all escrows, all
+// wallets …) as of the last refresh.
+type Total struct {
+	Class    string
+	Total    models.Money
+	Accounts int64
+	TakenAt  time.Time
+}
+
+// Classes of per-person accounts whose totals the operators' overview shows.
+var Classes = []string{"escrow", "wallet", "seller", "clawback"}
+
+// RefreshTotals sums every class of per-person accounts into ledger_totals.
+// It reads every such balance row once: a periodic job runs it, pages read
+// the result (Totals), so no page's cost grows with the number of accounts.
+func RefreshTotals(ctx context.Context, db *gorm.DB) error {
+	return db.WithContext(ctx).Exec(`
+		INSERT INTO ledger_totals (class, total, accounts, taken_at)
+		SELECT c.class, coalesce(sum(b.balance), 0), count(DISTINCT a.id), now()
+		FROM unnest(?::text[]) AS c(class)
+		LEFT JOIN ledger_accounts a ON a.code LIKE c.class || ':%'
+		LEFT JOIN ledger_balances b ON b.account_id = a.id
+		GROUP BY c.class
+		ON CONFLICT (class) DO UPDATE SET total = EXCLUDED.total, accounts = EXCLUDED.accounts, taken_at = EXCLUDED.taken_at`,
+		"{"+strings.Join(Classes, ",")+"}").Error
+}
+
+// Totals returns the last refreshed totals by class (refreshing them first
+// when there are none yet).
+func Totals(ctx context.Context, db *gorm.DB) (map[string]Total, error) {
+	var rows []Total
+	if err := db.WithContext(ctx).Raw(`SELECT class, total, accounts, taken_at FROM ledger_totals`).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("ledger totals: %w", err)
+	}
+	if len(rows) == 0 {
+		if err := RefreshTotals(ctx, db); err != nil {
+			return nil, fmt.Errorf("ledger totals: %w", err)
+		}
+		return Totals(ctx, db)
+	}
+	out := make(map[string]Total, len(rows))
+	for _, r := range rows {
+		out[r.Class] = r
+	}
+	return out, nil
+}
+
+// TotalsArgs is the periodic job that refreshes the totals.
+type TotalsArgs struct{}
+
+// Kind names the job.
+func (TotalsArgs) Kind() string { return "ledger_totals" }
+
+// TotalsWorker runs TotalsArgs.
+type TotalsWorker struct {
+	river.WorkerDefaults[TotalsArgs]
+	DB *gorm.DB
+}
+
+// Work refreshes the totals.
+func (w *TotalsWorker) Work(ctx context.Context, _ *river.Job[TotalsArgs]) error {
+	return RefreshTotals(ctx, w.DB)
 }

@@ -26,6 +26,8 @@ type Service struct {
 	Auth      *auth.Service
 	MaxAmount models.Money
 	Now       func() time.Time
+	// Wallets hears of wallet payments (funding); nil in tests that need not.
+	Wallets WalletFunding
 }
 
 func (s *Service) now() time.Time {

@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"lineescrow/app/audit"
+	"lineescrow/app/clawback"
 	"lineescrow/app/ledger"
 	"lineescrow/app/store"
 	"lineescrow/models"
@@ -31,9 +32,9 @@ func visible(db *gorm.DB, actor models.Actor) *gorm.DB {
 		return db.Where("seller_id = ?", actor.UserID)
 	case models.RoleOperator:
 		return db
-	case "":
-		if actor.UserID == 0 {
-			return db // the system: timers, webhooks
+	case models.RoleSystem:
+		if actor.IsSystem() {
+			return db // timers, webhooks
 		}
 	}
 	return db.Where("false")
@@ -217,6 +218,11 @@ func (s *Service) Step(ctx context.Context, tx *gorm.DB, actor models.Actor, id 
 			Ref: Ref(o.ID), Postings: postings}); err != nil {
 			return nil, err
 		}
+		// Money that reaches someone who owes the platform for a recalled
+		// payment is taken for it before it can be spent.
+		if err := clawback.SweepCredited(ctx, tx, st.Postings); err != nil {
+			return nil, err
+		}
 	}
 	if st.RestoreStock {
 		if err := tx.Exec("UPDATE listings SET stock = stock + ?, updated_at = now() WHERE id = ?", o.Quantity, o.ListingID).Error; err != nil {
@@ -276,11 +282,9 @@ func event(ctx context.Context, tx *gorm.DB, orderID int64, actor models.Actor, 
 	}
 	role := string(actor.Role)
 	var actorID *int64
-	if actor.UserID != 0 {
+	if actor.UserID > 0 {
 		id := actor.UserID
 		actorID = &id
-	} else {
-		role = "system"
 	}
 	return tx.WithContext(ctx).Exec(`INSERT INTO order_events (order_id, actor_id, actor_role, kind, detail) VALUES (?, ?, ?, ?, ?)`,
 		orderID, actorID, role, kind, b).Error
@@ -289,7 +293,7 @@ func event(ctx context.Context, tx *gorm.DB, orderID int64, actor models.Actor, 
 // Event records a step that happened outside the state machine (a bank
 // credit, a reversal) on the order's timeline.
 func Event(ctx context.Context, tx *gorm.DB, orderID int64, kind string, detail map[string]any) error {
-	return event(ctx, tx, orderID, models.Actor{}, kind, detail)
+	return event(ctx, tx, orderID, models.System, kind, detail)
 }
 
 // act runs one step in its own transaction.
@@ -306,29 +310,42 @@ func (s *Service) act(ctx context.Context, actor models.Actor, id int64, cmd mod
 	return out, nil
 }
 
-// PayFromWallet pays an unpaid order from the buyer's prepaid balance.
+// WalletFunding is told, in the same transaction, when a buyer pays an order
+// from the wallet (funding tracks which bank transfers that money came from).
+type WalletFunding interface {
+	PaidFromWallet(ctx context.Context, tx *gorm.DB, o *models.Order) error
+}
+
+// PayFromWallet pays an unpaid order from the buyer's prepaid balance: only
+// the buyer, with the payment password, ever spends the wallet.
 //
 // Errors: those of VerifyPayPassword; EINSUFFICIENT when the wallet is short;
-// ECONFLICT when the order is not awaiting payment; ENOTFOUND.
+// ECONFLICT when the order is not awaiting payment; EFORBIDDEN when frozen;
+// ENOTFOUND.
 func (s *Service) PayFromWallet(ctx context.Context, actor models.Actor, id int64, pin string) (*models.Order, error) {
-	if err := actor.CanMoveMoney(); err != nil {
-		return nil, err
-	}
-	o, err := s.Get(ctx, actor, id)
+	o, err := s.precheck(ctx, actor, id, models.ActPay)
 	if err != nil {
 		return nil, err
 	}
 	if o.BuyerID != actor.UserID {
 		return nil, errNotFound
 	}
-	if o.State != models.AwaitingPayment {
-		return nil, models.Errorf(models.ECONFLICT, "This order is not awaiting payment.")
-	}
 	if err := s.Auth.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
 		return nil, err
 	}
-	out, err := s.act(ctx, actor, id, models.Command{Action: models.ActPay, Funding: models.FundingWallet},
-		models.Move(models.WalletAccount(o.BuyerID), models.EscrowAccount(o.ID), o.Amount))
+	var out *models.Order
+	err = store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
+		var err error
+		out, err = s.Step(ctx, tx, actor, id, models.Command{Action: models.ActPay, Funding: models.FundingWallet},
+			models.Move(models.WalletAccount(o.BuyerID), models.EscrowAccount(o.ID), o.Amount))
+		if err != nil || s.Wallets == nil {
+			return err
+		}
+		return s.Wallets.PaidFromWallet(ctx, tx, out)
+	})
+	if err != nil {
+		err = fmt.Errorf("order %d pay: %w", id, err)
+	}
 	if models.ErrorCode(err) == models.EINSUFFICIENT {
 		return nil, models.Errorf(models.EINSUFFICIENT, "Your balance is not enough for this order. Top it up by phone banking first.")
 	}
@@ -337,7 +354,7 @@ func (s *Service) PayFromWallet(ctx context.Context, actor models.Actor, id int6
 
 // PaySystem runs ActPay for funding already moved into escrow within tx.
 func (s *Service) PaySystem(ctx context.Context, tx *gorm.DB, id int64, funding models.Funding, postings []models.Posting) (*models.Order, error) {
-	return s.Step(ctx, tx, models.Actor{}, id, models.Command{Action: models.ActPay, Funding: funding}, postings)
+	return s.Step(ctx, tx, models.System, id, models.Command{Action: models.ActPay, Funding: funding}, postings)
 }
 
 // Cancel closes an unpaid order at the buyer's request.
@@ -352,7 +369,7 @@ func (s *Service) Ship(ctx context.Context, actor models.Actor, id int64, carrie
 
 // Confirm is the buyer's confirmation of receipt: the escrow is released.
 func (s *Service) Confirm(ctx context.Context, actor models.Actor, id int64, pin string) (*models.Order, error) {
-	if err := s.precheck(ctx, actor, id); err != nil {
+	if _, err := s.precheck(ctx, actor, id, models.ActConfirm); err != nil {
 		return nil, err
 	}
 	if err := s.Auth.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
@@ -361,14 +378,21 @@ func (s *Service) Confirm(ctx context.Context, actor models.Actor, id int64, pin
 	return s.act(ctx, actor, id, models.Command{Action: models.ActConfirm}, nil)
 }
 
-// precheck refuses early (before a payment password is spent) what the
-// order's state or the actor's status makes impossible anyway.
-func (s *Service) precheck(ctx context.Context, actor models.Actor, id int64) error {
+// precheck refuses early, before a payment password is hashed (and a guess
+// spent), what the order's state or the actor's status makes impossible
+// anyway. The step itself checks again under the order's lock.
+func (s *Service) precheck(ctx context.Context, actor models.Actor, id int64, action models.Action) (*models.Order, error) {
 	if err := actor.CanMoveMoney(); err != nil {
-		return err
+		return nil, err
 	}
-	_, err := s.Get(ctx, actor, id)
-	return err
+	o, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if !models.Allowed(*o, actor, s.now())[action] {
+		return nil, models.Errorf(models.ECONFLICT, "Order %d cannot do that now.", o.ID)
+	}
+	return o, nil
 }
 
 // ExtendConfirm gives the buyer five more days before auto-confirmation, once.
@@ -389,7 +413,7 @@ func (s *Service) WithdrawRefund(ctx context.Context, actor models.Actor, id int
 // AcceptRefund is the seller's acceptance: the refund goes back to the buyer,
 // the rest (if any) is released to the seller. It needs the seller's payment password.
 func (s *Service) AcceptRefund(ctx context.Context, actor models.Actor, id int64, pin string) (*models.Order, error) {
-	if err := s.precheck(ctx, actor, id); err != nil {
+	if _, err := s.precheck(ctx, actor, id, models.ActAcceptRefund); err != nil {
 		return nil, err
 	}
 	if err := s.Auth.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
@@ -423,22 +447,74 @@ type TimelineEntry struct {
 	Detail    json.RawMessage
 }
 
-// Timeline returns the order's events, oldest first, and every ledger
-// movement of its money. Errors: ENOTFOUND for an order the actor cannot see.
+// Timeline returns the order's events, oldest first, and the ledger
+// movements of its money, each role seeing only its own side: a buyer the
+// order's escrow and their own wallet, a seller the escrow and their own
+// balances (never the buyer's wallet nor the platform's own accounts), an
+// operator everything. Event details are trimmed the same way.
+//
+// Errors: ENOTFOUND for an order the actor cannot see.
 func (s *Service) Timeline(ctx context.Context, actor models.Actor, id int64) ([]TimelineEntry, []ledger.Movement, error) {
-	if _, err := s.Get(ctx, actor, id); err != nil {
+	o, err := s.Get(ctx, actor, id)
+	if err != nil {
 		return nil, nil, err
 	}
 	var events []TimelineEntry
 	if err := s.DB.WithContext(ctx).Raw(`SELECT id, at, actor_id, actor_role, kind, detail FROM order_events
-		WHERE order_id = ? ORDER BY id`, id).Scan(&events).Error; err != nil {
+		WHERE order_id = ? ORDER BY id LIMIT 500`, id).Scan(&events).Error; err != nil {
 		return nil, nil, err
 	}
 	moves, err := ledger.Movements(ctx, s.DB, ledger.MovementQuery{Ref: Ref(id), Limit: 500})
 	if err != nil {
 		return nil, nil, err
 	}
-	return events, moves, nil
+	if actor.IsOperator() {
+		return events, moves, nil
+	}
+	mine := map[string]bool{models.EscrowAccount(o.ID): true}
+	hidden := hiddenDetail[actor.Role]
+	switch actor.Role {
+	case models.RoleBuyer:
+		mine[models.WalletAccount(o.BuyerID)] = true
+	case models.RoleSeller:
+		mine[models.SellerAvailableAccount(o.SellerID)], mine[models.SellerPendingAccount(o.SellerID)] = true, true
+	}
+	shown := moves[:0:0]
+	for _, m := range moves {
+		if mine[m.Account] {
+			shown = append(shown, m)
+		}
+	}
+	for i := range events {
+		events[i].Detail = trimDetail(events[i].Detail, hidden)
+	}
+	return events, shown, nil
+}
+
+// hiddenDetail lists the event details a role does not see: the buyer not the
+// seller's commission and proceeds, the seller not where the buyer's money
+// went on the buyer's side, nor the bank's internal ids.
+var hiddenDetail = map[models.Role][]string{
+	models.RoleBuyer:  {"fee", "to_seller", "from_seller", "clawbacks", "shortfall", "recovered"},
+	models.RoleSeller: {"to_wallet", "surplus_to_wallet", "missing", "earlier_transfers", "from_refund", "clawbacks", "bank_txn_id", "reversal_txn_id", "shortfall", "recovered"},
+}
+
+func trimDetail(raw json.RawMessage, hidden []string) json.RawMessage {
+	if len(hidden) == 0 || len(raw) == 0 {
+		return raw
+	}
+	var d map[string]any
+	if json.Unmarshal(raw, &d) != nil {
+		return json.RawMessage("{}")
+	}
+	for _, k := range hidden {
+		delete(d, k)
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		return json.RawMessage("{}")
+	}
+	return b
 }
 
 // CheckInvariants verifies, for every order, that its escrow account holds

@@ -2,6 +2,7 @@ package orders_test
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -157,8 +158,32 @@ func TestHappyPathReleasesToTheSeller(t *testing.T) {
 	for _, ev := range events {
 		kinds = append(kinds, ev.Kind)
 	}
-	if fmt.Sprint(kinds) != "[order.created order.pay order.ship order.confirm]" || len(moves) != 5 {
+	// The buyer sees the escrow and their wallet: never the seller's money
+	// nor the platform's commission.
+	if fmt.Sprint(kinds) != "[order.created order.pay order.ship order.confirm]" || len(moves) != 3 {
 		t.Fatalf("timeline %v, %d movements", kinds, len(moves))
+	}
+	for _, m := range moves {
+		if m.Account != models.EscrowAccount(o.ID) && m.Account != models.WalletAccount(e.Buyer.ID) {
+			t.Errorf("the buyer sees a movement on %s", m.Account)
+		}
+	}
+	for _, ev := range events {
+		if strings.Contains(string(ev.Detail), "fee") || strings.Contains(string(ev.Detail), "to_seller") {
+			t.Errorf("the buyer sees the commission: %s %s", ev.Kind, ev.Detail)
+		}
+	}
+	if _, moves, _ := e.Orders.Timeline(e.Ctx, e.Seller.Actor(), o.ID); len(moves) != 3 {
+		t.Errorf("the seller sees %d movements, want 3 (escrow in, escrow out, own balance)", len(moves))
+	} else {
+		for _, m := range moves {
+			if m.Account == models.WalletAccount(e.Buyer.ID) || m.Account == models.AccRevenueFees || m.Account == models.AccBankCollection {
+				t.Errorf("the seller sees a movement on %s", m.Account)
+			}
+		}
+	}
+	if _, moves, _ := e.Orders.Timeline(e.Ctx, e.Operator.Actor(), o.ID); len(moves) != 5 {
+		t.Errorf("the operator sees %d movements, want all 5", len(moves))
 	}
 }
 

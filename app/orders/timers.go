@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"lineescrow/app/jobs"
+	"lineescrow/app/risk"
 	"lineescrow/app/store"
 	"lineescrow/models"
 )
@@ -61,7 +62,21 @@ func (s *Service) FireTimer(ctx context.Context, job *river.Job[TimerArgs]) erro
 			if !ok {
 				return fmt.Errorf("order %d: unknown timer %q", a.OrderID, a.Timer)
 			}
-			if _, err := s.Step(ctx, tx, models.Actor{}, a.OrderID, models.Command{Action: action}, nil); err != nil {
+			// In a savepoint: an action that can no longer succeed (the order
+			// changed under the timer in a way the rules refuse) is not retried
+			// for ever but handed to an operator, and the job completes.
+			err := tx.Transaction(func(sp *gorm.DB) error {
+				_, err := s.Step(ctx, sp, models.System, a.OrderID, models.Command{Action: action}, nil)
+				return err
+			})
+			switch models.ErrorCode(err) {
+			case "":
+			case models.ECONFLICT, models.EINVALID, models.EINSUFFICIENT, models.EFORBIDDEN:
+				if err := risk.Raise(ctx, tx, risk.TimerFailed, &a.OrderID, nil, map[string]any{
+					"timer": string(a.Timer), "action": string(action), "error": models.ErrorMessage(err)}); err != nil {
+					return err
+				}
+			default:
 				return fmt.Errorf("order %d timer %s: %w", a.OrderID, a.Timer, err)
 			}
 		}

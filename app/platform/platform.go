@@ -13,10 +13,15 @@ import (
 	"gorm.io/gorm"
 
 	"lineescrow/app/auth"
+	"lineescrow/app/clawback"
 	"lineescrow/app/config"
 	"lineescrow/app/funding"
+	"lineescrow/app/idempotency"
 	"lineescrow/app/jobs"
+	"lineescrow/app/ledger"
 	"lineescrow/app/orders"
+	"lineescrow/app/risk"
+	"lineescrow/app/sellers"
 	"lineescrow/app/settings"
 	"lineescrow/app/store"
 )
@@ -30,9 +35,14 @@ type Platform struct {
 	Settings *settings.Service
 	Orders   *orders.Service
 	Funding  *funding.Service
-	Queue    *jobs.Queue
-	River    *jobs.Client
-	work     bool
+	Sellers  *sellers.Service
+	Risk     *risk.Service
+	// Clawbacks are recalled payments people owe the platform.
+	Clawbacks   *clawback.Service
+	Idempotency *idempotency.Store
+	Queue       *jobs.Queue
+	River       *jobs.Client
+	work        bool
 }
 
 // Options tune New.
@@ -58,11 +68,29 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	}
 	p.Orders = &orders.Service{DB: db.DB, Queue: p.Queue, Settings: p.Settings, Auth: p.Auth, MaxAmount: cfg.MaxAmount, Now: o.Now}
 	p.Funding = &funding.Service{DB: db.DB, Orders: p.Orders, Queue: p.Queue, Log: log}
+	p.Orders.Wallets = p.Funding
+	p.Sellers = &sellers.Service{DB: db.DB, Now: o.Now}
+	p.Risk = &risk.Service{DB: db.DB}
+	p.Clawbacks = &clawback.Service{DB: db.DB}
+	p.Idempotency = idempotency.NewStore(db.DB, cfg.JWTSecret)
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &orders.TimerWorker{Orders: p.Orders})
 	river.AddWorker(workers, &funding.Worker{Funding: p.Funding})
-	client, err := jobs.NewClient(db.SQL, jobs.Options{Workers: workers, Logger: log, PollInterval: o.PollInterval, Work: o.Work})
+	river.AddWorker(workers, &funding.SweepWorker{Funding: p.Funding})
+	river.AddWorker(workers, &funding.PurgeWorker{Funding: p.Funding})
+	river.AddWorker(workers, &idempotency.PurgeWorker{Store: p.Idempotency})
+	river.AddWorker(workers, &sellers.SnapshotWorker{Sellers: p.Sellers})
+	river.AddWorker(workers, &ledger.TotalsWorker{DB: db.DB})
+	periodic := []*river.PeriodicJob{
+		jobs.Every(5*time.Minute, funding.SweepArgs{}),
+		jobs.Every(24*time.Hour, funding.PurgeArgs{}),
+		jobs.Every(time.Hour, idempotency.PurgeArgs{}),
+		jobs.Every(time.Hour, sellers.SnapshotArgs{}),
+		jobs.Every(time.Minute, ledger.TotalsArgs{}),
+	}
+	client, err := jobs.NewClient(db.SQL, jobs.Options{Workers: workers, Logger: log, PollInterval: o.PollInterval, Work: o.Work,
+		Periodic: periodic})
 	if err != nil {
 		return nil, fmt.Errorf("platform: %w", err)
 	}

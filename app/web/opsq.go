@@ -7,9 +7,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"lineescrow/app/funding"
-	"lineescrow/app/ledger"
+		"lineescrow/app/ledger"
 	"lineescrow/app/orders"
+	"lineescrow/app/risk"
 	"lineescrow/models"
 	"lineescrow/views"
 )
@@ -29,14 +29,11 @@ func (s *Server) opsHome(c echo.Context) error {
 		return err
 	}
 	vm.Disputes, vm.Suspense, vm.Flags, vm.Review = q.Disputes, q.Suspense, q.Flags, q.Review
-	var totals struct{ Escrow, Wallets models.Money }
-	if err := s.DB.WithContext(ctx).Raw(`SELECT
-		coalesce(sum(b.balance) FILTER (WHERE a.code LIKE 'escrow:%'), 0) AS escrow,
-		coalesce(sum(b.balance) FILTER (WHERE a.code LIKE 'wallet:%'), 0) AS wallets
-		FROM ledger_balances b JOIN ledger_accounts a ON a.id = b.account_id`).Scan(&totals).Error; err != nil {
+	totals, err := ledger.Totals(ctx, s.DB.DB)
+	if err != nil {
 		return err
 	}
-	vm.Escrow, vm.Wallets = totals.Escrow, totals.Wallets
+	vm.Escrow, vm.Wallets = totals["escrow"].Total, totals["wallet"].Total
 	bals, err := ledger.Balances(ctx, s.DB.DB, models.AccBankCollection, models.AccSuspense, models.AccRevenueFees, models.AccExpenseBadDebt)
 	if err != nil {
 		return err
@@ -63,7 +60,7 @@ func (s *Server) suspenseVM(c echo.Context, f *views.Form) (views.SuspenseVM, er
 	for _, cr := range credits {
 		st := ""
 		if cr.SuspenseState != nil {
-			st = *cr.SuspenseState
+			st = string(*cr.SuspenseState)
 		}
 		vm.Credits = append(vm.Credits, views.SuspenseRow{BankTxnID: cr.BankTxnID, Amount: cr.Amount, Reference: cr.Reference,
 			PayerName: cr.PayerName, PayerAccount: cr.PayerAccount, At: cr.CreatedAt, State: st, Note: cr.SuspenseNote})
@@ -120,13 +117,13 @@ func (s *Server) opsReturn(c echo.Context) error {
 }
 
 func (s *Server) opsFlags(c echo.Context) error {
-	flags, err := funding.Flags(c.Request().Context(), s.DB.DB, 0, true)
+	flags, err := s.Risk.List(c.Request().Context(), actor(c), risk.Query{OpenOnly: true})
 	if err != nil {
 		return err
 	}
 	rows := make([]views.FlagRow, 0, len(flags))
 	for _, f := range flags {
-		r := views.FlagRow{ID: f.ID, Kind: f.Kind, Detail: string(f.Detail), Open: true, At: f.CreatedAt}
+		r := views.FlagRow{ID: f.ID, Kind: string(f.Kind), Detail: string(f.Detail), Open: true, At: f.CreatedAt}
 		if f.OrderID != nil {
 			r.OrderID = *f.OrderID
 		}
@@ -146,7 +143,7 @@ func (s *Server) opsResolveFlag(c echo.Context) error {
 		s.flash(c, "error", views.T(ctx, "Say what was done before resolving."))
 		return c.Redirect(http.StatusSeeOther, "/ops/flags")
 	}
-	if err := s.Funding.ResolveFlag(ctx, actor(c), id, resolution); err != nil {
+	if err := s.Risk.Resolve(ctx, actor(c), id, resolution); err != nil {
 		return err
 	}
 	s.flash(c, "success", views.T(ctx, "Case resolved."))

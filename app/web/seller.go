@@ -11,22 +11,6 @@ import (
 	"lineescrow/views"
 )
 
-// sellerMoney returns the seller's money by stage: held in escrow for paid and
-// shipped orders, pending collection, available.
-func (s *Server) sellerStages(c echo.Context) (held, pending, available models.Money, err error) {
-	ctx := c.Request().Context()
-	id := currentUser(c).ID
-	if err = s.DB.WithContext(ctx).Raw(`SELECT coalesce(sum(held), 0) FROM orders WHERE seller_id = ? AND state IN ('paid', 'shipped')`, id).
-		Row().Scan(&held); err != nil {
-		return
-	}
-	bals, err := ledger.Balances(ctx, s.DB.DB, models.SellerPendingAccount(id), models.SellerAvailableAccount(id))
-	if err != nil {
-		return
-	}
-	return held, bals[models.SellerPendingAccount(id)], bals[models.SellerAvailableAccount(id)], nil
-}
-
 func (s *Server) sellerHome(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
@@ -35,18 +19,16 @@ func (s *Server) sellerHome(c echo.Context) error {
 		return err
 	}
 	vm := views.SellerHomeVM{ShopName: sel.ShopName}
-	if vm.Held, vm.Pending, vm.Available, err = s.sellerStages(c); err != nil {
+	st, err := s.Sellers.StagesOf(ctx, u.ID)
+	if err != nil {
 		return err
 	}
-	var counts struct{ ToShip, Refunds, Disputes int }
-	if err := s.DB.WithContext(ctx).Raw(`SELECT
-			count(*) FILTER (WHERE state = 'paid' AND refund_state IN ('none', 'refused')) AS to_ship,
-			count(*) FILTER (WHERE state IN ('paid', 'shipped') AND refund_state = 'requested') AS refunds,
-			count(*) FILTER (WHERE state IN ('paid', 'shipped') AND refund_state = 'disputed') AS disputes
-		FROM orders WHERE seller_id = ?`, u.ID).Scan(&counts).Error; err != nil {
+	vm.Held, vm.Pending, vm.Available = st.Held, st.Pending, st.Available
+	work, err := s.Sellers.WorkOf(ctx, u.ID)
+	if err != nil {
 		return err
 	}
-	vm.ToShip, vm.Refunds, vm.Disputes = counts.ToShip, counts.Refunds, counts.Disputes
+	vm.ToShip, vm.Refunds, vm.Disputes = work.ToShip, work.Refunds, work.Disputes
 	recent, err := s.Orders.List(ctx, u.Actor(), orders.Query{Limit: 8})
 	if err != nil {
 		return err
@@ -54,46 +36,14 @@ func (s *Server) sellerHome(c echo.Context) error {
 	for _, o := range recent {
 		vm.Recent = append(vm.Recent, views.OrderRow{Order: o, Href: orderBase(models.RoleSeller, o.ID)})
 	}
-	if vm.Chart, err = s.sellerChart(c, u.ID); err != nil {
+	days, err := s.Sellers.History(ctx, u.ID)
+	if err != nil {
 		return err
 	}
+	for _, d := range days {
+		vm.Chart = append(vm.Chart, views.ChartPoint{Day: d.Day.Format("01-02"), Held: d.Held, Available: d.Available})
+	}
 	return render(c, http.StatusOK, views.SellerHomePage(vm))
-}
-
-// sellerChart is the seller's held and available money at the end of each of
-// the last 30 days (Asia/Shanghai), from the ledger.
-func (s *Server) sellerChart(c echo.Context, sellerID int64) ([]views.ChartPoint, error) {
-	var rows []struct {
-		Day       string
-		Held      models.Money
-		Available models.Money
-	}
-	err := s.DB.WithContext(c.Request().Context()).Raw(`
-		WITH days AS (
-			SELECT generate_series(date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') - interval '29 days',
-				date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai'), interval '1 day') AS d),
-		moves AS (
-			SELECT t.created_at AT TIME ZONE 'Asia/Shanghai' AS at, a.code = ? AS available,
-				CASE p.direction WHEN 'credit' THEN p.amount ELSE -p.amount END AS delta
-			FROM ledger_postings p JOIN ledger_transfers t ON t.id = p.transfer_id JOIN ledger_accounts a ON a.id = p.account_id
-			WHERE a.code = ? OR a.code IN (SELECT 'escrow:order:' || id FROM orders WHERE seller_id = ?))
-		SELECT to_char(d, 'MM-DD') AS day,
-			coalesce((SELECT sum(delta) FROM moves WHERE NOT available AND at < d + interval '1 day'), 0) AS held,
-			coalesce((SELECT sum(delta) FROM moves WHERE available AND at < d + interval '1 day'), 0) AS available
-		FROM days ORDER BY d`, models.SellerAvailableAccount(sellerID), models.SellerAvailableAccount(sellerID), sellerID).Scan(&rows).Error
-	if err != nil {
-		return nil, err
-	}
-	out := make([]views.ChartPoint, len(rows))
-	any := false
-	for i, r := range rows {
-		out[i] = views.ChartPoint{Day: r.Day, Held: r.Held, Available: r.Available}
-		any = any || !r.Held.IsZero() || !r.Available.IsZero()
-	}
-	if !any {
-		return nil, nil
-	}
-	return out, nil
 }
 
 func (s *Server) sellerListings(c echo.Context) error {
@@ -176,10 +126,11 @@ func (s *Server) sellerMoney(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
 	vm := views.SellerMoneyVM{}
-	var err error
-	if vm.Held, vm.Pending, vm.Available, err = s.sellerStages(c); err != nil {
+	st, err := s.Sellers.StagesOf(ctx, u.ID)
+	if err != nil {
 		return err
 	}
+	vm.Held, vm.Pending, vm.Available = st.Held, st.Pending, st.Available
 	moves, err := ledger.Movements(ctx, s.DB.DB, ledger.MovementQuery{AccountPrefix: "seller:" + itoa64(u.ID) + ":", Limit: 200})
 	if err != nil {
 		return err

@@ -20,9 +20,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"lineescrow/app/auth"
+	"lineescrow/app/clawback"
 	"lineescrow/app/config"
 	"lineescrow/app/funding"
+	"lineescrow/app/idempotency"
 	"lineescrow/app/orders"
+	"lineescrow/app/platform"
+	"lineescrow/app/risk"
+	"lineescrow/app/sellers"
 	"lineescrow/app/settings"
 	"lineescrow/app/store"
 	"lineescrow/models"
@@ -38,10 +43,22 @@ type Deps struct {
 	Orders   *orders.Service
 	Funding  *funding.Service
 	Settings *settings.Service
+	Sellers  *sellers.Service
+	Risk     *risk.Service
+	// Idempotency keeps the API's Idempotency-Key records.
+	Idempotency *idempotency.Store
+	// Clawbacks is the operators' queue of recalled payments to recover.
+	Clawbacks *clawback.Service
 	// BankSim is the bank simulator's handler, mounted at /sim/bank in demo mode.
 	BankSim http.Handler
 	// Now is the clock (tests set it).
 	Now func() time.Time
+}
+
+// DepsOf returns the dependencies of the web layer from a wired platform.
+func DepsOf(p *platform.Platform) Deps {
+	return Deps{Config: p.Config, DB: p.DB, Log: p.Log, Auth: p.Auth, Orders: p.Orders, Funding: p.Funding, Settings: p.Settings,
+		Sellers: p.Sellers, Risk: p.Risk, Clawbacks: p.Clawbacks, Idempotency: p.Idempotency}
 }
 
 // Server is the platform's HTTP server.

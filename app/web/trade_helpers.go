@@ -8,8 +8,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"lineescrow/app/funding"
-	"lineescrow/app/ledger"
+		"lineescrow/app/ledger"
+	"lineescrow/app/risk"
 	"lineescrow/models"
 	"lineescrow/views"
 )
@@ -80,15 +80,15 @@ func (s *Server) orderVM(c echo.Context, id int64, f *views.Form) (views.OrderVM
 	}
 	for _, cr := range credits {
 		vm.Credits = append(vm.Credits, views.CreditRow{BankTxnID: cr.BankTxnID, Amount: cr.Amount, Reference: cr.Reference,
-			Outcome: cr.Outcome, At: cr.CreatedAt, Reversed: cr.ReversalTxnID != nil})
+			Outcome: string(cr.Outcome), At: cr.CreatedAt, Reversed: cr.ReversalTxnID != nil})
 	}
 	if u.Role != models.RoleBuyer {
-		flags, err := funding.Flags(ctx, s.DB.DB, id, false)
+		flags, err := s.Risk.List(ctx, a, risk.Query{OrderID: id})
 		if err != nil {
 			return vm, err
 		}
 		for _, fl := range flags {
-			vm.Flags = append(vm.Flags, views.FlagRow{ID: fl.ID, Kind: fl.Kind, Open: fl.Status == "open", At: fl.CreatedAt, OrderID: id})
+			vm.Flags = append(vm.Flags, views.FlagRow{ID: fl.ID, Kind: string(fl.Kind), Open: fl.Status == "open", At: fl.CreatedAt, OrderID: id})
 		}
 	}
 	if u.Role == models.RoleBuyer && o.State == models.AwaitingPayment {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"lineescrow/app/funding"
 	"lineescrow/bankbridge"
 	"lineescrow/models"
 )
@@ -28,15 +29,16 @@ func (s *Server) bankWebhook(c echo.Context) error {
 		Log(c.Request().Context()).Warn("bank webhook refused", "reason", err.Error(), "webhook_id", c.Request().Header.Get("webhook-id"))
 		return c.JSON(http.StatusUnauthorized, APIError{Error: APIErrorBody{Code: models.EUNAUTHORIZED, Message: err.Error()}})
 	}
-	ev, err := bankbridge.Parse(body)
-	if err == nil && ev.ID != id {
-		err = errors.New("malformed event: the body's id differs from webhook-id")
-	}
+	// Correctly signed: kept whatever it holds. One that does not parse is
+	// stored for an operator to review, and answered 2xx like the rest, so the
+	// bank does not retry for a day and then drop it.
+	status, err := s.Funding.Receive(c.Request().Context(), id, body)
 	if err != nil {
-		return c.JSON(http.StatusBadRequest, APIError{Error: APIErrorBody{Code: "bad_request", Message: err.Error()}})
-	}
-	if err := s.Funding.Receive(c.Request().Context(), ev, body); err != nil {
 		return err // 500: the bank retries
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "received", "id": ev.ID})
+	answer := "received"
+	if status == funding.EventReview {
+		answer = "stored for review"
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": answer, "id": id})
 }

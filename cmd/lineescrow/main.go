@@ -128,7 +128,7 @@ func serve(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 	var logins []seed.Login
-	deps := web.Deps{Config: cfg, DB: db, Log: log, Auth: p.Auth, Orders: p.Orders, Funding: p.Funding, Settings: p.Settings}
+	deps := web.DepsOf(p)
 	if cfg.Demo {
 		if logins, err = seed.Demo(ctx, db, p.Auth, p.Orders); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)

@@ -1,0 +1,174 @@
+// Package sellers owns what a seller sees of their money: by stage (held in
+// escrow for paid and shipped orders, waiting for the operator's collection,
+// available), the orders waiting for them, and the daily history behind the
+// dashboard's chart.
+//
+// The history is a snapshot per seller and day (seller_balance_days), taken by
+// a periodic job and read in O(days); today's point is always live. Reading a
+// seller's whole posting history on every visit would grow without bound.
+package sellers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"gorm.io/gorm"
+
+	"lineescrow/app/ledger"
+	"lineescrow/models"
+)
+
+// Service reads sellers' money.
+type Service struct {
+	DB  *gorm.DB
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Stages is a seller's money by stage.
+type Stages struct {
+	Held      models.Money `json:"held"`      // in escrow for paid and shipped orders
+	Pending   models.Money `json:"pending"`   // released, waiting for the operator's collection
+	Available models.Money `json:"available"` // can be withdrawn
+}
+
+// StagesOf returns a seller's money by stage, now.
+func (s *Service) StagesOf(ctx context.Context, sellerID int64) (Stages, error) {
+	var st Stages
+	if err := s.DB.WithContext(ctx).Raw(`SELECT coalesce(sum(held), 0) FROM orders
+		WHERE seller_id = ? AND state IN ('paid', 'shipped')`, sellerID).Row().Scan(&st.Held); err != nil {
+		return st, fmt.Errorf("held money of seller %d: %w", sellerID, err)
+	}
+	bals, err := ledger.Balances(ctx, s.DB, models.SellerPendingAccount(sellerID), models.SellerAvailableAccount(sellerID))
+	if err != nil {
+		return st, err
+	}
+	st.Pending, st.Available = bals[models.SellerPendingAccount(sellerID)], bals[models.SellerAvailableAccount(sellerID)]
+	return st, nil
+}
+
+// Work is what waits for the seller: orders to ship, refunds to answer,
+// disputes open.
+type Work struct {
+	ToShip, Refunds, Disputes int
+}
+
+// WorkOf counts the seller's open work.
+func (s *Service) WorkOf(ctx context.Context, sellerID int64) (Work, error) {
+	var w Work
+	err := s.DB.WithContext(ctx).Raw(`SELECT
+			count(*) FILTER (WHERE state = 'paid' AND refund_state IN ('none', 'refused')) AS to_ship,
+			count(*) FILTER (WHERE refund_state = 'requested') AS refunds,
+			count(*) FILTER (WHERE refund_state = 'disputed') AS disputes
+		FROM orders WHERE seller_id = ? AND state IN ('paid', 'shipped')`, sellerID).Scan(&w).Error
+	if err != nil {
+		return w, fmt.Errorf("work of seller %d: %w", sellerID, err)
+	}
+	return w, nil
+}
+
+// Day is one point of a seller's history: their money at the end of a day.
+type Day struct {
+	Day       time.Time    `json:"day"` // midnight, Asia/Shanghai
+	Held      models.Money `json:"held"`
+	Pending   models.Money `json:"pending"`
+	Available models.Money `json:"available"`
+}
+
+// ChartDays is how many days the chart shows.
+const ChartDays = 30
+
+// History returns the seller's money at the end of each of the last
+// ChartDays days, today's as it is now; days before the first snapshot are
+// zero. It returns nil when every day is zero.
+func (s *Service) History(ctx context.Context, sellerID int64) ([]Day, error) {
+	today := midnight(s.now())
+	first := today.AddDate(0, 0, -(ChartDays - 1))
+	var rows []struct {
+		Day                      time.Time
+		Held, Pending, Available models.Money
+	}
+	if err := s.DB.WithContext(ctx).Raw(`SELECT day, held, pending, available FROM seller_balance_days
+		WHERE seller_id = ? AND day >= ? AND day < ? ORDER BY day`, sellerID, first.Format("2006-01-02"), today.Format("2006-01-02")).
+		Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("history of seller %d: %w", sellerID, err)
+	}
+	now, err := s.StagesOf(ctx, sellerID)
+	if err != nil {
+		return nil, err
+	}
+	byDay := map[string]Day{}
+	for _, r := range rows {
+		byDay[r.Day.Format("2006-01-02")] = Day{Held: r.Held, Pending: r.Pending, Available: r.Available}
+	}
+	out := make([]Day, 0, ChartDays)
+	seen, last := false, Day{}
+	for d := first; !d.After(today); d = d.AddDate(0, 0, 1) {
+		p, ok := byDay[d.Format("2006-01-02")]
+		switch {
+		case d.Equal(today):
+			p = Day{Held: now.Held, Pending: now.Pending, Available: now.Available}
+		case !ok && seen:
+			p = last // no snapshot that day (the platform was down): nothing changed that it saw
+		}
+		p.Day = d
+		if ok {
+			seen, last = true, p
+		}
+		out = append(out, p)
+	}
+	for _, p := range out {
+		if !p.Held.IsZero() || !p.Pending.IsZero() || !p.Available.IsZero() {
+			return out, nil
+		}
+	}
+	return nil, nil
+}
+
+func midnight(t time.Time) time.Time {
+	t = t.In(models.Shanghai)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, models.Shanghai)
+}
+
+// Snapshot records every seller's money by stage as today's point
+// (Asia/Shanghai): the last snapshot of a day stands for its end.
+func (s *Service) Snapshot(ctx context.Context) error {
+	day := midnight(s.now()).Format("2006-01-02")
+	return s.DB.WithContext(ctx).Exec(`
+		INSERT INTO seller_balance_days (seller_id, day, held, pending, available, taken_at)
+		SELECT s.user_id, ?::date,
+			coalesce((SELECT sum(o.held) FROM orders o WHERE o.seller_id = s.user_id AND o.state IN ('paid', 'shipped')), 0),
+			coalesce((SELECT sum(b.balance) FROM ledger_balances b JOIN ledger_accounts a ON a.id = b.account_id
+				WHERE a.code = 'seller:' || s.user_id || ':pending'), 0),
+			coalesce((SELECT sum(b.balance) FROM ledger_balances b JOIN ledger_accounts a ON a.id = b.account_id
+				WHERE a.code = 'seller:' || s.user_id || ':available'), 0),
+			now()
+		FROM sellers s
+		ON CONFLICT (seller_id, day) DO UPDATE SET held = EXCLUDED.held, pending = EXCLUDED.pending,
+			available = EXCLUDED.available, taken_at = EXCLUDED.taken_at`, day).Error
+}
+
+// SnapshotArgs is the periodic job that takes the snapshot.
+type SnapshotArgs struct{}
+
+// Kind names the job.
+func (SnapshotArgs) Kind() string { return "seller_snapshot" }
+
+// SnapshotWorker runs SnapshotArgs.
+type SnapshotWorker struct {
+	river.WorkerDefaults[SnapshotArgs]
+	Sellers *Service
+}
+
+// Work takes the snapshot.
+func (w *SnapshotWorker) Work(ctx context.Context, _ *river.Job[SnapshotArgs]) error {
+	return w.Sellers.Snapshot(ctx)
+}
