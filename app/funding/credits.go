@@ -17,21 +17,21 @@ import (
 
 // Credit is a bank credit as recorded, and where its money went.
 type Credit struct {
-	BankTxnID     string       `json:"bank_txn_id"`
-	Amount        models.Money `json:"amount"`
-	Reference     string       `json:"reference"`
-	PayerAccount  string       `json:"payer_account"`
-	PayerName     string       `json:"payer_name"`
-	Channel       string       `json:"channel"`
-	Outcome       Outcome      `json:"outcome"`
-	OrderID       *int64       `json:"order_id"`
-	UserID        *int64       `json:"user_id"`
-	ToEscrow      models.Money `json:"to_escrow"`
-	ToWallet      models.Money `json:"to_wallet"`
-	ToSuspense    models.Money `json:"to_suspense"`
+	BankTxnID     string         `json:"bank_txn_id"`
+	Amount        models.Money   `json:"amount"`
+	Reference     string         `json:"reference"`
+	PayerAccount  string         `json:"payer_account"`
+	PayerName     string         `json:"payer_name"`
+	Channel       string         `json:"channel"`
+	Outcome       Outcome        `json:"outcome"`
+	OrderID       *int64         `json:"order_id"`
+	UserID        *int64         `json:"user_id"`
+	ToEscrow      models.Money   `json:"to_escrow"`
+	ToWallet      models.Money   `json:"to_wallet"`
+	ToSuspense    models.Money   `json:"to_suspense"`
 	SuspenseState *SuspenseState `json:"suspense_state"`
-	SuspenseNote  string       `json:"suspense_note"`
-	ReversalTxnID *string      `json:"reversal_txn_id"`
+	SuspenseNote  string         `json:"suspense_note"`
+	ReversalTxnID *string        `json:"reversal_txn_id"`
 	// Reversed is what the bank has recalled of this credit so far; the
 	// other three say of which part.
 	Reversed         models.Money `json:"reversed"`

@@ -296,7 +296,6 @@ func (s *Service) recallEscrow(ctx context.Context, tx *gorm.DB, orderID int64, 
 	return nil
 }
 
-
 // SweepArgs is the periodic job that applies reversals left unapplied though
 // their credit exists (the second line behind the bank transaction lock), and
 // flags reversals whose credit never arrived.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-		"lineescrow/app/ledger"
+	"lineescrow/app/ledger"
 	"lineescrow/app/orders"
 	"lineescrow/app/risk"
 	"lineescrow/models"

@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-		"lineescrow/app/ledger"
+	"lineescrow/app/ledger"
 	"lineescrow/app/risk"
 	"lineescrow/models"
 	"lineescrow/views"
