@@ -3,11 +3,30 @@ package views
 // zhMoney translates the texts of reversals, claw-backs and the other money
 // safety checks.
 var zhMoney = map[string]string{
-	"No claw-back %d.":                            "没有编号为 %d 的追偿记录。",
-	"Order %d cannot do that now.":                "订单 %d 当前不能进行此操作。",
-	"Say why (at most 500 characters).":           "请说明原因（最多 500 字）。",
-	"This claw-back is already settled.":          "这笔追偿已经处理完毕。",
-	"This transfer is already marked for return.": "这笔转账已标记为退回付款人。",
+	"No claw-back %d.":                                                  "没有编号为 %d 的追偿记录。",
+	"Order %d cannot do that now.":                                      "订单 %d 当前不能进行此操作。",
+	"Say why (at most 500 characters).":                                 "请说明原因（最多 500 字）。",
+	"This claw-back is already settled.":                                "这笔追偿已经处理完毕。",
+	"This transfer is already marked for return.":                       "这笔转账已标记为退回付款人。",
+	"A timer's action could not be carried out":                         "定时操作无法执行",
+	"Being recovered":                                                   "追偿中",
+	"Claw-backs":                                                        "追偿",
+	"Escrow and balance totals as of %s; they are summed every minute.": "担保金额与余额合计截至 %s，每分钟汇总一次。",
+	"Nobody owes the platform anything.":                                "目前没有需要追偿的款项。",
+	"Owes %s of %s (reversal %s).":                                      "尚欠 %s（共 %s，撤销流水 %s）。",
+	"Payment reversed after the seller was paid":                        "已付款给卖家后银行撤销了付款",
+	"Recover from their next credits":                                   "从其后续入账中追回",
+	"Reversal of a transfer that never arrived":                         "撤销了一笔从未到账的转账",
+	"The bank recalled more than it credited":                           "银行撤销金额超过入账金额",
+	"The bank took these payments back after their money had been spent or paid out. Recover each from the person's next money on the platform, or write it off as the platform's loss.": "银行撤销了这些付款，但款项已被花掉或已提现。可以从当事人在平台上的后续入账中追回，或核销为平台损失。",
+	"User":                   "用户",
+	"Waiting for a decision": "待处理",
+	"Why":                    "原因",
+	"Write off":              "核销",
+	"Recovery started: what the person holds now was taken, the rest comes from their next credits.": "已开始追偿：当前余额已扣回，其余从后续入账中扣回。",
+	"Only the first %d results are shown: search for something narrower.":                            "只显示前 %d 条结果：请缩小搜索范围。",
+	"Search for at most 50 characters.":                                                              "搜索词最多 50 个字。",
+	"Written off as the platform's loss.":                                                            "已核销为平台损失。",
 }
 
 func init() {

@@ -27,7 +27,7 @@ func navFor(v *Viewer) []navItem {
 	case v.Role == RoleSeller:
 		return []navItem{{"/seller", "Dashboard"}, {"/seller/listings", "My listings"}, {"/seller/orders", "Orders"}, {"/seller/money", "Money"}, {"/account", "Account"}}
 	case v.Role == RoleOperator:
-		return []navItem{{"/ops", "Overview"}, {"/ops/disputes", "Disputes"}, {"/ops/suspense", "Suspense"}, {"/ops/orders", "Orders"}, {"/ops/users", "Users"}, {"/ops/ledger", "Ledger"}, {"/ops/audit", "Audit log"}, {"/ops/settings", "Settings"}}
+		return []navItem{{"/ops", "Overview"}, {"/ops/disputes", "Disputes"}, {"/ops/suspense", "Suspense"}, {"/ops/clawbacks", "Claw-backs"}, {"/ops/orders", "Orders"}, {"/ops/users", "Users"}, {"/ops/ledger", "Ledger"}, {"/ops/audit", "Audit log"}, {"/ops/settings", "Settings"}}
 	default:
 		return []navItem{{"/listings", "Shop"}, {"/orders", "My orders"}, {"/wallet", "Wallet"}, {"/account", "Account"}}
 	}

@@ -2530,6 +2530,14 @@ func FlagLabel(k string) string {
 		return "Payment reversed after shipping"
 	case "duplicate_reversal":
 		return "Second reversal of one transfer"
+	case "reversal_exceeds_credit":
+		return "The bank recalled more than it credited"
+	case "reversed_after_release":
+		return "Payment reversed after the seller was paid"
+	case "reversal_waiting":
+		return "Reversal of a transfer that never arrived"
+	case "timer_failed":
+		return "A timer's action could not be carried out"
 	case "unknown_payout":
 		return "Payout event for an unknown payout"
 	case "consignee_not_holder":

@@ -449,8 +449,14 @@ func (s *Service) ListUsers(ctx context.Context, actor models.Actor, q UserQuery
 		db = db.Where("role = ?", q.Role)
 	}
 	if term := strings.TrimSpace(q.Search); term != "" {
-		like := "%" + strings.NewReplacer("%", `\%`, "_", `\_`).Replace(term) + "%"
-		db = db.Where("login LIKE ? OR display_name ILIKE ?", like, like)
+		// A number is looked up by its digits, a name by its letters: each
+		// on its own trigram index.
+		digits := strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(term)
+		if strings.Trim(digits, "0123456789") == "" {
+			db = db.Where("login LIKE ?", "%"+digits+"%")
+		} else {
+			db = db.Where("display_name ILIKE ?", "%"+strings.NewReplacer("%", `\%`, "_", `\_`).Replace(term)+"%")
+		}
 	}
 	if q.Limit <= 0 || q.Limit > 200 {
 		q.Limit = 100

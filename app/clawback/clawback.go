@@ -174,6 +174,23 @@ func (s *Service) List(ctx context.Context, actor models.Actor, all bool) ([]Cla
 	return out, nil
 }
 
+// Get returns one claw-back. Errors: EFORBIDDEN unless operator; ENOTFOUND.
+func (s *Service) Get(ctx context.Context, actor models.Actor, id int64) (*Clawback, error) {
+	if !actor.IsOperator() {
+		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+	}
+	var c Clawback
+	res := s.DB.WithContext(ctx).Table("clawbacks c").Select("c.*, u.display_name AS user_name").
+		Joins("JOIN users u ON u.id = c.user_id").Where("c.id = ?", id).Limit(1).Find(&c)
+	if res.Error != nil {
+		return nil, fmt.Errorf("claw-back %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, models.Errorf(models.ENOTFOUND, "No claw-back %d.", id)
+	}
+	return &c, nil
+}
+
 // Owed returns what a person still owes the platform (open or being
 // recovered): payouts leave at least this much behind.
 func Owed(ctx context.Context, db *gorm.DB, userID int64) (models.Money, error) {

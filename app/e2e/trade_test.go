@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -79,7 +80,11 @@ func TestHappyPathThroughTheBankSimulator(t *testing.T) {
 		visible(`[data-testid="flash-success"]`),
 	)
 	waitState(t, buyer, orderURL, "completed")
-	expectText(t, buyer, `[data-testid="ledger"]`, fmt.Sprintf("seller:%d:available", a.Seller.ID))
+	// The buyer sees the money leave the escrow; where it went on the
+	// seller's side is the seller's (and the operators') business.
+	expectText(t, buyer, `[data-testid="ledger"]`, fmt.Sprintf("escrow:order:%d", orderID(t, orderURL)))
+	run(t, seller, "the seller's ledger of the order", chromedp.Navigate(sellerOrder), visible(`[data-testid="ledger"]`))
+	expectText(t, seller, `[data-testid="ledger"]`, fmt.Sprintf("seller:%d:available", a.Seller.ID))
 
 	run(t, seller, "see the money", chromedp.Navigate(a.URL+"/seller"), visible(`[data-testid="money-stages"]`))
 	expectText(t, seller, `[data-testid="stage-available"]`, "¥257.45") // 259.00 less 0.6% (1.55)
@@ -155,4 +160,14 @@ func TestRefusedRefundDecidedBySplit(t *testing.T) {
 	run(t, seller, "see the seller's part", chromedp.Navigate(a.URL+"/seller"), visible(`[data-testid="money-stages"]`))
 	expectText(t, seller, `[data-testid="stage-available"]`, "¥218.68") // 220.00 less 0.6% (1.32)
 	run(t, op, "audit", chromedp.Navigate(a.URL+"/ops/audit?action=order.decide"), visible(`[data-testid="audit-entry"]`))
+}
+
+// orderID is the order number at the end of an order page's URL.
+func orderID(t *testing.T, u string) int64 {
+	t.Helper()
+	id, err := strconv.ParseInt(u[strings.LastIndex(u, "/")+1:], 10, 64)
+	if err != nil {
+		t.Fatalf("no order id in %s", u)
+	}
+	return id
 }

@@ -44,6 +44,7 @@ import (
 	"lineescrow/app/risk"
 	"lineescrow/app/store"
 	"lineescrow/bankbridge"
+	"lineescrow/models"
 )
 
 // Service handles incoming money.
@@ -231,4 +232,71 @@ type PurgeWorker struct {
 func (w *PurgeWorker) Work(ctx context.Context, _ *river.Job[PurgeArgs]) error {
 	_, err := w.Funding.PurgeEvents(ctx)
 	return err
+}
+
+// Overview counts the operators' queues.
+type Overview struct {
+	Disputes  int `json:"disputes"`  // orders in dispute
+	Suspense  int `json:"suspense"`  // transfers nobody could match, or marked for return
+	Flags     int `json:"flags"`     // open risk flags
+	Review    int `json:"review"`    // bank events kept for review
+	Clawbacks int `json:"clawbacks"` // recalled payments still owed
+}
+
+// OverviewOf counts the queues; each count reads a partial index of its
+// queue, never a whole table.
+//
+// Errors: EFORBIDDEN unless actor is an operator.
+func (s *Service) OverviewOf(ctx context.Context, actor models.Actor) (Overview, error) {
+	var o Overview
+	if !actor.IsOperator() {
+		return o, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+	}
+	err := s.DB.WithContext(ctx).Raw(`SELECT
+		(SELECT count(*) FROM orders WHERE refund_state = 'disputed' AND state IN ('paid', 'shipped')) AS disputes,
+		(SELECT count(*) FROM bank_credits WHERE suspense_state IN ('open', 'return_requested')) AS suspense,
+		(SELECT count(*) FROM risk_flags WHERE status = 'open') AS flags,
+		(SELECT count(*) FROM bank_events WHERE status = 'review') AS review,
+		(SELECT count(*) FROM clawbacks WHERE status IN ('open', 'recovering')) AS clawbacks`).Scan(&o).Error
+	if err != nil {
+		return o, fmt.Errorf("overview: %w", err)
+	}
+	return o, nil
+}
+
+// Event is a stored bank callback.
+type Event struct {
+	WebhookID  string      `json:"webhook_id"`
+	Type       string      `json:"type"`
+	Status     EventStatus `json:"status"`
+	Note       string      `json:"note"`
+	ReceivedAt time.Time   `json:"received_at"`
+	// Payload is the event as JSON text, or the raw body when it is not JSON.
+	Payload string `json:"payload"`
+}
+
+// Events lists the bank's callbacks: those kept for review first (up to
+// 100), then the latest ones (up to limit, at most 500).
+//
+// Errors: EFORBIDDEN unless actor is an operator.
+func (s *Service) Events(ctx context.Context, actor models.Actor, limit int) ([]Event, error) {
+	if !actor.IsOperator() {
+		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 200
+	}
+	const cols = `webhook_id, type, status, note, received_at,
+		coalesce(payload::text, encode(raw, 'escape'), '') AS payload`
+	var review, latest []Event
+	db := s.DB.WithContext(ctx)
+	if err := db.Raw(`SELECT ` + cols + ` FROM bank_events WHERE status = 'review' ORDER BY received_at DESC LIMIT 100`).
+		Scan(&review).Error; err != nil {
+		return nil, fmt.Errorf("bank events: %w", err)
+	}
+	if err := db.Raw(`SELECT `+cols+` FROM bank_events WHERE status <> 'review' ORDER BY received_at DESC LIMIT ?`, limit).
+		Scan(&latest).Error; err != nil {
+		return nil, fmt.Errorf("bank events: %w", err)
+	}
+	return append(review, latest...), nil
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	"gorm.io/gorm"
@@ -112,6 +113,10 @@ func (s *Service) Listing(ctx context.Context, actor models.Actor, id int64) (*m
 	return &l, nil
 }
 
+// MaxListingOffset caps how deep a listing search may page: a deep OFFSET
+// reads and throws away every row before it.
+const MaxListingOffset = 960
+
 // ListingQuery filters listings.
 type ListingQuery struct {
 	Search   string
@@ -133,11 +138,18 @@ func (s *Service) Listings(ctx context.Context, actor models.Actor, q ListingQue
 		}
 	}
 	if term := strings.TrimSpace(q.Search); term != "" {
+		if utf8.RuneCountInString(term) > 50 {
+			return nil, models.FieldError("q", "Search for at most 50 characters.")
+		}
+		// Both sides read trigram indexes (listings_search, sellers_shop_search).
 		like := "%" + strings.NewReplacer("%", `\%`, "_", `\_`).Replace(term) + "%"
-		db = db.Where("(l.title ILIKE ? OR l.description ILIKE ? OR s.shop_name ILIKE ?)", like, like, like)
+		db = db.Where("((l.title || ' ' || l.description) ILIKE ? OR l.seller_id IN (SELECT user_id FROM sellers WHERE shop_name ILIKE ?))", like, like)
 	}
 	if q.Limit <= 0 || q.Limit > 100 {
 		q.Limit = 24
+	}
+	if q.Offset < 0 || q.Offset > MaxListingOffset {
+		return nil, models.FieldError("page", "Only the first %d results are shown: search for something narrower.", MaxListingOffset)
 	}
 	var out []models.Listing
 	if err := db.Order("l.id DESC").Limit(q.Limit).Offset(q.Offset).Scan(&out).Error; err != nil {

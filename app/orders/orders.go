@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -159,7 +160,16 @@ func (s *Service) List(ctx context.Context, actor models.Actor, q Query) ([]mode
 		db = db.Where("state = ?", q.State)
 	}
 	if term := strings.ReplaceAll(strings.TrimPrefix(strings.TrimSpace(q.Search), "#"), " ", ""); term != "" {
-		db = db.Where("(id::text = ? OR pay_reference = ? OR consignee_phone = ?)", term, term, term)
+		// Each alternative reads an index: the reference, the phone, the id.
+		phone := term
+		if p, err := models.ParseLogin(term); err == nil {
+			phone = p
+		}
+		if id, err := strconv.ParseInt(term, 10, 64); err == nil {
+			db = db.Where("(id = ? OR pay_reference = ? OR consignee_phone = ?)", id, term, phone)
+		} else {
+			db = db.Where("(pay_reference = ? OR consignee_phone = ?)", term, phone)
+		}
 	}
 	if q.BeforeID > 0 {
 		db = db.Where("id < ?", q.BeforeID)

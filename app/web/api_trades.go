@@ -162,6 +162,9 @@ func (s *Server) tradeAPI(api *echo.Group, anyone, buyer, seller, operator echo.
 	api.GET("/ops/suspense", s.apiSuspense, operator)
 	api.POST("/ops/suspense/:txn/assign", s.apiAssign, operator, idemRequired)
 	api.POST("/ops/suspense/:txn/return", s.apiReturn, operator, idem)
+	api.GET("/ops/clawbacks", s.apiClawbacks, operator)
+	api.POST("/ops/clawbacks/:id/recover", s.apiClawbackDecision(true), operator, idemRequired)
+	api.POST("/ops/clawbacks/:id/write-off", s.apiClawbackDecision(false), operator, idemRequired)
 }
 
 func (s *Server) apiListings(c echo.Context) error {

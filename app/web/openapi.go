@@ -148,6 +148,12 @@ func buildOpenAPI() obj {
 			props(nil, obj{"order_id": integ, "user_id": integ, "note": str}), jsonResp("Assigned", obj{"type": "object"}), "200", "required", "403", "404", "409"), "txn")},
 		"/api/v1/ops/suspense/{txn}/return": obj{"post": withPath(op("Mark an unmatched transfer for return to the payer", "operators",
 			props(nil, obj{"note": str}), jsonResp("Marked", obj{"type": "object"}), "200", "optional", "403", "404", "409"), "txn")},
+		"/api/v1/ops/clawbacks": obj{"get": withQuery(op("Recalled payments people owe the platform (operators): unresolved ones, or all with all=true", "operators", nil,
+			jsonResp("Claw-backs", props(nil, obj{"clawbacks": obj{"type": "array", "items": ref("Clawback")}})), "200", "", "403"), "all")},
+		"/api/v1/ops/clawbacks/{id}/recover": obj{"post": withPath(op("Recover a claw-back from the person's balance now and from their next credits (operators)", "operators",
+			props([]string{"note"}, obj{"note": str}), jsonResp("The claw-back", ref("Clawback")), "200", "required", "403", "404", "409"), "id")},
+		"/api/v1/ops/clawbacks/{id}/write-off": obj{"post": withPath(op("Write off what is still owed as the platform's bad debt (operators)", "operators",
+			props([]string{"note"}, obj{"note": str}), jsonResp("The claw-back", ref("Clawback")), "200", "required", "403", "404", "409"), "id")},
 	}
 	schemas := obj{
 		"Money": obj{"type": "string", "pattern": `^(0|[1-9][0-9]*)\.[0-9]{2}$`, "example": "259.00",
@@ -162,7 +168,12 @@ func buildOpenAPI() obj {
 		"Listing": props(nil, obj{"id": integ, "seller_id": integ, "title": str, "description": str, "price": ref("Money"), "stock": integ,
 			"status": obj{"type": "string", "enum": []string{"active", "withdrawn"}}, "shop_name": str, "created_at": ts, "updated_at": ts}),
 		"ListingInput": props([]string{"title", "price", "stock"}, obj{"title": str, "description": str, "price": ref("Money"), "stock": integ}),
-		"Consignee":    props([]string{"name", "phone", "address"}, obj{"name": str, "phone": str, "address": str}),
+		"Clawback": props(nil, obj{"id": integ, "reversal_txn_id": str, "user_id": integ, "user_name": str,
+			"source":   obj{"type": "string", "description": "the account recovered from: wallet:<user> or seller:<user>:available"},
+			"order_id": integ, "amount": ref("Money"), "recovered": ref("Money"), "written_off": ref("Money"),
+			"status":     obj{"type": "string", "enum": []string{"open", "recovering", "recovered", "written_off"}},
+			"created_at": ts, "decided_at": ts, "note": str}),
+		"Consignee": props([]string{"name", "phone", "address"}, obj{"name": str, "phone": str, "address": str}),
 		"Movement": props(nil, obj{"transfer_id": integ, "at": ts, "kind": str, "account": str,
 			"direction": obj{"type": "string", "enum": []string{"debit", "credit"}}, "amount": ref("Money")}),
 		"Order": props(nil, obj{

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"lineescrow/app/clawback"
 	"lineescrow/app/ledger"
 	"lineescrow/app/orders"
 	"lineescrow/app/risk"
@@ -20,20 +21,16 @@ func (s *Server) opsHome(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	var vm views.OpsHomeVM
-	var q struct{ Disputes, Suspense, Flags, Review int }
-	if err := s.DB.WithContext(ctx).Raw(`SELECT
-		(SELECT count(*) FROM orders WHERE refund_state = 'disputed' AND state IN ('paid', 'shipped')) AS disputes,
-		(SELECT count(*) FROM bank_credits WHERE suspense_state = 'open') AS suspense,
-		(SELECT count(*) FROM risk_flags WHERE status = 'open') AS flags,
-		(SELECT count(*) FROM bank_events WHERE status = 'review') AS review`).Scan(&q).Error; err != nil {
+	q, err := s.Funding.OverviewOf(ctx, actor(c))
+	if err != nil {
 		return err
 	}
-	vm.Disputes, vm.Suspense, vm.Flags, vm.Review = q.Disputes, q.Suspense, q.Flags, q.Review
+	vm.Disputes, vm.Suspense, vm.Flags, vm.Review, vm.Clawbacks = q.Disputes, q.Suspense, q.Flags, q.Review, q.Clawbacks
 	totals, err := ledger.Totals(ctx, s.DB.DB)
 	if err != nil {
 		return err
 	}
-	vm.Escrow, vm.Wallets = totals["escrow"].Total, totals["wallet"].Total
+	vm.Escrow, vm.Wallets, vm.TotalsAt = totals["escrow"].Total, totals["wallet"].Total, totals["escrow"].TakenAt
 	bals, err := ledger.Balances(ctx, s.DB.DB, models.AccBankCollection, models.AccSuspense, models.AccRevenueFees, models.AccExpenseBadDebt)
 	if err != nil {
 		return err
@@ -208,10 +205,104 @@ func (s *Server) opsLedger(c echo.Context) error {
 }
 
 func (s *Server) opsEvents(c echo.Context) error {
-	var rows []views.BankEventRow
-	if err := s.DB.WithContext(c.Request().Context()).Raw(`SELECT webhook_id, type, status, note, received_at AS at, payload::text AS payload
-		FROM bank_events ORDER BY (status = 'review') DESC, received_at DESC LIMIT 200`).Scan(&rows).Error; err != nil {
+	events, err := s.Funding.Events(c.Request().Context(), actor(c), 200)
+	if err != nil {
 		return err
 	}
+	rows := make([]views.BankEventRow, 0, len(events))
+	for _, ev := range events {
+		rows = append(rows, views.BankEventRow{WebhookID: ev.WebhookID, Type: ev.Type, Status: string(ev.Status), Note: ev.Note,
+			At: ev.ReceivedAt, Payload: ev.Payload})
+	}
 	return render(c, http.StatusOK, views.BankEventsPage(rows))
+}
+
+func (s *Server) opsClawbacks(c echo.Context) error {
+	return s.clawbacksPage(c, http.StatusOK, views.NewForm())
+}
+
+func (s *Server) clawbacksPage(c echo.Context, status int, f *views.Form) error {
+	list, err := s.Clawbacks.List(c.Request().Context(), actor(c), c.QueryParam("all") != "")
+	if err != nil {
+		return err
+	}
+	rows := make([]views.ClawbackRow, 0, len(list))
+	for _, cb := range list {
+		r := views.ClawbackRow{ID: cb.ID, UserID: cb.UserID, UserName: cb.UserName, Source: cb.Source, Amount: cb.Amount,
+			Outstanding: cb.Outstanding(), Status: string(cb.Status), At: cb.CreatedAt, Note: cb.Note, Reversal: cb.ReversalTxnID}
+		if cb.OrderID != nil {
+			r.OrderID = *cb.OrderID
+		}
+		rows = append(rows, r)
+	}
+	return render(c, status, views.ClawbacksPage(rows, f))
+}
+
+// clawbackAction runs an operator's decision on a claw-back and shows the queue again.
+func (s *Server) clawbackAction(c echo.Context, do func(id int64, note string) error, done string) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := do(id, c.FormValue("note")); err != nil {
+		if code := models.ErrorCode(err); code == models.EINTERNAL || code == models.EFORBIDDEN || code == models.ENOTFOUND {
+			return err
+		}
+		f := views.NewForm()
+		f.Error = views.ErrorText(c.Request().Context(), err)
+		return s.clawbacksPage(c, statusFor(err), f)
+	}
+	s.flash(c, "success", views.T(c.Request().Context(), done))
+	return c.Redirect(http.StatusSeeOther, "/ops/clawbacks")
+}
+
+func (s *Server) opsRecoverClawback(c echo.Context) error {
+	return s.clawbackAction(c, func(id int64, note string) error {
+		return s.Clawbacks.Recover(c.Request().Context(), actor(c), id, note)
+	}, "Recovery started: what the person holds now was taken, the rest comes from their next credits.")
+}
+
+func (s *Server) opsWriteOffClawback(c echo.Context) error {
+	return s.clawbackAction(c, func(id int64, note string) error {
+		return s.Clawbacks.WriteOff(c.Request().Context(), actor(c), id, note)
+	}, "Written off as the platform's loss.")
+}
+
+func (s *Server) apiClawbacks(c echo.Context) error {
+	list, err := s.Clawbacks.List(c.Request().Context(), actor(c), c.QueryParam("all") == "true")
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []clawback.Clawback{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"clawbacks": list})
+}
+
+func (s *Server) apiClawbackDecision(recover bool) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		var b struct {
+			Note string `json:"note"`
+		}
+		if err := decodeJSON(c, &b); err != nil {
+			return err
+		}
+		if recover {
+			err = s.Clawbacks.Recover(c.Request().Context(), actor(c), id, b.Note)
+		} else {
+			err = s.Clawbacks.WriteOff(c.Request().Context(), actor(c), id, b.Note)
+		}
+		if err != nil {
+			return err
+		}
+		cb, err := s.Clawbacks.Get(c.Request().Context(), actor(c), id)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, cb)
+	}
 }

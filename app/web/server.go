@@ -224,6 +224,9 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	og.POST("/settings", s.opsSaveSettings)
 	og.GET("/ledger", s.opsLedger)
 	og.GET("/events", s.opsEvents)
+	og.GET("/clawbacks", s.opsClawbacks)
+	og.POST("/clawbacks/:id/recover", s.opsRecoverClawback)
+	og.POST("/clawbacks/:id/write-off", s.opsWriteOffClawback)
 
 	s.tradeAPI(api, anyone, buyer, seller, operator)
 }

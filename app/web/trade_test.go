@@ -405,7 +405,7 @@ func TestPortalPagesAndAccess(t *testing.T) {
 	pages := map[*browser][]string{
 		jarless: {"/", "/listings", fmt.Sprintf("/listings/%d", o.ListingID), "/orders", fmt.Sprintf("/orders/%d", o.ID), "/wallet", "/account"},
 		seller:  {"/seller", "/seller/listings", "/seller/listings/new", "/seller/orders", fmt.Sprintf("/seller/orders/%d", o.ID), "/seller/money", "/account"},
-		op:      {"/ops", "/ops?check=1", "/ops/disputes", "/ops/orders", fmt.Sprintf("/ops/orders/%d", o.ID), "/ops/suspense", "/ops/flags", "/ops/settings", "/ops/ledger?account=bank:collection", "/ops/events", "/ops/users", "/ops/audit"},
+		op:      {"/ops", "/ops?check=1", "/ops/disputes", "/ops/orders", fmt.Sprintf("/ops/orders/%d", o.ID), "/ops/suspense", "/ops/flags", "/ops/clawbacks", "/ops/settings", "/ops/ledger?account=bank:collection", "/ops/events", "/ops/users", "/ops/audit"},
 	}
 	for br, paths := range pages {
 		for _, p := range paths {
@@ -476,5 +476,69 @@ func TestOperatorSetsCommission(t *testing.T) {
 	code, body, _ := e.api(t, "POST", fmt.Sprintf("/api/v1/ops/sellers/%d/commission", e.Seller.ID), e.token(t, e.Operator), "", map[string]string{"rate_percent": "0.8"})
 	if code != 200 || body["rate_percent"] != "0.8" {
 		t.Fatalf("API: %d %v", code, body)
+	}
+}
+
+// TestClawbackQueue: a recalled payment that was spent shows on the
+// operators' queue, page and API, and an operator's decision is taken from
+// either, with its reason.
+func TestClawbackQueue(t *testing.T) {
+	t.Parallel()
+	e := newTradeEnv(t)
+	ref, _ := e.Funding.TopUpReference(e.Ctx, e.Buyer.ID)
+	top := e.Credit("60.00", ref)
+	o := e.Checkout(e.Buyer, e.Listing("60.00", 3), 1)
+	if _, err := e.Orders.PayFromWallet(e.Ctx, e.Buyer.Actor(), o.ID, ptest.PIN); err != nil {
+		t.Fatal(err)
+	}
+	e.Deliver("evt_cb", bankbridge.TransferReversed, bankbridge.Reversed{BankTxnID: top, ReversalTxnID: "RCB", Amount: models.MustParseMoney("60.00"), Reason: "fraud"})
+
+	op := (&env{t: t, ts: e.ts}).browser()
+	op.login(e.Operator.Login, ptest.Password)
+	home := op.get("/ops")
+	if home.text(`[data-testid="q-clawbacks"]`) != "1" {
+		t.Fatalf("overview counts %q claw-backs", home.text(`[data-testid="q-clawbacks"]`))
+	}
+	list, _ := e.Clawbacks.List(e.Ctx, e.Operator.Actor(), false)
+	if len(list) != 1 {
+		t.Fatalf("%d claw-backs", len(list))
+	}
+	id := list[0].ID
+	pg := op.get("/ops/clawbacks")
+	if pg.status != 200 || pg.find(fmt.Sprintf(`[data-testid="clawback-%d"] [data-testid="recover"]`, id)).Length() != 1 ||
+		!strings.Contains(pg.text(fmt.Sprintf(`[data-testid="clawback-%d"]`, id)), "60.00") {
+		t.Fatalf("claw-back page: %d", pg.status)
+	}
+	// Without a reason: refused beside the form, nothing decided.
+	if p := op.post(fmt.Sprintf("/ops/clawbacks/%d/recover", id), url.Values{"note": {""}}); p.status != 422 {
+		t.Fatalf("recover without a reason: %d", p.status)
+	}
+	if cb, _ := e.Clawbacks.Get(e.Ctx, e.Operator.Actor(), id); cb.Status != "open" {
+		t.Fatalf("status %s after a refused decision", cb.Status)
+	}
+
+	tok, buyerTok := e.token(t, e.Operator), e.token(t, e.Buyer)
+	if code, _, _ := e.api(t, "GET", "/api/v1/ops/clawbacks", buyerTok, "", nil); code != 403 {
+		t.Fatalf("a buyer reads the queue: %d", code)
+	}
+	code, body, _ := e.api(t, "GET", "/api/v1/ops/clawbacks", tok, "", nil)
+	if items, _ := body["clawbacks"].([]any); code != 200 || len(items) != 1 {
+		t.Fatalf("API queue: %d %v", code, body)
+	}
+	path := fmt.Sprintf("/api/v1/ops/clawbacks/%d/recover", id)
+	if code, _, _ := e.api(t, "POST", path, tok, "", map[string]string{"note": "x"}); code != 422 {
+		t.Fatalf("a decision without an Idempotency-Key: %d", code)
+	}
+	code, cb, _ := e.api(t, "POST", path, tok, "cb-1", map[string]string{"note": "buyer informed"})
+	if code != 200 || cb["status"] != "recovering" || cb["note"] != "buyer informed" {
+		t.Fatalf("recover: %d %v", code, cb)
+	}
+	e.Credit("25.00", ref)
+	if b, owed := e.Balance(models.WalletAccount(e.Buyer.ID)), e.Balance(models.ClawbackAccount(e.Buyer.ID)); b != "0.00" || owed != "35.00" {
+		t.Fatalf("after a top-up: wallet %s owed %s", b, owed)
+	}
+	code, cb, _ = e.api(t, "POST", fmt.Sprintf("/api/v1/ops/clawbacks/%d/write-off", id), tok, "cb-2", map[string]string{"note": "not worth chasing"})
+	if code != 200 || cb["status"] != "written_off" || cb["written_off"] != "35.00" {
+		t.Fatalf("write off: %d %v", code, cb)
 	}
 }

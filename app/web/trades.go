@@ -27,7 +27,7 @@ func (s *Server) listingsPage(c echo.Context) error {
 		return err
 	}
 	if len(list) > per {
-		vm.HasMore, list = true, list[:per]
+		vm.HasMore, list = page*per <= orders.MaxListingOffset, list[:per]
 	}
 	vm.Listings = list
 	return render(c, http.StatusOK, views.ListingsPage(vm))
