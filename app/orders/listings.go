@@ -8,8 +8,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 

@@ -157,7 +157,10 @@ func TestHotPathsReadIndexes(t *testing.T) {
 			_, err := audit.List(ctx, traced.DB, op, audit.Filter{ActorID: e.Operator.ID})
 			return err
 		},
-		"users by name":   func() error { _, err := p.Auth.ListUsers(ctx, op, auth.UserQuery{Search: buyer.DisplayName}); return err },
+		"users by name": func() error {
+			_, err := p.Auth.ListUsers(ctx, op, auth.UserQuery{Search: buyer.DisplayName})
+			return err
+		},
 		"users by number": func() error { _, err := p.Auth.ListUsers(ctx, op, auth.UserQuery{Search: "13800001"}); return err },
 		"wallet":          func() error { _, err := p.Funding.WalletOf(ctx, buyer.ID); return err },
 	}
