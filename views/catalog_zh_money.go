@@ -26,6 +26,11 @@ var zhMoney = map[string]string{
 	"Recovery started: what the person holds now was taken, the rest comes from their next credits.": "已开始追偿：当前余额已扣回，其余从后续入账中扣回。",
 	"Only the first %d results are shown: search for something narrower.":                            "只显示前 %d 条结果：请缩小搜索范围。",
 	"Search for at most 50 characters.":                                                              "搜索词最多 50 个字。",
+	"Taken back by the bank: %s":                                                                     "银行撤回：%s",
+	"Taken back from the seller's balance: %s":                                                       "从卖家余额扣回：%s",
+	"Taken back from the refund: %s":                                                                 "从退款中扣回：%s",
+	"From earlier transfers: %s":                                                                     "来自之前的转账：%s",
+	"The refund asked for is now at most: %s":                                                        "申请的退款金额调整为最多：%s",
 	"Written off as the platform's loss.":                                                            "已核销为平台损失。",
 }
 

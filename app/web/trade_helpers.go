@@ -135,6 +135,9 @@ func eventDetail(ctx context.Context, raw []byte) []string {
 		{"refunded", "Refunded: %s"}, {"surplus_to_wallet", "Surplus to the balance: %s"}, {"to_wallet", "To the balance: %s"},
 		{"missing", "Still missing: %s"}, {"carrier", "Carrier: %s"}, {"tracking_no", "Tracking number: %s"},
 		{"reason", "Reason: %s"}, {"decision", "Decision: %s"}, {"recovered", "Recovered: %s"}, {"shortfall", "Not recovered: %s"},
+		{"reversed", "Taken back by the bank: %s"}, {"from_seller", "Taken back from the seller's balance: %s"},
+		{"from_refund", "Taken back from the refund: %s"}, {"earlier_transfers", "From earlier transfers: %s"},
+		{"refund_capped_to", "The refund asked for is now at most: %s"},
 	}
 	var out []string
 	for _, l := range labels {
