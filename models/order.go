@@ -2,7 +2,6 @@ package models
 
 import (
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -218,184 +217,35 @@ var System = Actor{Role: RoleSystem}
 // IsSystem reports whether the actor is the platform itself.
 func (a Actor) IsSystem() bool { return a.Role == RoleSystem && a.UserID == 0 }
 
-// moneyMoving lists the actions that move money on behalf of a person: a frozen
-// person cannot take them.
-var moneyMoving = map[Action]bool{ActPay: true, ActConfirm: true, ActRequestRefund: true, ActAcceptRefund: true, ActEscalate: true}
-
-// Apply decides whether cmd may happen to o and, if so, returns the step.
-//
-// Errors: ECONFLICT when the order's state forbids the action; EFORBIDDEN when
-// the actor may not take it; EINVALID for bad parameters (amount, reason,
-// tracking number).
+// Apply decides whether cmd may happen to o and, if so, returns the step:
+// the row of the action in Lifecycle says who may take it (EFORBIDDEN
+// otherwise), in which statuses and on which condition (ECONFLICT otherwise),
+// and its effect checks the command's parameters (EINVALID: amount, reason,
+// tracking number) and makes the change.
 func Apply(o Order, cmd Command) (Step, error) {
 	if o.Refund == "" {
 		o.Refund = RefundNone
 	}
-	if err := authorize(o, cmd); err != nil {
-		return Step{}, err
+	t, ok := transition(cmd.Action)
+	if !ok {
+		return Step{}, Errorf(EINVALID, "Unknown action %q.", cmd.Action)
 	}
-	if moneyMoving[cmd.Action] {
+	if !t.may(o, cmd.Actor) {
+		return Step{}, Errorf(EFORBIDDEN, "You are not allowed to do that.")
+	}
+	if t.MovesMoney {
 		if err := cmd.Actor.CanMoveMoney(); err != nil {
 			return Step{}, err
 		}
 	}
-	now := cmd.Now
-	s := Step{Order: o, Event: map[string]any{}}
-	n := &s.Order
-	active := o.State == Paid || o.State == Shipped
-	switch cmd.Action {
-	case ActPay:
-		if o.State != AwaitingPayment {
-			return Step{}, notAllowed(o, cmd.Action)
-		}
-		n.State, n.Funding, n.PaidAt, n.Held = Paid, cmd.Funding, &now, o.Amount
-		n.setTimer(TimerShipBy, now.Add(cmd.Timers.ShipBy))
-		s.Kind = "order.pay"
-	case ActCancel, ActCloseUnpaid:
-		if o.State != AwaitingPayment {
-			return Step{}, notAllowed(o, cmd.Action)
-		}
-		n.State, n.ClosedAt, n.CloseReason = Closed, &now, "cancelled by the buyer"
-		if cmd.Action == ActCloseUnpaid {
-			n.CloseReason = "not paid in time"
-		}
-		n.clearTimer()
-	case ActShip:
-		if o.State != Paid || (o.Refund != RefundNone && o.Refund != RefundRefused) {
-			return Step{}, notAllowed(o, cmd.Action)
-		}
-		carrier, tracking := strings.TrimSpace(cmd.Carrier), strings.TrimSpace(cmd.Tracking)
-		var ps []*Error
-		if carrier == "" || utf8.RuneCountInString(carrier) > 40 {
-			ps = append(ps, FieldError("carrier", "Enter the carrier (at most 40 characters)."))
-		}
-		if len(tracking) < 6 || len(tracking) > 40 || strings.Trim(tracking, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-") != "" {
-			ps = append(ps, FieldError("tracking_no", "Enter the tracking number: 6 to 40 letters, digits or dashes."))
-		}
-		if err := Invalid(ps...); err != nil {
-			return Step{}, err
-		}
-		n.State, n.Carrier, n.TrackingNo, n.ShippedAt = Shipped, carrier, tracking, &now
-		n.Refund = RefundNone
-		n.setTimer(TimerAutoConfirm, now.Add(cmd.Timers.AutoConfirm))
-		s.Event["carrier"], s.Event["tracking_no"] = carrier, tracking
-	case ActConfirm, ActAutoConfirm:
-		if o.State != Shipped || (o.Refund != RefundNone && o.Refund != RefundRefused) {
-			return Step{}, notAllowed(o, cmd.Action)
-		}
-		s.release(o.Held, cmd.CommissionRate, now)
-		s.Kind = "order.release"
-	case ActExtendConfirm:
-		if o.State != Shipped || o.Refund != RefundNone && o.Refund != RefundRefused || o.TimerKind != TimerAutoConfirm || o.TimerAt == nil {
-			return Step{}, notAllowed(o, cmd.Action)
-		}
-		if o.ConfirmExtended {
-			return Step{}, Errorf(ECONFLICT, "The confirmation deadline can be extended only once.")
-		}
-		n.ConfirmExtended = true
-		n.setTimer(TimerAutoConfirm, o.TimerAt.Add(cmd.Timers.ConfirmExtend))
-	case ActRequestRefund:
-		if !active || o.Refund != RefundNone {
-			return Step{}, notAllowed(o, cmd.Action)
-		}
-		if !cmd.Amount.IsPositive() || cmd.Amount.GreaterThan(o.Held) {
-			return Step{}, FieldError("amount", "The refund must be more than zero and at most %s.", o.Held.Display())
-		}
-		reason, err := CheckName("reason", cmd.Reason, 500)
-		if err != nil {
-			return Step{}, err
-		}
-		n.Refund, n.RefundAmount, n.RefundReason, n.RefuseReason = RefundRequested, cmd.Amount, reason, ""
-		n.pauseTimer(now)
-		n.setTimer(TimerRefundAnswer, now.Add(cmd.Timers.RefundAnswer))
-		s.Event["amount"], s.Event["reason"] = cmd.Amount.String(), reason
-	case ActWithdrawRefund:
-		if !active || o.Refund != RefundRequested && o.Refund != RefundRefused {
-			return Step{}, notAllowed(o, cmd.Action)
-		}
-		n.Refund, n.RefundAmount = RefundNone, Zero
-		if o.Refund == RefundRequested {
-			n.resumeTimer(now, cmd.Timers)
-		} // after a refusal the state's timer is already running again: it goes on
-
-	case ActAcceptRefund, ActAutoAcceptRefund:
-		if !active || o.Refund != RefundRequested {
-			return Step{}, notAllowed(o, cmd.Action)
-		}
-		s.refund(o.RefundAmount, cmd.CommissionRate, now)
-	case ActRefuseRefund:
-		if !active || o.Refund != RefundRequested {
-			return Step{}, notAllowed(o, cmd.Action)
-		}
-		reason, err := CheckName("reason", cmd.Reason, 500)
-		if err != nil {
-			return Step{}, err
-		}
-		n.Refund, n.RefuseReason = RefundRefused, reason
-		n.resumeTimer(now, cmd.Timers)
-		s.Event["reason"] = reason
-	case ActEscalate:
-		if !active || o.Refund != RefundRefused {
-			return Step{}, notAllowed(o, cmd.Action)
-		}
-		n.Refund = RefundDisputed
-		if n.TimerKind != TimerNone {
-			n.pauseTimer(now)
-		}
-		n.clearTimer()
-	case ActDecide:
-		if !active || o.Refund != RefundDisputed {
-			return Step{}, notAllowed(o, cmd.Action)
-		}
-		reason, err := CheckName("reason", cmd.Reason, 500)
-		if err != nil {
-			return Step{}, err
-		}
-		switch cmd.Decision {
-		case DecideRelease:
-			s.release(o.Held, cmd.CommissionRate, now)
-			s.Kind = "order.release"
-		case DecideRefund:
-			s.refund(o.Held, cmd.CommissionRate, now)
-		case DecideSplit:
-			if !cmd.Amount.IsPositive() || !cmd.Amount.LessThan(o.Held) {
-				return Step{}, FieldError("amount", "For a split, the buyer's part must be more than zero and less than %s.", o.Held.Display())
-			}
-			s.refund(cmd.Amount, cmd.CommissionRate, now)
-		default:
-			return Step{}, FieldError("decision", "Choose release, refund or split.")
-		}
-		n.Decision = string(cmd.Decision)
-		s.Event["decision"], s.Event["reason"] = string(cmd.Decision), reason
-	case ActAutoRefundUnshipped:
-		if o.State != Paid || o.Refund != RefundNone && o.Refund != RefundRefused {
-			return Step{}, notAllowed(o, cmd.Action)
-		}
-		s.refund(o.Held, cmd.CommissionRate, now)
-		n.CloseReason = "not shipped in time: refunded"
-	case ActReverse:
-		if !active || !cmd.Amount.IsPositive() || cmd.Amount.GreaterThan(o.Held) {
-			return Step{}, notAllowed(o, cmd.Action)
-		}
-		s.Postings = Move(EscrowAccount(o.ID), AccBankCollection, cmd.Amount)
-		n.Held = o.Held.Sub(cmd.Amount)
-		n.Reversed = o.Reversed.Add(cmd.Amount)
-		s.Event["reversed"], s.Event["reason"] = cmd.Amount.String(), cmd.Reason
-		// A refund asked for (or under dispute) can never exceed what is still
-		// held: otherwise accepting it, by hand or by its timer, fails for ever.
-		if n.Held.IsPositive() && (o.Refund == RefundRequested || o.Refund == RefundDisputed || o.Refund == RefundRefused) &&
-			o.RefundAmount.GreaterThan(n.Held) {
-			n.RefundAmount = n.Held
-			s.Event["refund_capped_to"] = n.Held.String()
-		}
-		if n.Held.IsZero() {
-			n.State, n.ClosedAt, n.CloseReason = Closed, &now, "payment reversed by the bank"
-			n.Refund = terminalRefund(n.Refund)
-			n.clearTimer()
-		}
-	default:
-		return Step{}, Errorf(EINVALID, "Unknown action %q.", cmd.Action)
+	if err := t.applies(o); err != nil {
+		return Step{}, err
 	}
+	s := Step{Order: o, Event: map[string]any{}}
+	if err := t.Effect(&s, o, cmd); err != nil {
+		return Step{}, err
+	}
+	n := &s.Order
 	if s.Kind == "" {
 		s.Kind = "order." + string(cmd.Action)
 	}
@@ -403,32 +253,8 @@ func Apply(o Order, cmd Command) (Step, error) {
 	if n.State == Closed && (o.State == AwaitingPayment || o.State == Paid) {
 		s.RestoreStock = true
 	}
-	n.UpdatedAt = now
+	n.UpdatedAt = cmd.Now
 	return s, nil
-}
-
-// authorize says who may take each action.
-func authorize(o Order, cmd Command) error {
-	a := cmd.Actor
-	ok := false
-	switch cmd.Action {
-	case ActPay: // a bank credit (the system), or the buyer paying from the wallet
-		ok = isSystem(a) || o.isBuyer(a)
-	case ActCloseUnpaid, ActAutoConfirm, ActAutoAcceptRefund, ActAutoRefundUnshipped, ActReverse:
-		ok = isSystem(a)
-	case ActCancel, ActConfirm, ActExtendConfirm, ActRequestRefund, ActWithdrawRefund, ActEscalate:
-		ok = o.isBuyer(a)
-	case ActShip, ActAcceptRefund, ActRefuseRefund:
-		ok = o.isSeller(a)
-	case ActDecide:
-		ok = a.IsOperator()
-	default:
-		return Errorf(EINVALID, "Unknown action %q.", cmd.Action)
-	}
-	if !ok {
-		return Errorf(EFORBIDDEN, "You are not allowed to do that.")
-	}
-	return nil
 }
 
 // release moves amount from escrow: the commission to revenue:fees, the rest to
@@ -528,21 +354,6 @@ func InitialTimer(now time.Time, t TimerSettings) (TimerKind, time.Time) {
 	return TimerUnpaidClose, now.Add(t.UnpaidClose)
 }
 
-// TimerAction is the action a timer takes when it fires.
-func TimerAction(k TimerKind) (Action, bool) {
-	switch k {
-	case TimerUnpaidClose:
-		return ActCloseUnpaid, true
-	case TimerShipBy:
-		return ActAutoRefundUnshipped, true
-	case TimerAutoConfirm:
-		return ActAutoConfirm, true
-	case TimerRefundAnswer:
-		return ActAutoAcceptRefund, true
-	}
-	return "", false
-}
-
 // Checkout is what a buyer submits to buy a listing.
 type Checkout struct {
 	ListingID        int64
@@ -578,18 +389,4 @@ func (o Order) OrderTitle() string {
 		return fmt.Sprintf("#%d %s ×%d", o.ID, o.Title, o.Quantity)
 	}
 	return fmt.Sprintf("#%d %s", o.ID, o.Title)
-}
-
-// Allowed returns the actions actor may take on o now, by asking Apply with
-// well-formed parameters: the portals show exactly the moves the rules allow.
-func Allowed(o Order, actor Actor, now time.Time) map[Action]bool {
-	out := map[Action]bool{}
-	for _, a := range AllActions {
-		cmd := Command{Action: a, Actor: actor, Now: now, Timers: DefaultTimers, Funding: FundingWallet,
-			Carrier: "carrier", Tracking: "TRACK000", Amount: FromFen(1), Reason: "reason", Decision: DecideRefund}
-		if _, err := Apply(o, cmd); err == nil {
-			out[a] = true
-		}
-	}
-	return out
 }

@@ -34,43 +34,43 @@ type OrderListVM struct {
 	Searchable bool
 }
 
-// StateLabel is the English label of an order's state and refund overlay.
+// StateLabel is the English label of an order's phase (and a refused
+// refund, which does not change it).
 func StateLabel(o models.Order) string {
-	switch {
-	case o.State == models.Paid || o.State == models.Shipped:
-		switch o.Refund {
-		case models.RefundRequested:
-			return "Refund requested"
-		case models.RefundRefused:
-			if o.State == models.Paid {
-				return "Refund refused · awaiting shipment"
-			}
-			return "Refund refused · awaiting confirmation"
-		case models.RefundDisputed:
-			return "In dispute"
+	refused := o.Refund == models.RefundRefused
+	switch o.Phase() {
+	case models.PhaseToPay:
+		return "Awaiting payment"
+	case models.PhaseToShip:
+		if refused {
+			return "Refund refused · awaiting shipment"
 		}
-		if o.State == models.Paid {
-			return "Paid · awaiting shipment"
+		return "Paid · awaiting shipment"
+	case models.PhaseToReceive:
+		if refused {
+			return "Refund refused · awaiting confirmation"
 		}
 		return "Shipped · awaiting confirmation"
-	case o.State == models.AwaitingPayment:
-		return "Awaiting payment"
-	case o.State == models.Completed:
+	case models.PhaseRefund:
+		return "Refund requested"
+	case models.PhaseDispute:
+		return "In dispute"
+	case models.PhaseCompleted:
 		return "Completed"
 	}
 	return "Closed"
 }
 
-// StateBadge is the colour of the state badge.
+// StateBadge is the colour of the phase badge.
 func StateBadge(o models.Order) string {
-	switch {
-	case o.Refund == models.RefundDisputed && (o.State == models.Paid || o.State == models.Shipped):
+	switch o.Phase() {
+	case models.PhaseDispute:
 		return "err"
-	case o.Refund == models.RefundRequested && (o.State == models.Paid || o.State == models.Shipped):
+	case models.PhaseRefund:
 		return "warn"
-	case o.State == models.Completed:
+	case models.PhaseCompleted:
 		return "ok"
-	case o.State == models.Closed:
+	case models.PhaseClosed:
 		return ""
 	}
 	return "info"

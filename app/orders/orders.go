@@ -153,9 +153,9 @@ func (s *Service) List(ctx context.Context, actor models.Actor, q Query) ([]mode
 	switch q.State {
 	case "":
 	case "disputed":
-		db = db.Where("refund_state = 'disputed' AND state IN ('paid', 'shipped')")
+		db = db.Where(models.PhaseSQL(models.PhaseDispute))
 	case "refund":
-		db = db.Where("refund_state IN ('requested', 'disputed') AND state IN ('paid', 'shipped')")
+		db = db.Where(models.PhaseSQL(models.PhaseRefund, models.PhaseDispute))
 	default:
 		db = db.Where("state = ?", q.State)
 	}
@@ -399,7 +399,7 @@ func (s *Service) precheck(ctx context.Context, actor models.Actor, id int64, ac
 	if err != nil {
 		return nil, err
 	}
-	if !models.Allowed(*o, actor, s.now())[action] {
+	if !models.Allowed(*o, actor)[action] {
 		return nil, models.Errorf(models.ECONFLICT, "Order %d cannot do that now.", o.ID)
 	}
 	return o, nil

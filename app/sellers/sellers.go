@@ -44,7 +44,7 @@ type Stages struct {
 func (s *Service) StagesOf(ctx context.Context, sellerID int64) (Stages, error) {
 	var st Stages
 	if err := s.DB.WithContext(ctx).Raw(`SELECT coalesce(sum(held), 0) FROM orders
-		WHERE seller_id = ? AND state IN ('paid', 'shipped')`, sellerID).Row().Scan(&st.Held); err != nil {
+		WHERE seller_id = ? AND `+models.HoldingSQL, sellerID).Row().Scan(&st.Held); err != nil {
 		return st, fmt.Errorf("held money of seller %d: %w", sellerID, err)
 	}
 	bals, err := ledger.Balances(ctx, s.DB, models.SellerPendingAccount(sellerID), models.SellerAvailableAccount(sellerID))
@@ -65,10 +65,10 @@ type Work struct {
 func (s *Service) WorkOf(ctx context.Context, sellerID int64) (Work, error) {
 	var w Work
 	err := s.DB.WithContext(ctx).Raw(`SELECT
-			count(*) FILTER (WHERE state = 'paid' AND refund_state IN ('none', 'refused')) AS to_ship,
-			count(*) FILTER (WHERE refund_state = 'requested') AS refunds,
-			count(*) FILTER (WHERE refund_state = 'disputed') AS disputes
-		FROM orders WHERE seller_id = ? AND state IN ('paid', 'shipped')`, sellerID).Scan(&w).Error
+			count(*) FILTER (WHERE `+models.PhaseSQL(models.PhaseToShip)+`) AS to_ship,
+			count(*) FILTER (WHERE `+models.PhaseSQL(models.PhaseRefund)+`) AS refunds,
+			count(*) FILTER (WHERE `+models.PhaseSQL(models.PhaseDispute)+`) AS disputes
+		FROM orders WHERE seller_id = ? AND `+models.HoldingSQL, sellerID).Scan(&w).Error
 	if err != nil {
 		return w, fmt.Errorf("work of seller %d: %w", sellerID, err)
 	}
@@ -145,7 +145,7 @@ func (s *Service) Snapshot(ctx context.Context) error {
 	return s.DB.WithContext(ctx).Exec(`
 		INSERT INTO seller_balance_days (seller_id, day, held, pending, available, taken_at)
 		SELECT s.user_id, ?::date,
-			coalesce((SELECT sum(o.held) FROM orders o WHERE o.seller_id = s.user_id AND o.state IN ('paid', 'shipped')), 0),
+			coalesce((SELECT sum(o.held) FROM orders o WHERE o.seller_id = s.user_id AND o.`+models.HoldingSQL+`), 0),
 			coalesce((SELECT sum(b.balance) FROM ledger_balances b JOIN ledger_accounts a ON a.id = b.account_id
 				WHERE a.code = 'seller:' || s.user_id || ':pending'), 0),
 			coalesce((SELECT sum(b.balance) FROM ledger_balances b JOIN ledger_accounts a ON a.id = b.account_id

@@ -106,7 +106,7 @@ func (s *Server) toAPIOrder(c echo.Context, o *models.Order, full bool) (apiOrde
 	if o.TimerKind != models.TimerNone && o.TimerAt != nil {
 		a.Deadline = &apiDeadline{Kind: string(o.TimerKind), At: *o.TimerAt}
 	}
-	allowed := models.Allowed(*o, actor(c), s.now())
+	allowed := models.Allowed(*o, actor(c))
 	for _, act := range models.AllActions {
 		if allowed[act] {
 			a.AllowedActions = append(a.AllowedActions, string(act))

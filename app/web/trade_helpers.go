@@ -67,7 +67,7 @@ func (s *Server) orderVM(c echo.Context, id int64, f *views.Form) (views.OrderVM
 		f = views.NewForm()
 	}
 	vm := views.OrderVM{Order: *o, Role: string(u.Role), Base: orderBase(u.Role, id), Ledger: ledgerLines(moves),
-		Bank: s.bankInfo(), Allowed: models.Allowed(*o, a, s.now()), Form: f}
+		Bank: s.bankInfo(), Allowed: models.Allowed(*o, a), Form: f}
 	if _, ok := f.Values["amount"]; !ok && o.Refund == models.RefundNone {
 		f.Values["amount"] = o.Held.String()
 	}
