@@ -253,7 +253,7 @@ func (s *Service) OverviewOf(ctx context.Context, actor models.Actor) (Overview,
 		return o, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
 	}
 	err := s.DB.WithContext(ctx).Raw(`SELECT
-		(SELECT count(*) FROM orders WHERE `+models.PhaseSQL(models.PhaseDispute)+`) AS disputes,
+		(SELECT count(*) FROM orders WHERE ` + models.PhaseSQL(models.PhaseDispute) + `) AS disputes,
 		(SELECT count(*) FROM bank_credits WHERE suspense_state IN ('open', 'return_requested')) AS suspense,
 		(SELECT count(*) FROM risk_flags WHERE status = 'open') AS flags,
 		(SELECT count(*) FROM bank_events WHERE status = 'review') AS review,

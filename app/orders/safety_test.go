@@ -136,7 +136,7 @@ func TestPhaseSQLSelectsWhatPhaseSays(t *testing.T) {
 	}
 	for _, p := range models.Phases {
 		var ids []int64
-		e.DB.Raw("SELECT id FROM orders WHERE "+models.PhaseSQL(p)+" ORDER BY id").Scan(&ids)
+		e.DB.Raw("SELECT id FROM orders WHERE " + models.PhaseSQL(p) + " ORDER BY id").Scan(&ids)
 		if fmt.Sprint(ids) != fmt.Sprint(want[p]) {
 			t.Errorf("phase %s: SQL selects %v, Phase() says %v", p, ids, want[p])
 		}
