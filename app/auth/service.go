@@ -126,7 +126,7 @@ func (s *Service) CreateOperator(ctx context.Context, login, name, password stri
 // EUNAUTHORIZED, with the same message whether the name is unknown or the
 // password wrong.
 func (s *Service) Login(ctx context.Context, login, password, ip string) (*models.User, error) {
-	if !s.ByIP.Allow("ip:" + ip) {
+	if !s.ByIP.Allow(AddressKey(ip)) {
 		return nil, models.Errorf(models.ERATELIMIT, "Too many attempts. Please wait and try again.")
 	}
 	norm, perr := models.ParseLogin(login)

@@ -71,3 +71,41 @@ func TestREADMEListsEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := Load(env(map[string]string{"DEMO": "true"}))
+	if err != nil || len(c.TrustedProxies) != 0 || c.HTTPS() {
+		t.Fatalf("default: %v %v https=%v", c.TrustedProxies, err, c.HTTPS())
+	}
+	c, err = Load(env(map[string]string{"DEMO": "true", "TRUSTED_PROXIES": " 10.0.0.0/8, 192.0.2.7 ,2001:db8::/64,2001:db8:1::5", "BASE_URL": "https://pay.example/"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range c.TrustedProxies {
+		got = append(got, n.String())
+	}
+	if strings.Join(got, " ") != "10.0.0.0/8 192.0.2.7/32 2001:db8::/64 2001:db8:1::5/128" {
+		t.Fatalf("parsed %v", got)
+	}
+	if !c.HTTPS() || c.BaseURL != "https://pay.example" {
+		t.Fatalf("BASE_URL %q https=%v", c.BaseURL, c.HTTPS())
+	}
+	for v, want := range map[string]string{
+		"10.0.0.0/33":        "not a CIDR",
+		"proxy.example":      "neither a CIDR",
+		"10.0.0.0/8;1.2.3.4": "not a CIDR",
+		"0.0.0.0/0":          "trusts every address",
+		"::/0":               "trusts every address",
+	} {
+		_, err := Load(env(map[string]string{"DEMO": "true", "TRUSTED_PROXIES": v}))
+		if err == nil || !strings.Contains(err.Error(), "TRUSTED_PROXIES") || !strings.Contains(err.Error(), want) {
+			t.Errorf("TRUSTED_PROXIES=%q: %v, want %q", v, err, want)
+		}
+	}
+	for _, v := range []string{"pay.example", "ftp://pay.example", "https://"} {
+		if _, err := Load(env(map[string]string{"DEMO": "true", "BASE_URL": v})); err == nil || !strings.Contains(err.Error(), "BASE_URL") {
+			t.Errorf("BASE_URL=%q: %v", v, err)
+		}
+	}
+}

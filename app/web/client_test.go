@@ -16,6 +16,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"lineescrow/app/auth"
+	"lineescrow/app/config"
 	"lineescrow/app/dbtest"
 	"lineescrow/app/store"
 	"lineescrow/app/web"
@@ -31,10 +32,14 @@ type env struct {
 	ts   *httptest.Server
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv starts the server; each option may change the configuration first.
+func newEnv(t *testing.T, options ...func(*config.Config)) *env {
 	t.Helper()
 	db := dbtest.New(t)
 	cfg := demoConfig(t)
+	for _, o := range options {
+		o(cfg)
+	}
 	a := auth.NewService(db.DB, auth.NewTokens(cfg.JWTSecret, cfg.SessionTTL))
 	a.ByAccount, a.ByIP = auth.NewLimiter(time.Hour, 5), auth.NewLimiter(time.Hour, 1000)
 	s := web.New(web.Deps{Config: cfg, DB: db, Log: quiet, Auth: a})
