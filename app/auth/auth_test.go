@@ -16,12 +16,15 @@ import (
 	"lineescrow/models"
 )
 
-const secret = "test-secret-test-secret-test-secret-42"
+const (
+	secret = "test-secret-test-secret-test-secret-42"
+	pepper = "test-pepper-test-pepper-test-pepper-42"
+)
 
 func newService(t *testing.T) *auth.Service {
 	t.Helper()
 	db := dbtest.New(t)
-	return auth.NewService(db.DB, auth.NewTokens(secret, 30*time.Minute))
+	return auth.NewService(db.DB, auth.NewTokens(secret, 30*time.Minute), []byte(pepper))
 }
 
 func register(t *testing.T, s *auth.Service, login string, role models.Role) *models.User {
@@ -271,5 +274,74 @@ func TestFreeze(t *testing.T) {
 	// A frozen user can still log in.
 	if _, err := s.Login(ctx, buyer.Login, "correct horse battery", "10.2.2.2"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestPaymentPasswordsArePeppered(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	u := register(t, s, "13800138006", models.RoleBuyer)
+	if err := s.SetPayPassword(ctx, u.Actor(), "correct horse battery", "", "284913"); err != nil {
+		t.Fatal(err)
+	}
+	stored := func() string {
+		var h string
+		if err := s.DB.Raw("SELECT pay_password_hash FROM users WHERE id = ?", u.ID).Scan(&h).Error; err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	h := stored()
+	if !strings.HasPrefix(h, "$argon2id-hmac-sha256$v=19$m=19456,t=2,p=1$") {
+		t.Fatalf("stored payment password hash %q", h)
+	}
+	// Whoever has the table but not the pepper cannot test PINs against it.
+	if ok, _, _ := auth.VerifyPassword(strings.Replace(h, "$argon2id-hmac-sha256$", "$argon2id$", 1), "284913"); ok {
+		t.Fatal("the hash is of the PIN alone")
+	}
+	if ok, _, err := auth.VerifyPassword(h, "284913"); ok || err == nil {
+		t.Fatalf("a PIN hash passed as a login password hash: %v %v", ok, err)
+	}
+	other := auth.NewService(s.DB, s.Tokens, []byte("another-pepper-another-pepper-42"))
+	if err := other.VerifyPayPassword(ctx, u.ID, "284913"); models.ErrorField(err) != "pay_password" {
+		t.Fatalf("right PIN under another pepper: %v, want wrong", err)
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "284913"); err != nil {
+		t.Fatalf("right PIN refused: %v", err)
+	}
+
+	// A hash from before the pepper still verifies, and is re-hashed with it
+	// at the first right PIN (not at a wrong one).
+	legacy, err := auth.HashPassword("902746")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.DB.Exec("UPDATE users SET pay_password_hash = ? WHERE id = ?", legacy, u.ID)
+	if err := s.VerifyPayPassword(ctx, u.ID, "284913"); models.ErrorField(err) != "pay_password" || stored() != legacy {
+		t.Fatalf("wrong PIN against an old hash: %v; hash %q", err, stored())
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "902746"); err != nil {
+		t.Fatalf("old hash: right PIN refused: %v", err)
+	}
+	if h := stored(); !strings.HasPrefix(h, "$argon2id-hmac-sha256$") {
+		t.Fatalf("old hash not re-hashed: %q", h)
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "902746"); err != nil {
+		t.Fatalf("re-hashed PIN refused: %v", err)
+	}
+
+	// Without a pepper nothing is hashed or checked: no PIN is ever stored bare.
+	none := auth.NewService(s.DB, s.Tokens, nil)
+	before := stored()
+	if err := none.SetPayPassword(ctx, u.Actor(), "correct horse battery", "", "135790"); models.ErrorCode(err) != models.EINTERNAL || stored() != before {
+		t.Fatalf("set without pepper: %v", err)
+	}
+	if err := none.VerifyPayPassword(ctx, u.ID, "902746"); models.ErrorCode(err) != models.EINTERNAL {
+		t.Fatalf("verify without pepper: %v", err)
+	}
+	short := auth.NewService(s.DB, s.Tokens, []byte("too-short"))
+	if err := short.VerifyPayPassword(ctx, u.ID, "902746"); models.ErrorCode(err) != models.EINTERNAL {
+		t.Fatalf("verify with a short pepper: %v", err)
 	}
 }

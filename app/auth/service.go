@@ -1,6 +1,7 @@
 // Package auth is who is who on the platform: registration, login, session
-// tokens, login and payment passwords, freezing. Passwords are argon2id; every
-// change to a user's security settings is audited.
+// tokens, login and payment passwords, freezing. Passwords are argon2id;
+// payment passwords are argon2id over an HMAC under a server-side pepper (see
+// password.go); every change to a user's security settings is audited.
 package auth
 
 import (
@@ -35,12 +36,17 @@ type Service struct {
 	// DefaultCommission gives the commission rate of a new seller (the
 	// operators' setting); nil leaves the database default.
 	DefaultCommission func(ctx context.Context, tx *gorm.DB) (decimal.Decimal, error)
+	// pepper keys every payment password hash (PAY_PASSWORD_PEPPER).
+	pepper []byte
 }
 
 // NewService returns the service with the default login limits: per account 5
 // attempts then one a minute; per address 20 then one every 3 seconds.
-func NewService(db *gorm.DB, tokens *Tokens) *Service {
-	return &Service{DB: db, Tokens: tokens,
+// payPepper is the secret that keys payment password hashes (at least
+// MinPepperLen bytes); without it every payment password operation fails,
+// and nothing else does (the command line creates operators without one).
+func NewService(db *gorm.DB, tokens *Tokens, payPepper []byte) *Service {
+	return &Service{DB: db, Tokens: tokens, pepper: payPepper,
 		ByAccount: NewLimiter(time.Minute, 5), ByIP: NewLimiter(3*time.Second, 20), Now: time.Now}
 }
 
@@ -227,7 +233,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor models.Actor, curren
 		return models.FieldError("new_password", "Choose a password different from the current one.")
 	}
 	if u.HasPayPassword() {
-		if same, _, _ := VerifyPassword(*u.PayPasswordHash, next); same {
+		if same, _, _ := s.verifyPIN(*u.PayPasswordHash, next); same {
 			return models.FieldError("new_password", "The login password must differ from the payment password.")
 		}
 	}
@@ -276,9 +282,9 @@ func (s *Service) SetPayPassword(ctx context.Context, actor models.Actor, loginP
 	if same, _, _ := VerifyPassword(u.PasswordHash, newPin); same {
 		return models.FieldError("pay_password", "The payment password must differ from the login password.")
 	}
-	hash, err := HashPassword(newPin)
+	hash, err := s.hashPIN(newPin)
 	if err != nil {
-		return err
+		return fmt.Errorf("set payment password: %w", err)
 	}
 	action := "user.pay_password_set"
 	if u.HasPayPassword() {
@@ -322,11 +328,20 @@ func (s *Service) VerifyPayPassword(ctx context.Context, userID int64, pin strin
 			outcome = models.FieldError("pay_password", "Enter your payment password.")
 			return nil
 		}
-		ok, _, err := VerifyPassword(*u.PayPasswordHash, pin)
+		ok, rehash, err := s.verifyPIN(*u.PayPasswordHash, pin)
 		if err != nil {
 			return err
 		}
 		if ok {
+			if rehash {
+				h, err := s.hashPIN(pin)
+				if err != nil {
+					return err
+				}
+				if err := tx.Exec("UPDATE users SET pay_password_hash = ? WHERE id = ?", h, u.ID).Error; err != nil {
+					return err
+				}
+			}
 			if u.PayFailures > 0 {
 				return tx.Exec("UPDATE users SET pay_failures = 0 WHERE id = ?", u.ID).Error
 			}

@@ -27,8 +27,10 @@ type Config struct {
 	BaseURL     string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto headers are believed; empty: the TCP peer is the client.
-	TrustedProxies       []*net.IPNet
-	JWTSecret            string
+	TrustedProxies []*net.IPNet
+	JWTSecret      string
+	// PayPasswordPepper keys the hashes of payment passwords.
+	PayPasswordPepper    string
 	BankWebhookSecret    string
 	TelecomWebhookSecret string
 	BankAPIURL           string
@@ -55,6 +57,7 @@ type Var struct {
 // outside demo mode.
 const (
 	DemoJWTSecret            = "demo-only-jwt-secret-do-not-use-in-production"
+	DemoPayPasswordPepper    = "demo-only-pay-password-pepper-do-not-use-in-production"
 	DemoBankWebhookSecret    = "whsec_ZGVtby1iYW5rLXdlYmhvb2stc2VjcmV0LTMyYnl0ZXM="
 	DemoTelecomWebhookSecret = "whsec_ZGVtby10ZWxlY29tLXdlYmhvb2stc2VjcmV0LTMyYg=="
 	DemoBankAPIKey           = "demo-bank-api-key"
@@ -68,6 +71,7 @@ var Vars = []Var{
 	{"BASE_URL", "http://HTTP_ADDR", "Public URL of the platform, used in links and by the simulators. With `https://` cookies are `Secure` and responses carry `Strict-Transport-Security`."},
 	{"TRUSTED_PROXIES", "(empty)", "Comma-separated CIDRs of the reverse proxies in front of the platform (`10.0.0.0/8, 2001:db8::/64`; a bare address is one host). `X-Forwarded-For` and `X-Forwarded-Proto` are believed only when the TCP peer is in them; empty: the TCP peer is the client."},
 	{"JWT_SECRET", "(demo value in demo mode)", "HMAC key for session tokens; at least 32 bytes."},
+	{"PAY_PASSWORD_PEPPER", "(demo value in demo mode)", "Secret key (pepper) of the payment password hashes; at least 32 bytes, not the JWT secret. Keep it out of the database and its backups; changing it invalidates every payment password not yet re-set."},
 	{"BANK_WEBHOOK_SECRET", "(demo value in demo mode)", "Standard Webhooks secret (`whsec_` + base64, ≥ 24 bytes) shared with the bank bridge."},
 	{"TELECOM_WEBHOOK_SECRET", "(demo value in demo mode)", "Standard Webhooks secret shared with the telecom front-end."},
 	{"BANK_API_URL", "(demo: built-in simulator)", "Base URL of the bank bridge API."},
@@ -140,6 +144,12 @@ func Load(getenv func(string) string) (*Config, error) {
 		return v
 	}
 	c.JWTSecret = secret("JWT_SECRET", DemoJWTSecret, minLen(32))
+	c.PayPasswordPepper = secret("PAY_PASSWORD_PEPPER", DemoPayPasswordPepper, func(v string) error {
+		if v == c.JWTSecret {
+			return errors.New("must differ from JWT_SECRET")
+		}
+		return minLen(32)(v)
+	})
 	c.BankWebhookSecret = secret("BANK_WEBHOOK_SECRET", DemoBankWebhookSecret, webhookSecret)
 	c.TelecomWebhookSecret = secret("TELECOM_WEBHOOK_SECRET", DemoTelecomWebhookSecret, webhookSecret)
 	c.BankAPIKey = secret("BANK_API_KEY", DemoBankAPIKey, minLen(16))

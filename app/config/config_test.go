@@ -1,6 +1,7 @@
 package config
 
 import (
+	"maps"
 	"os"
 	"strings"
 	"testing"
@@ -13,7 +14,7 @@ func TestDemoFillsSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.JWTSecret != DemoJWTSecret || c.BankWebhookSecret != DemoBankWebhookSecret || c.HTTPAddr != "127.0.0.1:8080" {
+	if c.JWTSecret != DemoJWTSecret || c.PayPasswordPepper != DemoPayPasswordPepper || c.BankWebhookSecret != DemoBankWebhookSecret || c.HTTPAddr != "127.0.0.1:8080" {
 		t.Fatalf("demo config = %+v", c)
 	}
 	if c.BankAPIURL != "http://127.0.0.1:8080/sim/bank" || c.MaxAmount.String() != "50000.00" {
@@ -26,17 +27,19 @@ func TestProductionRefusesMissingWeakAndDemoSecrets(t *testing.T) {
 	if err == nil {
 		t.Fatal("started with no secrets")
 	}
-	for _, name := range []string{"JWT_SECRET is not set", "BANK_WEBHOOK_SECRET is not set", "DATABASE_URL is not set", "BANK_API_URL is not set"} {
+	for _, name := range []string{"JWT_SECRET is not set", "PAY_PASSWORD_PEPPER is not set", "BANK_WEBHOOK_SECRET is not set", "DATABASE_URL is not set", "BANK_API_URL is not set"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not mention %q", err, name)
 		}
 	}
 	_, err = Load(env(map[string]string{
 		"JWT_SECRET":             "short",
+		"PAY_PASSWORD_PEPPER":    DemoPayPasswordPepper,
 		"BANK_WEBHOOK_SECRET":    DemoBankWebhookSecret,
 		"TELECOM_WEBHOOK_SECRET": "not-a-whsec",
 	}))
-	for _, want := range []string{"JWT_SECRET: too short", "BANK_WEBHOOK_SECRET is the public demo value", `TELECOM_WEBHOOK_SECRET: must start with "whsec_"`} {
+	for _, want := range []string{"JWT_SECRET: too short", "PAY_PASSWORD_PEPPER is the public demo value",
+		"BANK_WEBHOOK_SECRET is the public demo value", `TELECOM_WEBHOOK_SECRET: must start with "whsec_"`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not mention %q", err, want)
 		}
@@ -44,6 +47,7 @@ func TestProductionRefusesMissingWeakAndDemoSecrets(t *testing.T) {
 	good := map[string]string{
 		"DATABASE_URL":           "postgres://x/y",
 		"JWT_SECRET":             strings.Repeat("k", 40),
+		"PAY_PASSWORD_PEPPER":    strings.Repeat("p", 32),
 		"BANK_WEBHOOK_SECRET":    "whsec_MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=",
 		"TELECOM_WEBHOOK_SECRET": "whsec_YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXphYmNkZWY=",
 		"BANK_API_KEY":           "0123456789abcdef0123",
@@ -53,6 +57,16 @@ func TestProductionRefusesMissingWeakAndDemoSecrets(t *testing.T) {
 	}
 	if _, err := Load(env(good)); err != nil {
 		t.Fatalf("good production config refused: %v", err)
+	}
+	for v, want := range map[string]string{
+		strings.Repeat("p", 31): "PAY_PASSWORD_PEPPER: too short (31 bytes; at least 32)",
+		strings.Repeat("k", 40): "PAY_PASSWORD_PEPPER: must differ from JWT_SECRET",
+	} {
+		bad := maps.Clone(good)
+		bad["PAY_PASSWORD_PEPPER"] = v
+		if _, err := Load(env(bad)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("pepper %q: %v, want %q", v, err, want)
+		}
 	}
 	good["MAX_AMOUNT"] = "1e9"
 	if _, err := Load(env(good)); err == nil {

@@ -40,7 +40,7 @@ func newEnv(t *testing.T, options ...func(*config.Config)) *env {
 	for _, o := range options {
 		o(cfg)
 	}
-	a := auth.NewService(db.DB, auth.NewTokens(cfg.JWTSecret, cfg.SessionTTL))
+	a := auth.NewService(db.DB, auth.NewTokens(cfg.JWTSecret, cfg.SessionTTL), []byte(cfg.PayPasswordPepper))
 	a.ByAccount, a.ByIP = auth.NewLimiter(time.Hour, 5), auth.NewLimiter(time.Hour, 1000)
 	s := web.New(web.Deps{Config: cfg, DB: db, Log: quiet, Auth: a})
 	ts := httptest.NewServer(s.Echo)

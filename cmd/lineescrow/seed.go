@@ -94,7 +94,8 @@ func adminCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	defer db.Close()
-	svc := auth.NewService(db.DB, auth.NewTokens("cli-only-no-tokens-issued-here!!!", time.Minute))
+	// No tokens are issued and no payment password is touched here.
+	svc := auth.NewService(db.DB, auth.NewTokens("cli-only-no-tokens-issued-here!!!", time.Minute), nil)
 	u, err := svc.CreateOperator(ctx, *login, *name, strings.TrimRight(line, "\r\n"))
 	if err != nil {
 		if e := models.AsError(err); e != nil {
