@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"gorm.io/gorm"
 
 	"lineescrow/app/auth"
 	"lineescrow/app/dbtest"
@@ -343,5 +344,192 @@ func TestPaymentPasswordsArePeppered(t *testing.T) {
 	short := auth.NewService(s.DB, s.Tokens, []byte("too-short"))
 	if err := short.VerifyPayPassword(ctx, u.ID, "902746"); models.ErrorCode(err) != models.EINTERNAL {
 		t.Fatalf("verify with a short pepper: %v", err)
+	}
+}
+
+// pinUser is a buyer whose payment password is 284913.
+func pinUser(t *testing.T, s *auth.Service, login string) *models.User {
+	t.Helper()
+	u := register(t, s, login, models.RoleBuyer)
+	if err := s.SetPayPassword(context.Background(), u.Actor(), "correct horse battery", "", "284913"); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+type payRow struct {
+	PayFailures    int
+	PayLockedUntil *time.Time
+}
+
+func payState(t *testing.T, s *auth.Service, id int64) payRow {
+	t.Helper()
+	var r payRow
+	if err := s.DB.Raw("SELECT pay_failures, pay_locked_until FROM users WHERE id = ?", id).Scan(&r).Error; err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func countAudit(t *testing.T, s *auth.Service, action string, id int64) int64 {
+	t.Helper()
+	var n int64
+	s.DB.Raw("SELECT count(*) FROM audit_log WHERE action = ? AND target = ?", action, "user:"+itoa(id)).Scan(&n)
+	return n
+}
+
+// TestConcurrentWrongPINsHashAtMostTheLimit holds every check that gets to
+// hash in flight until the others have been answered: twenty parallel wrong
+// guesses hash exactly MaxPayFailures times, and payments lock once.
+func TestConcurrentWrongPINsHashAtMostTheLimit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	u := pinUser(t, s, "13800138007")
+	const n = 20
+	entered, release := make(chan struct{}, n), make(chan struct{})
+	auth.BeforePINCheck(s, func(string) { entered <- struct{}{}; <-release })
+	results := make(chan error, n)
+	for range n {
+		go func() { results <- s.VerifyPayPassword(ctx, u.ID, "111222") }()
+	}
+	var early []error
+	for len(early) < n-auth.MaxPayFailures {
+		early = append(early, <-results)
+	}
+	// Every check that was answered without hashing says the last attempts are being checked.
+	for _, err := range early {
+		if models.ErrorCode(err) != models.ELOCKED || !strings.Contains(models.ErrorMessage(err), "at once") {
+			t.Fatalf("check answered while the last attempts were in flight: %v", err)
+		}
+	}
+	if st := payState(t, s, u.ID); st.PayFailures != auth.MaxPayFailures || st.PayLockedUntil == nil {
+		t.Fatalf("while in flight: %+v", st)
+	}
+	close(release)
+	var wrong, locked int
+	for range auth.MaxPayFailures {
+		switch err := <-results; {
+		case models.ErrorField(err) == "pay_password":
+			wrong++
+		case models.ErrorCode(err) == models.ELOCKED && strings.Contains(models.ErrorMessage(err), "locked until"):
+			locked++
+		default:
+			t.Fatalf("in-flight check: %v", err)
+		}
+	}
+	if wrong != auth.MaxPayFailures-1 || locked != 1 || len(entered) != auth.MaxPayFailures {
+		t.Fatalf("%d wrong, %d locked, %d hashed; want %d, 1 and %d", wrong, locked, len(entered), auth.MaxPayFailures-1, auth.MaxPayFailures)
+	}
+	auth.BeforePINCheck(s, func(string) { t.Error("a PIN was hashed while payments are locked") })
+	st := payState(t, s, u.ID)
+	if st.PayLockedUntil == nil || !st.PayLockedUntil.After(time.Now().Add(auth.PayLockFor-time.Minute)) || st.PayFailures != 0 {
+		t.Fatalf("after the last try: %+v", st)
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "284913"); models.ErrorCode(err) != models.ELOCKED || !strings.Contains(models.ErrorMessage(err), "locked until") {
+		t.Fatalf("right PIN while locked: %v", err)
+	}
+	if got := countAudit(t, s, "user.pay_locked", u.ID); got != 1 {
+		t.Fatalf("%d lock entries in the audit log", got)
+	}
+	// After the lock, a fresh count.
+	s.Now = func() time.Time { return time.Now().Add(auth.PayLockFor + time.Minute) }
+	auth.BeforePINCheck(s, nil)
+	if err := s.VerifyPayPassword(ctx, u.ID, "111222"); !strings.Contains(models.ErrorMessage(err), "4 tries left") {
+		t.Fatalf("first wrong PIN after the lock: %v", err)
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "284913"); err != nil {
+		t.Fatalf("right PIN after the lock: %v", err)
+	}
+	if st := payState(t, s, u.ID); st.PayFailures != 0 || st.PayLockedUntil != nil {
+		t.Fatalf("after a right PIN: %+v", st)
+	}
+}
+
+func TestRightPINResetsTheCount(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	u := pinUser(t, s, "13800138008")
+	if err := s.VerifyPayPassword(ctx, u.ID, ""); models.ErrorField(err) != "pay_password" || payState(t, s, u.ID).PayFailures != 0 {
+		t.Fatalf("empty PIN: %v (must not count)", err)
+	}
+	for round := range 3 {
+		for i := 1; i < auth.MaxPayFailures; i++ {
+			err := s.VerifyPayPassword(ctx, u.ID, "111222")
+			if want := itoa(int64(auth.MaxPayFailures-i)) + " tries left"; models.ErrorField(err) != "pay_password" || !strings.Contains(models.ErrorMessage(err), want) {
+				t.Fatalf("round %d, wrong PIN %d: %v, want %q", round, i, err, want)
+			}
+		}
+		if err := s.VerifyPayPassword(ctx, u.ID, "284913"); err != nil {
+			t.Fatalf("round %d: right PIN after %d wrong: %v", round, auth.MaxPayFailures-1, err)
+		}
+		if st := payState(t, s, u.ID); st.PayFailures != 0 || st.PayLockedUntil != nil {
+			t.Fatalf("round %d: not reset: %+v", round, st)
+		}
+	}
+	for i := 1; i < auth.MaxPayFailures; i++ {
+		_ = s.VerifyPayPassword(ctx, u.ID, "111222")
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "111222"); models.ErrorCode(err) != models.ELOCKED {
+		t.Fatalf("fifth wrong PIN in a row: %v", err)
+	}
+	if err := s.VerifyPayPassword(ctx, 999999, "284913"); models.ErrorCode(err) != models.ENOTFOUND {
+		t.Fatalf("no such user: %v", err)
+	}
+}
+
+// TestRightPINInFlightLiftsTheLock: the owner's right PIN, checked while four
+// wrong guesses take the remaining places, resets the count and lifts the lock
+// the last of them took; a check arriving meanwhile is told to wait.
+func TestRightPINInFlightLiftsTheLock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	u := pinUser(t, s, "13800138009")
+	entered := make(chan string, 8)
+	gates := map[string]chan struct{}{"284913": make(chan struct{}), "111222": make(chan struct{})}
+	auth.BeforePINCheck(s, func(pin string) { entered <- pin; <-gates[pin] })
+	right := make(chan error, 1)
+	go func() { right <- s.VerifyPayPassword(ctx, u.ID, "284913") }()
+	if pin := <-entered; pin != "284913" {
+		t.Fatal(pin)
+	}
+	// No row lock is held while the PIN is being hashed.
+	if err := s.DB.Transaction(func(tx *gorm.DB) error {
+		return tx.Exec("SELECT id FROM users WHERE id = ? FOR UPDATE NOWAIT", u.ID).Error
+	}); err != nil {
+		t.Fatalf("the user's row is locked during the check: %v", err)
+	}
+	wrong := make(chan error, auth.MaxPayFailures-1)
+	for range auth.MaxPayFailures - 1 {
+		go func() { wrong <- s.VerifyPayPassword(ctx, u.ID, "111222") }()
+		<-entered
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "135790"); models.ErrorCode(err) != models.ELOCKED || !strings.Contains(models.ErrorMessage(err), "at once") {
+		t.Fatalf("a sixth check while five are in flight: %v", err)
+	}
+	close(gates["111222"])
+	locked := 0
+	for range auth.MaxPayFailures - 1 {
+		if err := <-wrong; models.ErrorCode(err) == models.ELOCKED {
+			locked++
+		} else if models.ErrorField(err) != "pay_password" {
+			t.Fatal(err)
+		}
+	}
+	if locked != 1 || payState(t, s, u.ID).PayLockedUntil == nil {
+		t.Fatalf("%d wrong guesses locked; state %+v", locked, payState(t, s, u.ID))
+	}
+	close(gates["284913"])
+	if err := <-right; err != nil {
+		t.Fatalf("right PIN in flight: %v", err)
+	}
+	if st := payState(t, s, u.ID); st.PayFailures != 0 || st.PayLockedUntil != nil {
+		t.Fatalf("right PIN did not reset: %+v", st)
+	}
+	auth.BeforePINCheck(s, nil)
+	if err := s.VerifyPayPassword(ctx, u.ID, "284913"); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -38,6 +38,9 @@ type Service struct {
 	DefaultCommission func(ctx context.Context, tx *gorm.DB) (decimal.Decimal, error)
 	// pepper keys every payment password hash (PAY_PASSWORD_PEPPER).
 	pepper []byte
+	// beforePINCheck, when set (tests), runs after an attempt is reserved and
+	// before its PIN is hashed.
+	beforePINCheck func(pin string)
 }
 
 // NewService returns the service with the default login limits: per account 5
@@ -299,72 +302,139 @@ func (s *Service) SetPayPassword(ctx context.Context, actor models.Actor, loginP
 	})
 }
 
-// VerifyPayPassword checks a payment password before money moves. The check
-// and the failure count are serialised on the user's row and committed on
-// their own, so a wrong guess counts even though the payment it guarded fails;
-// the fifth wrong guess locks payments for PayLockFor.
+// VerifyPayPassword checks a payment password before money moves.
 //
-// Errors: EINVALID (field pay_password) for a wrong or missing password; ELOCKED
-// while locked; ECONFLICT when no payment password is set.
+// No row lock is held while argon2id runs. Each check first reserves its
+// attempt with one guarded UPDATE (not locked, fewer than MaxPayFailures
+// attempts counted), committed on its own, so a wrong guess counts even though
+// the payment it guarded fails, and concurrent guesses cannot hash more than
+// MaxPayFailures between two right answers. The attempt that takes the last
+// place locks payments for PayLockFor in the same statement; a right PIN
+// (this one or one still in flight) resets the count and lifts that lock. A
+// crash after reserving leaves the attempt counted, never a lock that does
+// not expire.
+//
+// Errors: EINVALID (field pay_password) for a wrong or missing password, with
+// the tries left; ELOCKED while locked, or while the last attempts are being
+// checked; ECONFLICT when no payment password is set; ENOTFOUND for no such
+// user.
 func (s *Service) VerifyPayPassword(ctx context.Context, userID int64, pin string) error {
-	var outcome error
-	err := store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
-		outcome = nil
-		var u models.User
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", userID).Take(&u).Error; err != nil {
+	now := s.Now()
+	if pin == "" {
+		return s.payRefusal(ctx, userID, now, models.FieldError("pay_password", "Enter your payment password."))
+	}
+	var a payAttempt
+	for try := 0; ; try++ {
+		res := s.DB.WithContext(ctx).Raw(`UPDATE users SET
+				pay_failures = CASE WHEN pay_locked_until <= @now THEN 1 ELSE pay_failures + 1 END,
+				pay_locked_until = CASE
+					WHEN (CASE WHEN pay_locked_until <= @now THEN 1 ELSE pay_failures + 1 END) >= @max THEN @until
+					WHEN pay_locked_until <= @now THEN NULL
+					ELSE pay_locked_until END
+			WHERE id = @id AND coalesce(pay_password_hash, '') <> ''
+				AND (pay_locked_until IS NULL OR pay_locked_until <= @now)
+				AND (pay_failures < @max OR pay_locked_until <= @now)
+			RETURNING pay_password_hash, pay_failures, pay_locked_until`,
+			map[string]any{"id": userID, "now": now, "until": now.Add(PayLockFor), "max": MaxPayFailures}).Scan(&a)
+		if res.Error != nil {
+			return fmt.Errorf("verify payment password: %w", res.Error)
+		}
+		if res.RowsAffected == 1 {
+			break
+		}
+		// Not reserved: say why. The refusal is nil only when the row changed in
+		// between (a right PIN reset it); then try again, a few times at most.
+		if err := s.payRefusal(ctx, userID, now, nil); err != nil || try == 2 {
+			if err == nil {
+				err = errPayBusy
+			}
 			return err
 		}
-		now := s.Now()
-		if u.PayLockedUntil != nil && u.PayLockedUntil.After(now) {
-			outcome = models.Errorf(models.ELOCKED, "Payments are locked until %s after too many wrong payment passwords.",
-				u.PayLockedUntil.In(models.Shanghai).Format("2006-01-02 15:04"))
-			return nil
-		}
-		if !u.HasPayPassword() {
-			outcome = models.Errorf(models.ECONFLICT, "Set a payment password on your account page first.")
-			return nil
-		}
-		if pin == "" {
-			outcome = models.FieldError("pay_password", "Enter your payment password.")
-			return nil
-		}
-		ok, rehash, err := s.verifyPIN(*u.PayPasswordHash, pin)
-		if err != nil {
-			return err
-		}
-		if ok {
-			if rehash {
-				h, err := s.hashPIN(pin)
-				if err != nil {
-					return err
-				}
-				if err := tx.Exec("UPDATE users SET pay_password_hash = ? WHERE id = ?", h, u.ID).Error; err != nil {
-					return err
-				}
-			}
-			if u.PayFailures > 0 {
-				return tx.Exec("UPDATE users SET pay_failures = 0 WHERE id = ?", u.ID).Error
-			}
-			return nil
-		}
-		failures := u.PayFailures + 1
-		if failures >= MaxPayFailures {
-			until := now.Add(PayLockFor)
-			outcome = models.Errorf(models.ELOCKED, "Payments are locked until %s after too many wrong payment passwords.",
-				until.In(models.Shanghai).Format("2006-01-02 15:04"))
-			if err := tx.Exec("UPDATE users SET pay_failures = 0, pay_locked_until = ? WHERE id = ?", until, u.ID).Error; err != nil {
-				return err
-			}
-			a := u.Actor()
-			return audit.Record(ctx, tx, &a, "user.pay_locked", userTarget(u.ID), map[string]any{"until": until})
-		}
-		outcome = models.FieldError("pay_password", "Wrong payment password: %d tries left before payments lock for 3 hours.", MaxPayFailures-failures)
-		return tx.Exec("UPDATE users SET pay_failures = ? WHERE id = ?", failures, u.ID).Error
-	})
+	}
+	if s.beforePINCheck != nil {
+		s.beforePINCheck(pin)
+	}
+	ok, rehash, err := s.verifyPIN(a.PayPasswordHash, pin)
 	if err != nil {
+		return fmt.Errorf("verify payment password: %w", err) // the attempt stays counted
+	}
+	if ok {
+		// Reset the count and lift a lock this or a concurrent attempt took.
+		set := map[string]any{"pay_failures": 0, "pay_locked_until": nil}
+		q := s.DB.WithContext(ctx).Model(&models.User{}).Where("id = ?", userID)
+		if rehash {
+			h, err := s.hashPIN(pin)
+			if err != nil {
+				return fmt.Errorf("verify payment password: %w", err)
+			}
+			// Only if nobody set another PIN meanwhile.
+			set["pay_password_hash"] = gorm.Expr("CASE WHEN pay_password_hash = ? THEN ? ELSE pay_password_hash END", a.PayPasswordHash, h)
+		}
+		if err := q.UpdateColumns(set).Error; err != nil {
+			return fmt.Errorf("verify payment password: %w", err)
+		}
+		return nil
+	}
+	if a.PayFailures < MaxPayFailures || a.PayLockedUntil == nil {
+		return wrongPIN(a.PayFailures)
+	}
+	// This was the last try: the lock taken with it stays. A count of zero marks
+	// it as decided (not an attempt still being checked), unless a right PIN or
+	// a new payment password changed the row meanwhile: then say how it is now.
+	var locked []struct{ Role models.Role }
+	if err := s.DB.WithContext(ctx).Raw(`UPDATE users SET pay_failures = 0
+		WHERE id = ? AND pay_locked_until IS NOT NULL AND pay_failures >= ? RETURNING role`, userID, MaxPayFailures).Scan(&locked).Error; err != nil {
 		return fmt.Errorf("verify payment password: %w", err)
 	}
-	return outcome
+	if len(locked) == 0 {
+		return s.payRefusal(ctx, userID, now, wrongPIN(0))
+	}
+	actor := models.Actor{UserID: userID, Role: locked[0].Role}
+	if err := audit.Record(ctx, s.DB, &actor, "user.pay_locked", userTarget(userID), map[string]any{"until": a.PayLockedUntil}); err != nil {
+		return fmt.Errorf("verify payment password: %w", err)
+	}
+	return lockedUntil(*a.PayLockedUntil)
+}
+
+// wrongPIN answers a wrong payment password, failures wrong ones counted.
+func wrongPIN(failures int) error {
+	return models.FieldError("pay_password", "Wrong payment password: %d tries left before payments lock for 3 hours.", MaxPayFailures-failures)
+}
+
+// payAttempt is what reserving a payment password attempt returns.
+type payAttempt struct {
+	PayPasswordHash string
+	PayFailures     int // counting this attempt
+	PayLockedUntil  *time.Time
+}
+
+// errPayBusy answers a check that arrives while the last allowed attempts are
+// still being checked: they decide whether payments lock.
+var errPayBusy = models.Errorf(models.ELOCKED, "Too many payment password attempts at once. Please wait a moment and try again.")
+
+func lockedUntil(t time.Time) error {
+	return models.Errorf(models.ELOCKED, "Payments are locked until %s after too many wrong payment passwords.",
+		t.In(models.Shanghai).Format("2006-01-02 15:04"))
+}
+
+// payRefusal says why no payment password attempt can be made for userID now:
+// ENOTFOUND, ELOCKED, ECONFLICT (none set); else it returns otherwise.
+func (s *Service) payRefusal(ctx context.Context, userID int64, now time.Time, otherwise error) error {
+	var u models.User
+	res := s.DB.WithContext(ctx).Where("id = ?", userID).Limit(1).Find(&u)
+	switch {
+	case res.Error != nil:
+		return fmt.Errorf("verify payment password: %w", res.Error)
+	case res.RowsAffected == 0:
+		return models.Errorf(models.ENOTFOUND, "No such user.")
+	case u.PayLockedUntil != nil && u.PayLockedUntil.After(now) && u.PayFailures >= MaxPayFailures:
+		return errPayBusy
+	case u.PayLockedUntil != nil && u.PayLockedUntil.After(now):
+		return lockedUntil(*u.PayLockedUntil)
+	case !u.HasPayPassword():
+		return models.Errorf(models.ECONFLICT, "Set a payment password on your account page first.")
+	}
+	return otherwise
 }
 
 // SetFrozen freezes or unfreezes a buyer or seller. A frozen user can sign in
