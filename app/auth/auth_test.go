@@ -34,7 +34,7 @@ func register(t *testing.T, s *auth.Service, login string, role models.Role) *mo
 	if role == models.RoleSeller {
 		r.ShopName, r.LegalName, r.BankAccount, r.BankHolder = "Heze Goods", "菏泽某商贸有限公司", "6217000011112222", "菏泽某商贸有限公司"
 	}
-	u, err := s.Register(context.Background(), r)
+	u, err := s.Register(context.Background(), r, "192.0.2.1")
 	if err != nil {
 		t.Fatalf("register %s: %v", login, err)
 	}
@@ -53,12 +53,12 @@ func TestRegisterAndLogin(t *testing.T) {
 	if sel, err := s.Seller(ctx, seller.ID); err != nil || sel.BankAccount != "6217000011112222" || sel.CommissionRate.String() != "0.006" {
 		t.Fatalf("seller profile %+v %v", sel, err)
 	}
-	_, err := s.Register(ctx, models.Registration{Role: models.RoleBuyer, Login: "13800138000", Password: "another good one", DisplayName: "X"})
+	_, err := s.Register(ctx, models.Registration{Role: models.RoleBuyer, Login: "13800138000", Password: "another good one", DisplayName: "X"}, "192.0.2.1")
 	if models.ErrorField(err) != "login" {
 		t.Fatalf("duplicate login err = %v", err)
 	}
 	// Several problems at once, each on its field.
-	_, err = s.Register(ctx, models.Registration{Role: models.RoleSeller, Login: "12", Password: "x", DisplayName: ""})
+	_, err = s.Register(ctx, models.Registration{Role: models.RoleSeller, Login: "12", Password: "x", DisplayName: ""}, "192.0.2.1")
 	e := models.AsError(err)
 	if e == nil || len(e.Fields) < 6 {
 		t.Fatalf("bad seller registration: %v", err)
@@ -531,5 +531,148 @@ func TestRightPINInFlightLiftsTheLock(t *testing.T) {
 	auth.BeforePINCheck(s, nil)
 	if err := s.VerifyPayPassword(ctx, u.ID, "284913"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// limitClock is a settable clock for limiters.
+type limitClock struct{ now time.Time }
+
+func (c *limitClock) Now() time.Time { return c.now }
+
+func TestAccountFormsShareTheLoginLimit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	clock := &limitClock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	s.ByAccount, s.ByIP = auth.NewLimiter(time.Minute, 5), auth.NewLimiter(time.Hour, 1000)
+	s.ByAccount.Now = clock.Now
+	u := register(t, s, "13800138011", models.RoleBuyer)
+	a := u.Actor()
+	// Right passwords give their attempt back: ten in a row leave the bucket full.
+	for i := range 10 {
+		if err := s.SetPayPassword(ctx, a, "correct horse battery", "", []string{"284913", "902746"}[i%2]); err != nil {
+			t.Fatalf("right password %d: %v", i+1, err)
+		}
+	}
+	// Wrong ones count, on either form.
+	for i := range 5 {
+		var err error
+		if i%2 == 0 {
+			err = s.ChangePassword(ctx, a, "guess "+itoa(int64(i)), "a new long password")
+		} else {
+			err = s.SetPayPassword(ctx, a, "guess "+itoa(int64(i)), "", "135790")
+		}
+		if models.ErrorField(err) != "current_password" {
+			t.Fatalf("wrong guess %d: %v", i+1, err)
+		}
+	}
+	for name, err := range map[string]error{
+		"change password, right password": s.ChangePassword(ctx, a, "correct horse battery", "a new long password"),
+		"set payment password":            s.SetPayPassword(ctx, a, "correct horse battery", "", "135790"),
+		"login":                           func() error { _, err := s.Login(ctx, u.Login, "correct horse battery", "10.3.3.3"); return err }(),
+	} {
+		if models.ErrorCode(err) != models.ERATELIMIT {
+			t.Errorf("%s after five wrong guesses on the forms: %v, want rate limited", name, err)
+		}
+	}
+	if got, _ := s.Get(ctx, u.ID); got.PasswordHash != u.PasswordHash {
+		t.Fatal("the password changed while rate limited")
+	}
+	// One minute later, one more attempt.
+	clock.now = clock.now.Add(time.Minute)
+	if err := s.ChangePassword(ctx, a, "another guess", "a new long password"); models.ErrorField(err) != "current_password" {
+		t.Fatalf("attempt after a minute: %v", err)
+	}
+	if err := s.ChangePassword(ctx, a, "correct horse battery", "a new long password"); models.ErrorCode(err) != models.ERATELIMIT {
+		t.Fatalf("second attempt in that minute: %v", err)
+	}
+
+	// And the other way round: wrong logins use up the forms' attempts.
+	v := register(t, s, "13800138012", models.RoleBuyer)
+	for range 5 {
+		_, _ = s.Login(ctx, v.Login, "wrong password", "10.4.4.4")
+	}
+	if err := s.SetPayPassword(ctx, v.Actor(), "correct horse battery", "", "284913"); models.ErrorCode(err) != models.ERATELIMIT {
+		t.Fatalf("set payment password after five wrong logins: %v", err)
+	}
+	if got, _ := s.Get(ctx, v.ID); got.HasPayPassword() {
+		t.Fatal("payment password set while rate limited")
+	}
+}
+
+func TestNewPINDoesNotLiftTheLock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	u := pinUser(t, s, "13800138013")
+	for range auth.MaxPayFailures {
+		_ = s.VerifyPayPassword(ctx, u.ID, "111222")
+	}
+	if err := s.SetPayPassword(ctx, u.Actor(), "correct horse battery", "", "135790"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "135790"); models.ErrorCode(err) != models.ELOCKED {
+		t.Fatalf("new PIN while locked: %v, want locked", err)
+	}
+}
+
+func TestRegistrationLimits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	clock := &limitClock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	s.RegisterByIP, s.RegisterByLogin = auth.NewLimiter(time.Minute, 3), auth.NewLimiter(10*time.Minute, 3)
+	s.RegisterByIP.Now, s.RegisterByLogin.Now = clock.Now, clock.Now
+	reg := func(login, ip string) error {
+		_, err := s.Register(ctx, models.Registration{Role: models.RoleBuyer, Login: login, Password: "correct horse battery", DisplayName: "Wang"}, ip)
+		return err
+	}
+	users := func() (n int64) { s.DB.Raw("SELECT count(*) FROM users").Scan(&n); return }
+	register(t, s, "13800138100", models.RoleBuyer) // from 192.0.2.1
+
+	// Per address: an enumerator trying numbers from one address (or one IPv6 /64).
+	if err := reg("13800138100", "2001:db8:5:6::1"); models.ErrorField(err) != "login" {
+		t.Fatalf("taken number: %v", err)
+	}
+	if err := reg("13800138101", "2001:db8:5:6::2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg("13800138102", "2001:db8:5:6::3"); err != nil {
+		t.Fatal(err)
+	}
+	// Incomplete forms cost nothing.
+	for range 5 {
+		if _, err := s.Register(ctx, models.Registration{Role: models.RoleBuyer, Login: "13800138109", Password: "x"}, "2001:db8:5:6::4"); models.ErrorCode(err) != models.EINVALID {
+			t.Fatal(err)
+		}
+	}
+	before := users()
+	for _, login := range []string{"13800138100", "13800138103"} {
+		if err := reg(login, "2001:db8:5:6:ffff::9"); models.ErrorCode(err) != models.ERATELIMIT {
+			t.Fatalf("4th registration from one /64 (%s): %v, want rate limited", login, err)
+		}
+	}
+	if users() != before {
+		t.Fatal("a refused registration created a user")
+	}
+	if err := reg("13800138103", "2001:db8:5:7::1"); err != nil {
+		t.Fatalf("the next /64: %v", err)
+	}
+
+	// Per number: many addresses asking about one number.
+	if err := reg("13800138100", "198.51.100.1"); models.ErrorField(err) != "login" {
+		t.Fatalf("third question about a number: %v", err)
+	}
+	if err := reg("13800138100", "198.51.100.2"); models.ErrorCode(err) != models.ERATELIMIT {
+		t.Fatalf("fourth question about a number, from a fresh address: %v, want rate limited", err)
+	}
+	clock.now = clock.now.Add(10 * time.Minute)
+	if err := reg("13800138100", "198.51.100.3"); models.ErrorField(err) != "login" {
+		t.Fatalf("ten minutes later: %v", err)
+	}
+	var audits int64
+	s.DB.Raw("SELECT count(*) FROM audit_log WHERE action = 'user.register'").Scan(&audits)
+	if audits != users() {
+		t.Fatalf("%d registrations audited for %d users", audits, users())
 	}
 }

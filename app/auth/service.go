@@ -29,10 +29,18 @@ const (
 type Service struct {
 	DB     *gorm.DB
 	Tokens *Tokens
-	// Login attempts are limited per login name and per client address.
+	// Login attempts are limited per login name and per client address. The
+	// login password checks of the account forms (ChangePassword,
+	// SetPayPassword) draw on the same per-account bucket, but a right password
+	// there gives its attempt back.
 	ByAccount *Limiter
 	ByIP      *Limiter
-	Now       func() time.Time
+	// Registrations are limited per client address and per number, before any
+	// hashing: each costs 19 MiB of argon2id, and its answer tells whether the
+	// number has an account.
+	RegisterByIP    *Limiter
+	RegisterByLogin *Limiter
+	Now             func() time.Time
 	// DefaultCommission gives the commission rate of a new seller (the
 	// operators' setting); nil leaves the database default.
 	DefaultCommission func(ctx context.Context, tx *gorm.DB) (decimal.Decimal, error)
@@ -43,24 +51,46 @@ type Service struct {
 	beforePINCheck func(pin string)
 }
 
-// NewService returns the service with the default login limits: per account 5
-// attempts then one a minute; per address 20 then one every 3 seconds.
+// NewService returns the service with the default limits: login per account 5
+// attempts then one a minute, per address 20 then one every 3 seconds;
+// registration per address 10 then one a minute, per number 3 then one every
+// 10 minutes.
 // payPepper is the secret that keys payment password hashes (at least
 // MinPepperLen bytes); without it every payment password operation fails,
 // and nothing else does (the command line creates operators without one).
 func NewService(db *gorm.DB, tokens *Tokens, payPepper []byte) *Service {
 	return &Service{DB: db, Tokens: tokens, pepper: payPepper,
-		ByAccount: NewLimiter(time.Minute, 5), ByIP: NewLimiter(3*time.Second, 20), Now: time.Now}
+		ByAccount: NewLimiter(time.Minute, 5), ByIP: NewLimiter(3*time.Second, 20),
+		RegisterByIP: NewLimiter(time.Minute, 10), RegisterByLogin: NewLimiter(10*time.Minute, 3), Now: time.Now}
 }
 
-var errBadLogin = models.Errorf(models.EUNAUTHORIZED, "The number or the password is not right.")
+var (
+	errBadLogin    = models.Errorf(models.EUNAUTHORIZED, "The number or the password is not right.")
+	errTooMany     = models.Errorf(models.ERATELIMIT, "Too many attempts. Please wait and try again.")
+	errNumberTaken = models.FieldError("login", "An account with this number already exists. Sign in instead.")
+)
 
-// Register creates a buyer or seller account.
+// Register creates a buyer or seller account for a person at client address
+// ip. A complete registration counts towards the limits of its address and
+// its number (an incomplete form costs nothing and reveals nothing); past
+// them it is refused before the password is hashed or the number looked up,
+// so the clear "already exists" answer cannot enumerate accounts at scale.
 //
-// Errors: EINVALID with every field problem (a taken login name included).
-func (s *Service) Register(ctx context.Context, r models.Registration) (*models.User, error) {
+// Errors: EINVALID with every field problem (a taken login name included);
+// ERATELIMIT when the address or the number made too many attempts.
+func (s *Service) Register(ctx context.Context, r models.Registration, ip string) (*models.User, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
+	}
+	if !s.RegisterByIP.Allow(AddressKey(ip)) || !s.RegisterByLogin.Allow("login:"+r.Login) {
+		return nil, errTooMany
+	}
+	var taken int64
+	if err := s.DB.WithContext(ctx).Raw("SELECT count(*) FROM users WHERE login = ?", r.Login).Scan(&taken).Error; err != nil {
+		return nil, fmt.Errorf("register: %w", err)
+	}
+	if taken > 0 {
+		return nil, models.Invalid(errNumberTaken) // no hash spent on it
 	}
 	hash, err := HashPassword(r.Password)
 	if err != nil {
@@ -70,7 +100,7 @@ func (s *Service) Register(ctx context.Context, r models.Registration) (*models.
 	err = store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
 		if err := tx.Omit("id", "created_at", "updated_at").Create(u).Error; err != nil {
 			if store.IsUniqueViolation(err, "users_login_key") {
-				return models.Invalid(models.FieldError("login", "An account with this number already exists. Sign in instead."))
+				return models.Invalid(errNumberTaken)
 			}
 			return err
 		}
@@ -117,7 +147,7 @@ func (s *Service) CreateOperator(ctx context.Context, login, name, password stri
 	err = store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
 		if err := tx.Omit("id", "created_at", "updated_at").Create(u).Error; err != nil {
 			if store.IsUniqueViolation(err, "users_login_key") {
-				return models.FieldError("login", "An account with this number already exists. Sign in instead.")
+				return errNumberTaken
 			}
 			return err
 		}
@@ -136,7 +166,7 @@ func (s *Service) CreateOperator(ctx context.Context, login, name, password stri
 // password wrong.
 func (s *Service) Login(ctx context.Context, login, password, ip string) (*models.User, error) {
 	if !s.ByIP.Allow(AddressKey(ip)) {
-		return nil, models.Errorf(models.ERATELIMIT, "Too many attempts. Please wait and try again.")
+		return nil, errTooMany
 	}
 	norm, perr := models.ParseLogin(login)
 	key := norm
@@ -146,8 +176,8 @@ func (s *Service) Login(ctx context.Context, login, password, ip string) (*model
 			key = key[:64]
 		}
 	}
-	if !s.ByAccount.Allow("acct:" + key) {
-		return nil, models.Errorf(models.ERATELIMIT, "Too many attempts. Please wait and try again.")
+	if !s.ByAccount.Allow(accountKey(key)) {
+		return nil, errTooMany
 	}
 	var u models.User
 	found := false
@@ -217,17 +247,38 @@ func (s *Service) Logout(ctx context.Context, userID int64) error {
 	return s.DB.WithContext(ctx).Exec("UPDATE users SET token_version = token_version + 1, updated_at = now() WHERE id = ?", userID).Error
 }
 
+func accountKey(login string) string { return "acct:" + login }
+
+// checkLoginPassword checks the login password of a signed-in user on an
+// account form. A stolen session must not make it a guessing oracle: each
+// check takes an attempt from the account's login bucket (so guesses here and
+// at the login page share one limit), and a right password gives it back.
+//
+// Errors: ERATELIMIT; EINVALID (field current_password).
+func (s *Service) checkLoginPassword(u *models.User, pw string) error {
+	giveBack, ok := s.ByAccount.Reserve(accountKey(u.Login))
+	if !ok {
+		return errTooMany
+	}
+	if ok, _, _ := VerifyPassword(u.PasswordHash, pw); !ok {
+		return models.FieldError("current_password", "The current password is not right.")
+	}
+	giveBack()
+	return nil
+}
+
 // ChangePassword replaces the login password after checking the current one,
 // and revokes every session.
 //
-// Errors: EINVALID (field current_password or new_password).
+// Errors: EINVALID (field current_password or new_password); ERATELIMIT after
+// too many wrong passwords for the account (here or at login).
 func (s *Service) ChangePassword(ctx context.Context, actor models.Actor, current, next string) error {
 	u, err := s.Get(ctx, actor.UserID)
 	if err != nil {
 		return err
 	}
-	if ok, _, _ := VerifyPassword(u.PasswordHash, current); !ok {
-		return models.FieldError("current_password", "The current password is not right.")
+	if err := s.checkLoginPassword(u, current); err != nil {
+		return err
 	}
 	if err := models.CheckPassword("new_password", next); err != nil {
 		return err
@@ -256,10 +307,12 @@ func (s *Service) ChangePassword(ctx context.Context, actor models.Actor, curren
 // SetPayPassword sets or changes the six-digit payment password. Setting it the
 // first time needs the login password; changing it needs the old payment
 // password or the login password. A wrong old payment password counts towards
-// the lockout.
+// the lockout, a wrong login password towards the account's login limit. A new
+// payment password does not lift a lock in force.
 //
 // Errors: EINVALID (fields pay_password, current_password, old_pay_password);
-// ELOCKED while payments are locked.
+// ELOCKED while payments are locked; ERATELIMIT after too many wrong login
+// passwords for the account.
 func (s *Service) SetPayPassword(ctx context.Context, actor models.Actor, loginPassword, oldPin, newPin string) error {
 	u, err := s.Get(ctx, actor.UserID)
 	if err != nil {
@@ -270,8 +323,8 @@ func (s *Service) SetPayPassword(ctx context.Context, actor models.Actor, loginP
 	}
 	switch {
 	case loginPassword != "":
-		if ok, _, _ := VerifyPassword(u.PasswordHash, loginPassword); !ok {
-			return models.FieldError("current_password", "The current password is not right.")
+		if err := s.checkLoginPassword(u, loginPassword); err != nil {
+			return err
 		}
 	case oldPin != "" && u.HasPayPassword():
 		if err := s.VerifyPayPassword(ctx, u.ID, oldPin); err != nil {

@@ -100,7 +100,7 @@ func ensureUser(ctx context.Context, db *store.DB, users *auth.Service, r models
 	if res.RowsAffected == 1 {
 		return &u, nil
 	}
-	created, err := users.Register(ctx, r)
+	created, err := users.Register(ctx, r, "seed")
 	if err != nil {
 		return nil, fmt.Errorf("seed user %s: %w", r.Login, err)
 	}

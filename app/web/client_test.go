@@ -42,6 +42,7 @@ func newEnv(t *testing.T, options ...func(*config.Config)) *env {
 	}
 	a := auth.NewService(db.DB, auth.NewTokens(cfg.JWTSecret, cfg.SessionTTL), []byte(cfg.PayPasswordPepper))
 	a.ByAccount, a.ByIP = auth.NewLimiter(time.Hour, 5), auth.NewLimiter(time.Hour, 1000)
+	a.RegisterByIP, a.RegisterByLogin = auth.NewLimiter(time.Hour, 1000), auth.NewLimiter(time.Hour, 1000)
 	s := web.New(web.Deps{Config: cfg, DB: db, Log: quiet, Auth: a})
 	ts := httptest.NewServer(s.Echo)
 	t.Cleanup(ts.Close)
@@ -141,7 +142,7 @@ func (e *env) user(login string, role models.Role) *models.User {
 	if role == models.RoleSeller {
 		r.ShopName, r.LegalName, r.BankAccount, r.BankHolder = "Shop "+login[len(login)-4:], "Legal Name", "6217000011112222", "Legal Name"
 	}
-	u, err := e.auth.Register(context.Background(), r)
+	u, err := e.auth.Register(context.Background(), r, "192.0.2.1")
 	if err != nil {
 		e.t.Fatal(err)
 	}
