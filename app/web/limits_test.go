@@ -64,3 +64,26 @@ func TestAccountFormsAreRateLimited(t *testing.T) {
 		t.Fatalf("password form past the limit: %d", p.status)
 	}
 }
+
+func TestSpoofedNamesAreRefusedBesideTheField(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser()
+	b.lang = "zh-CN"
+	p := b.post("/register", url.Values{"role": {"seller"}, "login": {"13800138095"}, "password": {"correct horse battery"},
+		"display_name": {"王\u200B建国"}, "shop_name": {"牡丹\u202Egpj.exe"}, "legal_name": {"菏泽某商贸有限公司"},
+		"bank_account": {"6217000011112222"}, "bank_holder": {"菏泽某商贸有限公司"}})
+	if p.status != http.StatusUnprocessableEntity {
+		t.Fatalf("register with invisible characters: %d", p.status)
+	}
+	for _, f := range []string{"display_name", "shop_name"} {
+		if got := p.text(`[data-testid="error-` + f + `"]`); !strings.Contains(got, "零宽空格") {
+			t.Errorf("%s: error %q", f, got)
+		}
+	}
+	var n int64
+	e.db.Raw("SELECT count(*) FROM users").Scan(&n)
+	if n != 0 {
+		t.Fatal("registered anyway")
+	}
+}
