@@ -90,9 +90,20 @@ func FormatLogin(d string) string {
 	return d
 }
 
-// CheckName validates a person's or shop's name for field: 1 to max letters,
-// no control characters.
+// CheckName validates a name or a short text people will read (a person's,
+// shop's or consignee's name, a title, an address, a reason) for field: 1 to
+// max characters of valid UTF-8, no control characters, and none of the
+// invisible characters that make a text read other than it is: Unicode format
+// characters (category Cf: right-to-left override U+202E and the other bidi
+// controls, zero-width space U+200B, joiners U+200C/U+200D, BOM U+FEFF, soft
+// hyphen, tags), line and paragraph separators, non-characters, and the
+// Hangul fillers that display as nothing. Private-use and not yet assigned
+// code points are let through: rare characters of Chinese names live there
+// in older fonts and newer Unicode versions.
 func CheckName(field, s string, max int) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", errInvisible(field)
+	}
 	s = strings.TrimSpace(s)
 	n := utf8.RuneCountInString(s)
 	if n == 0 {
@@ -105,8 +116,27 @@ func CheckName(field, s string, max int) (string, error) {
 		if unicode.IsControl(r) {
 			return "", FieldError(field, "Remove the control characters.")
 		}
+		if invisible(r) {
+			return "", errInvisible(field)
+		}
 	}
 	return s, nil
+}
+
+func errInvisible(field string) error {
+	return FieldError(field, "Remove the invisible or direction-changing characters (such as zero-width spaces or right-to-left marks).")
+}
+
+// invisible reports whether r changes how a text displays without showing
+// itself, or shows nothing at all.
+func invisible(r rune) bool {
+	switch {
+	case unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Noncharacter_Code_Point):
+		return true
+	case r == '\u115f' || r == '\u1160' || r == '\u3164' || r == '\uffa0': // Hangul fillers
+		return true
+	}
+	return r == utf8.RuneError // also what invalid UTF-8 decodes to
 }
 
 // CheckPassword enforces the login password policy: 8 to 128 characters, not

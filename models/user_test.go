@@ -69,3 +69,89 @@ func TestCheckBankAccount(t *testing.T) {
 		t.Error("mask")
 	}
 }
+
+func TestCheckNameRefusesInvisibleCharacters(t *testing.T) {
+	for _, ok := range []string{"张伟", "Li Na", "王建国", "菏泽牡丹特产店", "O'Brien-Smith", "Zoë Ångström", "阿依古丽·买买提",
+		"Heze Tea House (No. 2)", "山东省菏泽市牡丹区中华路 1 号", "José\u00a0María", "محمد", "שָׁלוֹם", "Nguyễn", "🍵 Tea", "𰻞𰻞面", "a\uE000b"} {
+		if got, err := CheckName("display_name", "  "+ok+" ", 50); err != nil || got != ok {
+			t.Errorf("CheckName(%q) = %q, %v", ok, got, err)
+		}
+	}
+	const invisibleMsg = "Remove the invisible or direction-changing characters (such as zero-width spaces or right-to-left marks)."
+	for name, bad := range map[string]string{
+		"right-to-left override":  "Shop\u202Egpj.exe",
+		"left-to-right override":  "\u202DAdmin",
+		"pop directional":         "a\u202Cb",
+		"right-to-left mark":      "张\u200F伟",
+		"left-to-right mark":      "Li\u200ENa",
+		"right-to-left isolate":   "\u2067Operator\u2069",
+		"first strong isolate":    "a\u2068b",
+		"arabic letter mark":      "a\u061Cb",
+		"zero-width space":        "Li\u200BNa",
+		"zero-width non-joiner":   "Li\u200CNa",
+		"zero-width joiner":       "Li\u200DNa",
+		"word joiner":             "Li\u2060Na",
+		"byte order mark":         "\uFEFF张伟",
+		"soft hyphen":             "Ope\u00ADrator",
+		"mongolian vowel sep":     "a\u180Eb",
+		"invisible times":         "a\u2062b",
+		"interlinear annotation":  "a\uFFF9b",
+		"tag character":           "a\U000E0041b",
+		"line separator":          "a\u2028b",
+		"paragraph separator":     "a\u2029b",
+		"noncharacter":            "a\uFDD0b",
+		"hangul filler":           "\u3164",
+		"hangul filler inside":    "Li\u3164Na",
+		"halfwidth hangul filler": "\uFFA0\uFFA0",
+		"choseong filler":         "\u115F",
+		"replacement character":   "Li\uFFFDNa",
+		"invalid UTF-8":           "Li\xffNa",
+	} {
+		_, err := CheckName("display_name", bad, 50)
+		if ErrorField(err) != "display_name" || ErrorMessage(err) != invisibleMsg {
+			t.Errorf("%s (%q): %v", name, bad, err)
+		}
+	}
+	for name, bad := range map[string]string{"newline": "Li\nNa", "tab": "Li\tNa", "NUL": "Li\x00Na", "escape": "\x1b[31mRed", "DEL": "a\x7fb", "C1 control": "a\u0085b", "CSI": "a\u009bb"} {
+		if _, err := CheckName("display_name", bad, 50); ErrorField(err) != "display_name" || ErrorMessage(err) != "Remove the control characters." {
+			t.Errorf("%s (%q): %v", name, bad, err)
+		}
+	}
+	for _, bad := range []string{"", "   ", "\u3000"} {
+		if _, err := CheckName("display_name", bad, 50); ErrorMessage(err) != "This field is required." {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+// TestEveryNameFieldRefusesSpoofing: each name a registration or a checkout
+// takes goes through CheckName.
+func TestEveryNameFieldRefusesSpoofing(t *testing.T) {
+	rlo := "Heze\u202Egnp.exe"
+	r := Registration{Role: RoleSeller, Login: "13800138000", Password: "correct horse battery", DisplayName: rlo,
+		ShopName: rlo, LegalName: rlo, BankAccount: "6217000011112222", BankHolder: rlo}
+	fields := map[string]bool{}
+	if e := AsError(r.Validate()); e != nil {
+		for _, f := range e.Fields {
+			fields[f.Field] = true
+		}
+	}
+	for _, f := range []string{"display_name", "shop_name", "legal_name", "bank_holder"} {
+		if !fields[f] {
+			t.Errorf("registration accepted %s with a right-to-left override", f)
+		}
+	}
+	c := Checkout{ListingID: 1, Quantity: 1, ConsigneeName: "张\u200B伟", ConsigneePhone: "13800138000", ConsigneeAddress: "山东省菏泽市\u202E牡丹区中华路 1 号"}
+	fields = map[string]bool{}
+	if e := AsError(c.Validate()); e != nil {
+		for _, f := range e.Fields {
+			fields[f.Field] = true
+		}
+	}
+	if !fields["consignee_name"] || !fields["consignee_address"] {
+		t.Errorf("checkout accepted invisible characters: %v", fields)
+	}
+	if _, _, _, _, err := (ListingInput{Title: "Tea\u200D", Price: "1.00", Stock: "1"}).Validate(MustParseMoney("100.00")); ErrorField(err) != "title" {
+		t.Errorf("listing title with a zero-width joiner: %v", err)
+	}
+}

@@ -10,18 +10,22 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"gorm.io/gorm"
 
 	"lineescrow/app/auth"
 	"lineescrow/app/dbtest"
 	"lineescrow/models"
 )
 
-const secret = "test-secret-test-secret-test-secret-42"
+const (
+	secret = "test-secret-test-secret-test-secret-42"
+	pepper = "test-pepper-test-pepper-test-pepper-42"
+)
 
 func newService(t *testing.T) *auth.Service {
 	t.Helper()
 	db := dbtest.New(t)
-	return auth.NewService(db.DB, auth.NewTokens(secret, 30*time.Minute))
+	return auth.NewService(db.DB, auth.NewTokens(secret, 30*time.Minute), []byte(pepper))
 }
 
 func register(t *testing.T, s *auth.Service, login string, role models.Role) *models.User {
@@ -30,7 +34,7 @@ func register(t *testing.T, s *auth.Service, login string, role models.Role) *mo
 	if role == models.RoleSeller {
 		r.ShopName, r.LegalName, r.BankAccount, r.BankHolder = "Heze Goods", "菏泽某商贸有限公司", "6217000011112222", "菏泽某商贸有限公司"
 	}
-	u, err := s.Register(context.Background(), r)
+	u, err := s.Register(context.Background(), r, "192.0.2.1")
 	if err != nil {
 		t.Fatalf("register %s: %v", login, err)
 	}
@@ -49,12 +53,12 @@ func TestRegisterAndLogin(t *testing.T) {
 	if sel, err := s.Seller(ctx, seller.ID); err != nil || sel.BankAccount != "6217000011112222" || sel.CommissionRate.String() != "0.006" {
 		t.Fatalf("seller profile %+v %v", sel, err)
 	}
-	_, err := s.Register(ctx, models.Registration{Role: models.RoleBuyer, Login: "13800138000", Password: "another good one", DisplayName: "X"})
+	_, err := s.Register(ctx, models.Registration{Role: models.RoleBuyer, Login: "13800138000", Password: "another good one", DisplayName: "X"}, "192.0.2.1")
 	if models.ErrorField(err) != "login" {
 		t.Fatalf("duplicate login err = %v", err)
 	}
 	// Several problems at once, each on its field.
-	_, err = s.Register(ctx, models.Registration{Role: models.RoleSeller, Login: "12", Password: "x", DisplayName: ""})
+	_, err = s.Register(ctx, models.Registration{Role: models.RoleSeller, Login: "12", Password: "x", DisplayName: ""}, "192.0.2.1")
 	e := models.AsError(err)
 	if e == nil || len(e.Fields) < 6 {
 		t.Fatalf("bad seller registration: %v", err)
@@ -271,5 +275,404 @@ func TestFreeze(t *testing.T) {
 	// A frozen user can still log in.
 	if _, err := s.Login(ctx, buyer.Login, "correct horse battery", "10.2.2.2"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestPaymentPasswordsArePeppered(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	u := register(t, s, "13800138006", models.RoleBuyer)
+	if err := s.SetPayPassword(ctx, u.Actor(), "correct horse battery", "", "284913"); err != nil {
+		t.Fatal(err)
+	}
+	stored := func() string {
+		var h string
+		if err := s.DB.Raw("SELECT pay_password_hash FROM users WHERE id = ?", u.ID).Scan(&h).Error; err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	h := stored()
+	if !strings.HasPrefix(h, "$argon2id-hmac-sha256$v=19$m=19456,t=2,p=1$") {
+		t.Fatalf("stored payment password hash %q", h)
+	}
+	// Whoever has the table but not the pepper cannot test PINs against it.
+	if ok, _, _ := auth.VerifyPassword(strings.Replace(h, "$argon2id-hmac-sha256$", "$argon2id$", 1), "284913"); ok {
+		t.Fatal("the hash is of the PIN alone")
+	}
+	if ok, _, err := auth.VerifyPassword(h, "284913"); ok || err == nil {
+		t.Fatalf("a PIN hash passed as a login password hash: %v %v", ok, err)
+	}
+	other := auth.NewService(s.DB, s.Tokens, []byte("another-pepper-another-pepper-42"))
+	if err := other.VerifyPayPassword(ctx, u.ID, "284913"); models.ErrorField(err) != "pay_password" {
+		t.Fatalf("right PIN under another pepper: %v, want wrong", err)
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "284913"); err != nil {
+		t.Fatalf("right PIN refused: %v", err)
+	}
+
+	// A hash from before the pepper still verifies, and is re-hashed with it
+	// at the first right PIN (not at a wrong one).
+	legacy, err := auth.HashPassword("902746")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.DB.Exec("UPDATE users SET pay_password_hash = ? WHERE id = ?", legacy, u.ID)
+	if err := s.VerifyPayPassword(ctx, u.ID, "284913"); models.ErrorField(err) != "pay_password" || stored() != legacy {
+		t.Fatalf("wrong PIN against an old hash: %v; hash %q", err, stored())
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "902746"); err != nil {
+		t.Fatalf("old hash: right PIN refused: %v", err)
+	}
+	if h := stored(); !strings.HasPrefix(h, "$argon2id-hmac-sha256$") {
+		t.Fatalf("old hash not re-hashed: %q", h)
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "902746"); err != nil {
+		t.Fatalf("re-hashed PIN refused: %v", err)
+	}
+
+	// Without a pepper nothing is hashed or checked: no PIN is ever stored bare.
+	none := auth.NewService(s.DB, s.Tokens, nil)
+	before := stored()
+	if err := none.SetPayPassword(ctx, u.Actor(), "correct horse battery", "", "135790"); models.ErrorCode(err) != models.EINTERNAL || stored() != before {
+		t.Fatalf("set without pepper: %v", err)
+	}
+	if err := none.VerifyPayPassword(ctx, u.ID, "902746"); models.ErrorCode(err) != models.EINTERNAL {
+		t.Fatalf("verify without pepper: %v", err)
+	}
+	short := auth.NewService(s.DB, s.Tokens, []byte("too-short"))
+	if err := short.VerifyPayPassword(ctx, u.ID, "902746"); models.ErrorCode(err) != models.EINTERNAL {
+		t.Fatalf("verify with a short pepper: %v", err)
+	}
+}
+
+// pinUser is a buyer whose payment password is 284913.
+func pinUser(t *testing.T, s *auth.Service, login string) *models.User {
+	t.Helper()
+	u := register(t, s, login, models.RoleBuyer)
+	if err := s.SetPayPassword(context.Background(), u.Actor(), "correct horse battery", "", "284913"); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+type payRow struct {
+	PayFailures    int
+	PayLockedUntil *time.Time
+}
+
+func payState(t *testing.T, s *auth.Service, id int64) payRow {
+	t.Helper()
+	var r payRow
+	if err := s.DB.Raw("SELECT pay_failures, pay_locked_until FROM users WHERE id = ?", id).Scan(&r).Error; err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func countAudit(t *testing.T, s *auth.Service, action string, id int64) int64 {
+	t.Helper()
+	var n int64
+	s.DB.Raw("SELECT count(*) FROM audit_log WHERE action = ? AND target = ?", action, "user:"+itoa(id)).Scan(&n)
+	return n
+}
+
+// TestConcurrentWrongPINsHashAtMostTheLimit holds every check that gets to
+// hash in flight until the others have been answered: twenty parallel wrong
+// guesses hash exactly MaxPayFailures times, and payments lock once.
+func TestConcurrentWrongPINsHashAtMostTheLimit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	u := pinUser(t, s, "13800138007")
+	const n = 20
+	entered, release := make(chan struct{}, n), make(chan struct{})
+	auth.BeforePINCheck(s, func(string) { entered <- struct{}{}; <-release })
+	results := make(chan error, n)
+	for range n {
+		go func() { results <- s.VerifyPayPassword(ctx, u.ID, "111222") }()
+	}
+	var early []error
+	for len(early) < n-auth.MaxPayFailures {
+		early = append(early, <-results)
+	}
+	// Every check that was answered without hashing says the last attempts are being checked.
+	for _, err := range early {
+		if models.ErrorCode(err) != models.ELOCKED || !strings.Contains(models.ErrorMessage(err), "at once") {
+			t.Fatalf("check answered while the last attempts were in flight: %v", err)
+		}
+	}
+	if st := payState(t, s, u.ID); st.PayFailures != auth.MaxPayFailures || st.PayLockedUntil == nil {
+		t.Fatalf("while in flight: %+v", st)
+	}
+	close(release)
+	var wrong, locked int
+	for range auth.MaxPayFailures {
+		switch err := <-results; {
+		case models.ErrorField(err) == "pay_password":
+			wrong++
+		case models.ErrorCode(err) == models.ELOCKED && strings.Contains(models.ErrorMessage(err), "locked until"):
+			locked++
+		default:
+			t.Fatalf("in-flight check: %v", err)
+		}
+	}
+	if wrong != auth.MaxPayFailures-1 || locked != 1 || len(entered) != auth.MaxPayFailures {
+		t.Fatalf("%d wrong, %d locked, %d hashed; want %d, 1 and %d", wrong, locked, len(entered), auth.MaxPayFailures-1, auth.MaxPayFailures)
+	}
+	auth.BeforePINCheck(s, func(string) { t.Error("a PIN was hashed while payments are locked") })
+	st := payState(t, s, u.ID)
+	if st.PayLockedUntil == nil || !st.PayLockedUntil.After(time.Now().Add(auth.PayLockFor-time.Minute)) || st.PayFailures != 0 {
+		t.Fatalf("after the last try: %+v", st)
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "284913"); models.ErrorCode(err) != models.ELOCKED || !strings.Contains(models.ErrorMessage(err), "locked until") {
+		t.Fatalf("right PIN while locked: %v", err)
+	}
+	if got := countAudit(t, s, "user.pay_locked", u.ID); got != 1 {
+		t.Fatalf("%d lock entries in the audit log", got)
+	}
+	// After the lock, a fresh count.
+	s.Now = func() time.Time { return time.Now().Add(auth.PayLockFor + time.Minute) }
+	auth.BeforePINCheck(s, nil)
+	if err := s.VerifyPayPassword(ctx, u.ID, "111222"); !strings.Contains(models.ErrorMessage(err), "4 tries left") {
+		t.Fatalf("first wrong PIN after the lock: %v", err)
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "284913"); err != nil {
+		t.Fatalf("right PIN after the lock: %v", err)
+	}
+	if st := payState(t, s, u.ID); st.PayFailures != 0 || st.PayLockedUntil != nil {
+		t.Fatalf("after a right PIN: %+v", st)
+	}
+}
+
+func TestRightPINResetsTheCount(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	u := pinUser(t, s, "13800138008")
+	if err := s.VerifyPayPassword(ctx, u.ID, ""); models.ErrorField(err) != "pay_password" || payState(t, s, u.ID).PayFailures != 0 {
+		t.Fatalf("empty PIN: %v (must not count)", err)
+	}
+	for round := range 3 {
+		for i := 1; i < auth.MaxPayFailures; i++ {
+			err := s.VerifyPayPassword(ctx, u.ID, "111222")
+			if want := itoa(int64(auth.MaxPayFailures-i)) + " tries left"; models.ErrorField(err) != "pay_password" || !strings.Contains(models.ErrorMessage(err), want) {
+				t.Fatalf("round %d, wrong PIN %d: %v, want %q", round, i, err, want)
+			}
+		}
+		if err := s.VerifyPayPassword(ctx, u.ID, "284913"); err != nil {
+			t.Fatalf("round %d: right PIN after %d wrong: %v", round, auth.MaxPayFailures-1, err)
+		}
+		if st := payState(t, s, u.ID); st.PayFailures != 0 || st.PayLockedUntil != nil {
+			t.Fatalf("round %d: not reset: %+v", round, st)
+		}
+	}
+	for i := 1; i < auth.MaxPayFailures; i++ {
+		_ = s.VerifyPayPassword(ctx, u.ID, "111222")
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "111222"); models.ErrorCode(err) != models.ELOCKED {
+		t.Fatalf("fifth wrong PIN in a row: %v", err)
+	}
+	if err := s.VerifyPayPassword(ctx, 999999, "284913"); models.ErrorCode(err) != models.ENOTFOUND {
+		t.Fatalf("no such user: %v", err)
+	}
+}
+
+// TestRightPINInFlightLiftsTheLock: the owner's right PIN, checked while four
+// wrong guesses take the remaining places, resets the count and lifts the lock
+// the last of them took; a check arriving meanwhile is told to wait.
+func TestRightPINInFlightLiftsTheLock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	u := pinUser(t, s, "13800138009")
+	entered := make(chan string, 8)
+	gates := map[string]chan struct{}{"284913": make(chan struct{}), "111222": make(chan struct{})}
+	auth.BeforePINCheck(s, func(pin string) { entered <- pin; <-gates[pin] })
+	right := make(chan error, 1)
+	go func() { right <- s.VerifyPayPassword(ctx, u.ID, "284913") }()
+	if pin := <-entered; pin != "284913" {
+		t.Fatal(pin)
+	}
+	// No row lock is held while the PIN is being hashed.
+	if err := s.DB.Transaction(func(tx *gorm.DB) error {
+		return tx.Exec("SELECT id FROM users WHERE id = ? FOR UPDATE NOWAIT", u.ID).Error
+	}); err != nil {
+		t.Fatalf("the user's row is locked during the check: %v", err)
+	}
+	wrong := make(chan error, auth.MaxPayFailures-1)
+	for range auth.MaxPayFailures - 1 {
+		go func() { wrong <- s.VerifyPayPassword(ctx, u.ID, "111222") }()
+		<-entered
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "135790"); models.ErrorCode(err) != models.ELOCKED || !strings.Contains(models.ErrorMessage(err), "at once") {
+		t.Fatalf("a sixth check while five are in flight: %v", err)
+	}
+	close(gates["111222"])
+	locked := 0
+	for range auth.MaxPayFailures - 1 {
+		if err := <-wrong; models.ErrorCode(err) == models.ELOCKED {
+			locked++
+		} else if models.ErrorField(err) != "pay_password" {
+			t.Fatal(err)
+		}
+	}
+	if locked != 1 || payState(t, s, u.ID).PayLockedUntil == nil {
+		t.Fatalf("%d wrong guesses locked; state %+v", locked, payState(t, s, u.ID))
+	}
+	close(gates["284913"])
+	if err := <-right; err != nil {
+		t.Fatalf("right PIN in flight: %v", err)
+	}
+	if st := payState(t, s, u.ID); st.PayFailures != 0 || st.PayLockedUntil != nil {
+		t.Fatalf("right PIN did not reset: %+v", st)
+	}
+	auth.BeforePINCheck(s, nil)
+	if err := s.VerifyPayPassword(ctx, u.ID, "284913"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// limitClock is a settable clock for limiters.
+type limitClock struct{ now time.Time }
+
+func (c *limitClock) Now() time.Time { return c.now }
+
+func TestAccountFormsShareTheLoginLimit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	clock := &limitClock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	s.ByAccount, s.ByIP = auth.NewLimiter(time.Minute, 5), auth.NewLimiter(time.Hour, 1000)
+	s.ByAccount.Now = clock.Now
+	u := register(t, s, "13800138011", models.RoleBuyer)
+	a := u.Actor()
+	// Right passwords give their attempt back: ten in a row leave the bucket full.
+	for i := range 10 {
+		if err := s.SetPayPassword(ctx, a, "correct horse battery", "", []string{"284913", "902746"}[i%2]); err != nil {
+			t.Fatalf("right password %d: %v", i+1, err)
+		}
+	}
+	// Wrong ones count, on either form.
+	for i := range 5 {
+		var err error
+		if i%2 == 0 {
+			err = s.ChangePassword(ctx, a, "guess "+itoa(int64(i)), "a new long password")
+		} else {
+			err = s.SetPayPassword(ctx, a, "guess "+itoa(int64(i)), "", "135790")
+		}
+		if models.ErrorField(err) != "current_password" {
+			t.Fatalf("wrong guess %d: %v", i+1, err)
+		}
+	}
+	for name, err := range map[string]error{
+		"change password, right password": s.ChangePassword(ctx, a, "correct horse battery", "a new long password"),
+		"set payment password":            s.SetPayPassword(ctx, a, "correct horse battery", "", "135790"),
+		"login":                           func() error { _, err := s.Login(ctx, u.Login, "correct horse battery", "10.3.3.3"); return err }(),
+	} {
+		if models.ErrorCode(err) != models.ERATELIMIT {
+			t.Errorf("%s after five wrong guesses on the forms: %v, want rate limited", name, err)
+		}
+	}
+	if got, _ := s.Get(ctx, u.ID); got.PasswordHash != u.PasswordHash {
+		t.Fatal("the password changed while rate limited")
+	}
+	// One minute later, one more attempt.
+	clock.now = clock.now.Add(time.Minute)
+	if err := s.ChangePassword(ctx, a, "another guess", "a new long password"); models.ErrorField(err) != "current_password" {
+		t.Fatalf("attempt after a minute: %v", err)
+	}
+	if err := s.ChangePassword(ctx, a, "correct horse battery", "a new long password"); models.ErrorCode(err) != models.ERATELIMIT {
+		t.Fatalf("second attempt in that minute: %v", err)
+	}
+
+	// And the other way round: wrong logins use up the forms' attempts.
+	v := register(t, s, "13800138012", models.RoleBuyer)
+	for range 5 {
+		_, _ = s.Login(ctx, v.Login, "wrong password", "10.4.4.4")
+	}
+	if err := s.SetPayPassword(ctx, v.Actor(), "correct horse battery", "", "284913"); models.ErrorCode(err) != models.ERATELIMIT {
+		t.Fatalf("set payment password after five wrong logins: %v", err)
+	}
+	if got, _ := s.Get(ctx, v.ID); got.HasPayPassword() {
+		t.Fatal("payment password set while rate limited")
+	}
+}
+
+func TestNewPINDoesNotLiftTheLock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	u := pinUser(t, s, "13800138013")
+	for range auth.MaxPayFailures {
+		_ = s.VerifyPayPassword(ctx, u.ID, "111222")
+	}
+	if err := s.SetPayPassword(ctx, u.Actor(), "correct horse battery", "", "135790"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "135790"); models.ErrorCode(err) != models.ELOCKED {
+		t.Fatalf("new PIN while locked: %v, want locked", err)
+	}
+}
+
+func TestRegistrationLimits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newService(t)
+	clock := &limitClock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	s.RegisterByIP, s.RegisterByLogin = auth.NewLimiter(time.Minute, 3), auth.NewLimiter(10*time.Minute, 3)
+	s.RegisterByIP.Now, s.RegisterByLogin.Now = clock.Now, clock.Now
+	reg := func(login, ip string) error {
+		_, err := s.Register(ctx, models.Registration{Role: models.RoleBuyer, Login: login, Password: "correct horse battery", DisplayName: "Wang"}, ip)
+		return err
+	}
+	users := func() (n int64) { s.DB.Raw("SELECT count(*) FROM users").Scan(&n); return }
+	register(t, s, "13800138100", models.RoleBuyer) // from 192.0.2.1
+
+	// Per address: an enumerator trying numbers from one address (or one IPv6 /64).
+	if err := reg("13800138100", "2001:db8:5:6::1"); models.ErrorField(err) != "login" {
+		t.Fatalf("taken number: %v", err)
+	}
+	if err := reg("13800138101", "2001:db8:5:6::2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg("13800138102", "2001:db8:5:6::3"); err != nil {
+		t.Fatal(err)
+	}
+	// Incomplete forms cost nothing.
+	for range 5 {
+		if _, err := s.Register(ctx, models.Registration{Role: models.RoleBuyer, Login: "13800138109", Password: "x"}, "2001:db8:5:6::4"); models.ErrorCode(err) != models.EINVALID {
+			t.Fatal(err)
+		}
+	}
+	before := users()
+	for _, login := range []string{"13800138100", "13800138103"} {
+		if err := reg(login, "2001:db8:5:6:ffff::9"); models.ErrorCode(err) != models.ERATELIMIT {
+			t.Fatalf("4th registration from one /64 (%s): %v, want rate limited", login, err)
+		}
+	}
+	if users() != before {
+		t.Fatal("a refused registration created a user")
+	}
+	if err := reg("13800138103", "2001:db8:5:7::1"); err != nil {
+		t.Fatalf("the next /64: %v", err)
+	}
+
+	// Per number: many addresses asking about one number.
+	if err := reg("13800138100", "198.51.100.1"); models.ErrorField(err) != "login" {
+		t.Fatalf("third question about a number: %v", err)
+	}
+	if err := reg("13800138100", "198.51.100.2"); models.ErrorCode(err) != models.ERATELIMIT {
+		t.Fatalf("fourth question about a number, from a fresh address: %v, want rate limited", err)
+	}
+	clock.now = clock.now.Add(10 * time.Minute)
+	if err := reg("13800138100", "198.51.100.3"); models.ErrorField(err) != "login" {
+		t.Fatalf("ten minutes later: %v", err)
+	}
+	var audits int64
+	s.DB.Raw("SELECT count(*) FROM audit_log WHERE action = 'user.register'").Scan(&audits)
+	if audits != users() {
+		t.Fatalf("%d registrations audited for %d users", audits, users())
 	}
 }

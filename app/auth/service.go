@@ -1,6 +1,7 @@
 // Package auth is who is who on the platform: registration, login, session
-// tokens, login and payment passwords, freezing. Passwords are argon2id; every
-// change to a user's security settings is audited.
+// tokens, login and payment passwords, freezing. Passwords are argon2id;
+// payment passwords are argon2id over an HMAC under a server-side pepper (see
+// password.go); every change to a user's security settings is audited.
 package auth
 
 import (
@@ -28,30 +29,68 @@ const (
 type Service struct {
 	DB     *gorm.DB
 	Tokens *Tokens
-	// Login attempts are limited per login name and per client address.
+	// Login attempts are limited per login name and per client address. The
+	// login password checks of the account forms (ChangePassword,
+	// SetPayPassword) draw on the same per-account bucket, but a right password
+	// there gives its attempt back.
 	ByAccount *Limiter
 	ByIP      *Limiter
-	Now       func() time.Time
+	// Registrations are limited per client address and per number, before any
+	// hashing: each costs 19 MiB of argon2id, and its answer tells whether the
+	// number has an account.
+	RegisterByIP    *Limiter
+	RegisterByLogin *Limiter
+	Now             func() time.Time
 	// DefaultCommission gives the commission rate of a new seller (the
 	// operators' setting); nil leaves the database default.
 	DefaultCommission func(ctx context.Context, tx *gorm.DB) (decimal.Decimal, error)
+	// pepper keys every payment password hash (PAY_PASSWORD_PEPPER).
+	pepper []byte
+	// beforePINCheck, when set (tests), runs after an attempt is reserved and
+	// before its PIN is hashed.
+	beforePINCheck func(pin string)
 }
 
-// NewService returns the service with the default login limits: per account 5
-// attempts then one a minute; per address 20 then one every 3 seconds.
-func NewService(db *gorm.DB, tokens *Tokens) *Service {
-	return &Service{DB: db, Tokens: tokens,
-		ByAccount: NewLimiter(time.Minute, 5), ByIP: NewLimiter(3*time.Second, 20), Now: time.Now}
+// NewService returns the service with the default limits: login per account 5
+// attempts then one a minute, per address 20 then one every 3 seconds;
+// registration per address 10 then one a minute, per number 3 then one every
+// 10 minutes.
+// payPepper is the secret that keys payment password hashes (at least
+// MinPepperLen bytes); without it every payment password operation fails,
+// and nothing else does (the command line creates operators without one).
+func NewService(db *gorm.DB, tokens *Tokens, payPepper []byte) *Service {
+	return &Service{DB: db, Tokens: tokens, pepper: payPepper,
+		ByAccount: NewLimiter(time.Minute, 5), ByIP: NewLimiter(3*time.Second, 20),
+		RegisterByIP: NewLimiter(time.Minute, 10), RegisterByLogin: NewLimiter(10*time.Minute, 3), Now: time.Now}
 }
 
-var errBadLogin = models.Errorf(models.EUNAUTHORIZED, "The number or the password is not right.")
+var (
+	errBadLogin    = models.Errorf(models.EUNAUTHORIZED, "The number or the password is not right.")
+	errTooMany     = models.Errorf(models.ERATELIMIT, "Too many attempts. Please wait and try again.")
+	errNumberTaken = models.FieldError("login", "An account with this number already exists. Sign in instead.")
+)
 
-// Register creates a buyer or seller account.
+// Register creates a buyer or seller account for a person at client address
+// ip. A complete registration counts towards the limits of its address and
+// its number (an incomplete form costs nothing and reveals nothing); past
+// them it is refused before the password is hashed or the number looked up,
+// so the clear "already exists" answer cannot enumerate accounts at scale.
 //
-// Errors: EINVALID with every field problem (a taken login name included).
-func (s *Service) Register(ctx context.Context, r models.Registration) (*models.User, error) {
+// Errors: EINVALID with every field problem (a taken login name included);
+// ERATELIMIT when the address or the number made too many attempts.
+func (s *Service) Register(ctx context.Context, r models.Registration, ip string) (*models.User, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
+	}
+	if !s.RegisterByIP.Allow(AddressKey(ip)) || !s.RegisterByLogin.Allow("login:"+r.Login) {
+		return nil, errTooMany
+	}
+	var taken int64
+	if err := s.DB.WithContext(ctx).Raw("SELECT count(*) FROM users WHERE login = ?", r.Login).Scan(&taken).Error; err != nil {
+		return nil, fmt.Errorf("register: %w", err)
+	}
+	if taken > 0 {
+		return nil, models.Invalid(errNumberTaken) // no hash spent on it
 	}
 	hash, err := HashPassword(r.Password)
 	if err != nil {
@@ -61,7 +100,7 @@ func (s *Service) Register(ctx context.Context, r models.Registration) (*models.
 	err = store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
 		if err := tx.Omit("id", "created_at", "updated_at").Create(u).Error; err != nil {
 			if store.IsUniqueViolation(err, "users_login_key") {
-				return models.Invalid(models.FieldError("login", "An account with this number already exists. Sign in instead."))
+				return models.Invalid(errNumberTaken)
 			}
 			return err
 		}
@@ -108,7 +147,7 @@ func (s *Service) CreateOperator(ctx context.Context, login, name, password stri
 	err = store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
 		if err := tx.Omit("id", "created_at", "updated_at").Create(u).Error; err != nil {
 			if store.IsUniqueViolation(err, "users_login_key") {
-				return models.FieldError("login", "An account with this number already exists. Sign in instead.")
+				return errNumberTaken
 			}
 			return err
 		}
@@ -126,8 +165,8 @@ func (s *Service) CreateOperator(ctx context.Context, login, name, password stri
 // EUNAUTHORIZED, with the same message whether the name is unknown or the
 // password wrong.
 func (s *Service) Login(ctx context.Context, login, password, ip string) (*models.User, error) {
-	if !s.ByIP.Allow("ip:" + ip) {
-		return nil, models.Errorf(models.ERATELIMIT, "Too many attempts. Please wait and try again.")
+	if !s.ByIP.Allow(AddressKey(ip)) {
+		return nil, errTooMany
 	}
 	norm, perr := models.ParseLogin(login)
 	key := norm
@@ -137,8 +176,8 @@ func (s *Service) Login(ctx context.Context, login, password, ip string) (*model
 			key = key[:64]
 		}
 	}
-	if !s.ByAccount.Allow("acct:" + key) {
-		return nil, models.Errorf(models.ERATELIMIT, "Too many attempts. Please wait and try again.")
+	if !s.ByAccount.Allow(accountKey(key)) {
+		return nil, errTooMany
 	}
 	var u models.User
 	found := false
@@ -208,17 +247,38 @@ func (s *Service) Logout(ctx context.Context, userID int64) error {
 	return s.DB.WithContext(ctx).Exec("UPDATE users SET token_version = token_version + 1, updated_at = now() WHERE id = ?", userID).Error
 }
 
+func accountKey(login string) string { return "acct:" + login }
+
+// checkLoginPassword checks the login password of a signed-in user on an
+// account form. A stolen session must not make it a guessing oracle: each
+// check takes an attempt from the account's login bucket (so guesses here and
+// at the login page share one limit), and a right password gives it back.
+//
+// Errors: ERATELIMIT; EINVALID (field current_password).
+func (s *Service) checkLoginPassword(u *models.User, pw string) error {
+	giveBack, ok := s.ByAccount.Reserve(accountKey(u.Login))
+	if !ok {
+		return errTooMany
+	}
+	if ok, _, _ := VerifyPassword(u.PasswordHash, pw); !ok {
+		return models.FieldError("current_password", "The current password is not right.")
+	}
+	giveBack()
+	return nil
+}
+
 // ChangePassword replaces the login password after checking the current one,
 // and revokes every session.
 //
-// Errors: EINVALID (field current_password or new_password).
+// Errors: EINVALID (field current_password or new_password); ERATELIMIT after
+// too many wrong passwords for the account (here or at login).
 func (s *Service) ChangePassword(ctx context.Context, actor models.Actor, current, next string) error {
 	u, err := s.Get(ctx, actor.UserID)
 	if err != nil {
 		return err
 	}
-	if ok, _, _ := VerifyPassword(u.PasswordHash, current); !ok {
-		return models.FieldError("current_password", "The current password is not right.")
+	if err := s.checkLoginPassword(u, current); err != nil {
+		return err
 	}
 	if err := models.CheckPassword("new_password", next); err != nil {
 		return err
@@ -227,7 +287,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor models.Actor, curren
 		return models.FieldError("new_password", "Choose a password different from the current one.")
 	}
 	if u.HasPayPassword() {
-		if same, _, _ := VerifyPassword(*u.PayPasswordHash, next); same {
+		if same, _, _ := s.verifyPIN(*u.PayPasswordHash, next); same {
 			return models.FieldError("new_password", "The login password must differ from the payment password.")
 		}
 	}
@@ -247,10 +307,12 @@ func (s *Service) ChangePassword(ctx context.Context, actor models.Actor, curren
 // SetPayPassword sets or changes the six-digit payment password. Setting it the
 // first time needs the login password; changing it needs the old payment
 // password or the login password. A wrong old payment password counts towards
-// the lockout.
+// the lockout, a wrong login password towards the account's login limit. A new
+// payment password does not lift a lock in force.
 //
 // Errors: EINVALID (fields pay_password, current_password, old_pay_password);
-// ELOCKED while payments are locked.
+// ELOCKED while payments are locked; ERATELIMIT after too many wrong login
+// passwords for the account.
 func (s *Service) SetPayPassword(ctx context.Context, actor models.Actor, loginPassword, oldPin, newPin string) error {
 	u, err := s.Get(ctx, actor.UserID)
 	if err != nil {
@@ -261,8 +323,8 @@ func (s *Service) SetPayPassword(ctx context.Context, actor models.Actor, loginP
 	}
 	switch {
 	case loginPassword != "":
-		if ok, _, _ := VerifyPassword(u.PasswordHash, loginPassword); !ok {
-			return models.FieldError("current_password", "The current password is not right.")
+		if err := s.checkLoginPassword(u, loginPassword); err != nil {
+			return err
 		}
 	case oldPin != "" && u.HasPayPassword():
 		if err := s.VerifyPayPassword(ctx, u.ID, oldPin); err != nil {
@@ -276,9 +338,9 @@ func (s *Service) SetPayPassword(ctx context.Context, actor models.Actor, loginP
 	if same, _, _ := VerifyPassword(u.PasswordHash, newPin); same {
 		return models.FieldError("pay_password", "The payment password must differ from the login password.")
 	}
-	hash, err := HashPassword(newPin)
+	hash, err := s.hashPIN(newPin)
 	if err != nil {
-		return err
+		return fmt.Errorf("set payment password: %w", err)
 	}
 	action := "user.pay_password_set"
 	if u.HasPayPassword() {
@@ -293,63 +355,139 @@ func (s *Service) SetPayPassword(ctx context.Context, actor models.Actor, loginP
 	})
 }
 
-// VerifyPayPassword checks a payment password before money moves. The check
-// and the failure count are serialised on the user's row and committed on
-// their own, so a wrong guess counts even though the payment it guarded fails;
-// the fifth wrong guess locks payments for PayLockFor.
+// VerifyPayPassword checks a payment password before money moves.
 //
-// Errors: EINVALID (field pay_password) for a wrong or missing password; ELOCKED
-// while locked; ECONFLICT when no payment password is set.
+// No row lock is held while argon2id runs. Each check first reserves its
+// attempt with one guarded UPDATE (not locked, fewer than MaxPayFailures
+// attempts counted), committed on its own, so a wrong guess counts even though
+// the payment it guarded fails, and concurrent guesses cannot hash more than
+// MaxPayFailures between two right answers. The attempt that takes the last
+// place locks payments for PayLockFor in the same statement; a right PIN
+// (this one or one still in flight) resets the count and lifts that lock. A
+// crash after reserving leaves the attempt counted, never a lock that does
+// not expire.
+//
+// Errors: EINVALID (field pay_password) for a wrong or missing password, with
+// the tries left; ELOCKED while locked, or while the last attempts are being
+// checked; ECONFLICT when no payment password is set; ENOTFOUND for no such
+// user.
 func (s *Service) VerifyPayPassword(ctx context.Context, userID int64, pin string) error {
-	var outcome error
-	err := store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
-		outcome = nil
-		var u models.User
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", userID).Take(&u).Error; err != nil {
+	now := s.Now()
+	if pin == "" {
+		return s.payRefusal(ctx, userID, now, models.FieldError("pay_password", "Enter your payment password."))
+	}
+	var a payAttempt
+	for try := 0; ; try++ {
+		res := s.DB.WithContext(ctx).Raw(`UPDATE users SET
+				pay_failures = CASE WHEN pay_locked_until <= @now THEN 1 ELSE pay_failures + 1 END,
+				pay_locked_until = CASE
+					WHEN (CASE WHEN pay_locked_until <= @now THEN 1 ELSE pay_failures + 1 END) >= @max THEN @until
+					WHEN pay_locked_until <= @now THEN NULL
+					ELSE pay_locked_until END
+			WHERE id = @id AND coalesce(pay_password_hash, '') <> ''
+				AND (pay_locked_until IS NULL OR pay_locked_until <= @now)
+				AND (pay_failures < @max OR pay_locked_until <= @now)
+			RETURNING pay_password_hash, pay_failures, pay_locked_until`,
+			map[string]any{"id": userID, "now": now, "until": now.Add(PayLockFor), "max": MaxPayFailures}).Scan(&a)
+		if res.Error != nil {
+			return fmt.Errorf("verify payment password: %w", res.Error)
+		}
+		if res.RowsAffected == 1 {
+			break
+		}
+		// Not reserved: say why. The refusal is nil only when the row changed in
+		// between (a right PIN reset it); then try again, a few times at most.
+		if err := s.payRefusal(ctx, userID, now, nil); err != nil || try == 2 {
+			if err == nil {
+				err = errPayBusy
+			}
 			return err
 		}
-		now := s.Now()
-		if u.PayLockedUntil != nil && u.PayLockedUntil.After(now) {
-			outcome = models.Errorf(models.ELOCKED, "Payments are locked until %s after too many wrong payment passwords.",
-				u.PayLockedUntil.In(models.Shanghai).Format("2006-01-02 15:04"))
-			return nil
-		}
-		if !u.HasPayPassword() {
-			outcome = models.Errorf(models.ECONFLICT, "Set a payment password on your account page first.")
-			return nil
-		}
-		if pin == "" {
-			outcome = models.FieldError("pay_password", "Enter your payment password.")
-			return nil
-		}
-		ok, _, err := VerifyPassword(*u.PayPasswordHash, pin)
-		if err != nil {
-			return err
-		}
-		if ok {
-			if u.PayFailures > 0 {
-				return tx.Exec("UPDATE users SET pay_failures = 0 WHERE id = ?", u.ID).Error
-			}
-			return nil
-		}
-		failures := u.PayFailures + 1
-		if failures >= MaxPayFailures {
-			until := now.Add(PayLockFor)
-			outcome = models.Errorf(models.ELOCKED, "Payments are locked until %s after too many wrong payment passwords.",
-				until.In(models.Shanghai).Format("2006-01-02 15:04"))
-			if err := tx.Exec("UPDATE users SET pay_failures = 0, pay_locked_until = ? WHERE id = ?", until, u.ID).Error; err != nil {
-				return err
-			}
-			a := u.Actor()
-			return audit.Record(ctx, tx, &a, "user.pay_locked", userTarget(u.ID), map[string]any{"until": until})
-		}
-		outcome = models.FieldError("pay_password", "Wrong payment password: %d tries left before payments lock for 3 hours.", MaxPayFailures-failures)
-		return tx.Exec("UPDATE users SET pay_failures = ? WHERE id = ?", failures, u.ID).Error
-	})
+	}
+	if s.beforePINCheck != nil {
+		s.beforePINCheck(pin)
+	}
+	ok, rehash, err := s.verifyPIN(a.PayPasswordHash, pin)
 	if err != nil {
+		return fmt.Errorf("verify payment password: %w", err) // the attempt stays counted
+	}
+	if ok {
+		// Reset the count and lift a lock this or a concurrent attempt took.
+		set := map[string]any{"pay_failures": 0, "pay_locked_until": nil}
+		q := s.DB.WithContext(ctx).Model(&models.User{}).Where("id = ?", userID)
+		if rehash {
+			h, err := s.hashPIN(pin)
+			if err != nil {
+				return fmt.Errorf("verify payment password: %w", err)
+			}
+			// Only if nobody set another PIN meanwhile.
+			set["pay_password_hash"] = gorm.Expr("CASE WHEN pay_password_hash = ? THEN ? ELSE pay_password_hash END", a.PayPasswordHash, h)
+		}
+		if err := q.UpdateColumns(set).Error; err != nil {
+			return fmt.Errorf("verify payment password: %w", err)
+		}
+		return nil
+	}
+	if a.PayFailures < MaxPayFailures || a.PayLockedUntil == nil {
+		return wrongPIN(a.PayFailures)
+	}
+	// This was the last try: the lock taken with it stays. A count of zero marks
+	// it as decided (not an attempt still being checked), unless a right PIN or
+	// a new payment password changed the row meanwhile: then say how it is now.
+	var locked []struct{ Role models.Role }
+	if err := s.DB.WithContext(ctx).Raw(`UPDATE users SET pay_failures = 0
+		WHERE id = ? AND pay_locked_until IS NOT NULL AND pay_failures >= ? RETURNING role`, userID, MaxPayFailures).Scan(&locked).Error; err != nil {
 		return fmt.Errorf("verify payment password: %w", err)
 	}
-	return outcome
+	if len(locked) == 0 {
+		return s.payRefusal(ctx, userID, now, wrongPIN(0))
+	}
+	actor := models.Actor{UserID: userID, Role: locked[0].Role}
+	if err := audit.Record(ctx, s.DB, &actor, "user.pay_locked", userTarget(userID), map[string]any{"until": a.PayLockedUntil}); err != nil {
+		return fmt.Errorf("verify payment password: %w", err)
+	}
+	return lockedUntil(*a.PayLockedUntil)
+}
+
+// wrongPIN answers a wrong payment password, failures wrong ones counted.
+func wrongPIN(failures int) error {
+	return models.FieldError("pay_password", "Wrong payment password: %d tries left before payments lock for 3 hours.", MaxPayFailures-failures)
+}
+
+// payAttempt is what reserving a payment password attempt returns.
+type payAttempt struct {
+	PayPasswordHash string
+	PayFailures     int // counting this attempt
+	PayLockedUntil  *time.Time
+}
+
+// errPayBusy answers a check that arrives while the last allowed attempts are
+// still being checked: they decide whether payments lock.
+var errPayBusy = models.Errorf(models.ELOCKED, "Too many payment password attempts at once. Please wait a moment and try again.")
+
+func lockedUntil(t time.Time) error {
+	return models.Errorf(models.ELOCKED, "Payments are locked until %s after too many wrong payment passwords.",
+		t.In(models.Shanghai).Format("2006-01-02 15:04"))
+}
+
+// payRefusal says why no payment password attempt can be made for userID now:
+// ENOTFOUND, ELOCKED, ECONFLICT (none set); else it returns otherwise.
+func (s *Service) payRefusal(ctx context.Context, userID int64, now time.Time, otherwise error) error {
+	var u models.User
+	res := s.DB.WithContext(ctx).Where("id = ?", userID).Limit(1).Find(&u)
+	switch {
+	case res.Error != nil:
+		return fmt.Errorf("verify payment password: %w", res.Error)
+	case res.RowsAffected == 0:
+		return models.Errorf(models.ENOTFOUND, "No such user.")
+	case u.PayLockedUntil != nil && u.PayLockedUntil.After(now) && u.PayFailures >= MaxPayFailures:
+		return errPayBusy
+	case u.PayLockedUntil != nil && u.PayLockedUntil.After(now):
+		return lockedUntil(*u.PayLockedUntil)
+	case !u.HasPayPassword():
+		return models.Errorf(models.ECONFLICT, "Set a payment password on your account page first.")
+	}
+	return otherwise
 }
 
 // SetFrozen freezes or unfreezes a buyer or seller. A frozen user can sign in

@@ -10,6 +10,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -20,10 +22,15 @@ import (
 
 // Config is the platform's configuration.
 type Config struct {
-	DatabaseURL          string
-	HTTPAddr             string
-	BaseURL              string
-	JWTSecret            string
+	DatabaseURL string
+	HTTPAddr    string
+	BaseURL     string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto headers are believed; empty: the TCP peer is the client.
+	TrustedProxies []*net.IPNet
+	JWTSecret      string
+	// PayPasswordPepper keys the hashes of payment passwords.
+	PayPasswordPepper    string
 	BankWebhookSecret    string
 	TelecomWebhookSecret string
 	BankAPIURL           string
@@ -50,6 +57,7 @@ type Var struct {
 // outside demo mode.
 const (
 	DemoJWTSecret            = "demo-only-jwt-secret-do-not-use-in-production"
+	DemoPayPasswordPepper    = "demo-only-pay-password-pepper-do-not-use-in-production"
 	DemoBankWebhookSecret    = "whsec_ZGVtby1iYW5rLXdlYmhvb2stc2VjcmV0LTMyYnl0ZXM="
 	DemoTelecomWebhookSecret = "whsec_ZGVtby10ZWxlY29tLXdlYmhvb2stc2VjcmV0LTMyYg=="
 	DemoBankAPIKey           = "demo-bank-api-key"
@@ -60,8 +68,10 @@ const (
 var Vars = []Var{
 	{"DATABASE_URL", "(demo: the project's own cluster)", "PostgreSQL URL. In demo mode, when unset, `make run` starts a cluster in `.devdb/`."},
 	{"HTTP_ADDR", "127.0.0.1:8080", "Address the web server listens on."},
-	{"BASE_URL", "http://HTTP_ADDR", "Public URL of the platform, used in links and by the simulators."},
+	{"BASE_URL", "http://HTTP_ADDR", "Public URL of the platform, used in links and by the simulators. With `https://` cookies are `Secure` and responses carry `Strict-Transport-Security`."},
+	{"TRUSTED_PROXIES", "(empty)", "Comma-separated CIDRs of the reverse proxies in front of the platform (`10.0.0.0/8, 2001:db8::/64`; a bare address is one host). `X-Forwarded-For` and `X-Forwarded-Proto` are believed only when the TCP peer is in them; empty: the TCP peer is the client."},
 	{"JWT_SECRET", "(demo value in demo mode)", "HMAC key for session tokens; at least 32 bytes."},
+	{"PAY_PASSWORD_PEPPER", "(demo value in demo mode)", "Secret key (pepper) of the payment password hashes; at least 32 bytes, not the JWT secret. Keep it out of the database and its backups; changing it invalidates every payment password not yet re-set."},
 	{"BANK_WEBHOOK_SECRET", "(demo value in demo mode)", "Standard Webhooks secret (`whsec_` + base64, ≥ 24 bytes) shared with the bank bridge."},
 	{"TELECOM_WEBHOOK_SECRET", "(demo value in demo mode)", "Standard Webhooks secret shared with the telecom front-end."},
 	{"BANK_API_URL", "(demo: built-in simulator)", "Base URL of the bank bridge API."},
@@ -97,6 +107,12 @@ func Load(getenv func(string) string) (*Config, error) {
 		LogLevel:    get("LOG_LEVEL", "info"),
 	}
 	c.BaseURL = strings.TrimRight(get("BASE_URL", "http://"+c.HTTPAddr), "/")
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("BASE_URL must be an http:// or https:// URL, not %q", c.BaseURL)
+	}
+	if c.TrustedProxies, err = parseProxies(get("TRUSTED_PROXIES", "")); err != nil {
+		return nil, fmt.Errorf("TRUSTED_PROXIES: %v", err)
+	}
 	c.BankName = get("COLLECTION_BANK", "中国工商银行菏泽分行")
 	c.BankAccount = get("COLLECTION_ACCOUNT", "1612 0010 0920 0012 345")
 	c.BankHolder = get("COLLECTION_HOLDER", "菏泽固话宝支付服务有限公司")
@@ -128,6 +144,12 @@ func Load(getenv func(string) string) (*Config, error) {
 		return v
 	}
 	c.JWTSecret = secret("JWT_SECRET", DemoJWTSecret, minLen(32))
+	c.PayPasswordPepper = secret("PAY_PASSWORD_PEPPER", DemoPayPasswordPepper, func(v string) error {
+		if v == c.JWTSecret {
+			return errors.New("must differ from JWT_SECRET")
+		}
+		return minLen(32)(v)
+	})
 	c.BankWebhookSecret = secret("BANK_WEBHOOK_SECRET", DemoBankWebhookSecret, webhookSecret)
 	c.TelecomWebhookSecret = secret("TELECOM_WEBHOOK_SECRET", DemoTelecomWebhookSecret, webhookSecret)
 	c.BankAPIKey = secret("BANK_API_KEY", DemoBankAPIKey, minLen(16))
@@ -156,6 +178,44 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, errors.New("configuration: " + strings.Join(problems, "; "))
 	}
 	return c, nil
+}
+
+// HTTPS reports whether the platform's public URL is https: its cookies are
+// then Secure and its responses ask browsers for HTTPS only (HSTS).
+func (c *Config) HTTPS() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// parseProxies reads a comma-separated list of CIDRs; a bare address is a
+// single host. A range that holds every address would let any client choose
+// its own address, so it is refused.
+func parseProxies(v string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			ip := net.ParseIP(f)
+			if ip == nil {
+				return nil, fmt.Errorf("%q is neither a CIDR (10.0.0.0/8) nor an address", f)
+			}
+			bits := 128
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", f)
+		}
+		if ones, _ := n.Mask.Size(); ones == 0 {
+			return nil, fmt.Errorf("%q trusts every address; list only your proxies' ranges", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func minLen(n int) func(string) error {

@@ -60,7 +60,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 		log = slog.Default()
 	}
 	p := &Platform{Config: cfg, DB: db, Log: log, Queue: &jobs.Queue{}, work: o.Work}
-	p.Auth = auth.NewService(db.DB, auth.NewTokens(cfg.JWTSecret, cfg.SessionTTL))
+	p.Auth = auth.NewService(db.DB, auth.NewTokens(cfg.JWTSecret, cfg.SessionTTL), []byte(cfg.PayPasswordPepper))
 	p.Settings = &settings.Service{DB: db.DB}
 	p.Auth.DefaultCommission = func(ctx context.Context, tx *gorm.DB) (decimal.Decimal, error) {
 		v, err := p.Settings.Get(ctx, tx)

@@ -1,10 +1,15 @@
 // Package seed adds the demo data: a buyer, two sellers and an operator with
 // known passwords, and (once trades exist) listings. Running it again adds
 // nothing twice: every record is looked up by a natural key first.
+//
+// The demo passwords are public, so the demo accounts go only into a demo
+// database: Demo refuses, before writing anything, a database that holds
+// users other than the demo ones (see CheckDatabase). Only demo mode calls it.
 package seed
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"lineescrow/app/auth"
@@ -52,8 +57,67 @@ var demoListings = map[string][]models.ListingInput{
 	},
 }
 
+// ErrNotDemoDatabase is returned (wrapped) for a database that is not a demo one.
+var ErrNotDemoDatabase = errors.New("not a demo database")
+
+// CheckDatabase says whether the demo accounts may be added to db: it is empty
+// (or not migrated yet), or all its users are demo accounts with their demo
+// passwords, or it was seeded before (its demo operator has the public demo
+// password, so people who registered on the demo since do not make it a real
+// database). Anything else is a real database, and giving it an operator with a
+// public password would hand it to anyone.
+//
+// It only reads. Errors: ErrNotDemoDatabase (wrapped, with what was found).
+func CheckDatabase(ctx context.Context, db *store.DB) error {
+	var exists bool
+	if err := db.WithContext(ctx).Raw("SELECT to_regclass('users') IS NOT NULL").Scan(&exists).Error; err != nil {
+		return fmt.Errorf("check for demo database: %w", err)
+	}
+	if !exists {
+		return nil
+	}
+	demo := map[string]string{demoOperatorLogin: demoOperatorPass}
+	for _, d := range demoUsers {
+		demo[d.Login] = d.Password
+	}
+	var found []models.User
+	if err := db.WithContext(ctx).Where("login IN ?", keys(demo)).Find(&found).Error; err != nil {
+		return fmt.Errorf("check for demo database: %w", err)
+	}
+	seeded, impostors := false, 0
+	for _, u := range found {
+		if ok, _, _ := auth.VerifyPassword(u.PasswordHash, demo[u.Login]); !ok {
+			impostors++ // a demo number that belongs to someone real
+		} else if u.Login == demoOperatorLogin && u.Role == models.RoleOperator {
+			seeded = true
+		}
+	}
+	var others int64
+	if err := db.WithContext(ctx).Table("users").Where("login NOT IN ?", keys(demo)).Count(&others).Error; err != nil {
+		return fmt.Errorf("check for demo database: %w", err)
+	}
+	if impostors == 0 && (others == 0 || seeded) {
+		return nil
+	}
+	return fmt.Errorf("%w: it holds %d users who are not demo accounts; the demo accounts have public passwords "+
+		"(an operator among them) and are added only to an empty or demo database", ErrNotDemoDatabase, others+int64(impostors))
+}
+
+func keys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
 // Demo adds the demo data where it is missing and returns the demo logins.
+//
+// Errors: those of CheckDatabase, before anything is written.
 func Demo(ctx context.Context, db *store.DB, users *auth.Service, trades *orders.Service) ([]Login, error) {
+	if err := CheckDatabase(ctx, db); err != nil {
+		return nil, err
+	}
 	var out []Login
 	for _, d := range demoUsers {
 		u, err := ensureUser(ctx, db, users, d.Registration)
@@ -100,7 +164,7 @@ func ensureUser(ctx context.Context, db *store.DB, users *auth.Service, r models
 	if res.RowsAffected == 1 {
 		return &u, nil
 	}
-	created, err := users.Register(ctx, r)
+	created, err := users.Register(ctx, r, "seed")
 	if err != nil {
 		return nil, fmt.Errorf("seed user %s: %w", r.Login, err)
 	}

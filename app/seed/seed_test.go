@@ -1,6 +1,7 @@
 package seed_test
 
 import (
+	"errors"
 	"testing"
 
 	"lineescrow/app/dbtest"
@@ -39,5 +40,25 @@ func TestSeedIsIdempotent(t *testing.T) {
 		if _, err := p.Auth.Login(t.Context(), l.Login, l.Password, "127.0.0.1"); err != nil {
 			t.Fatalf("demo login %s: %v", l.Login, err)
 		}
+	}
+}
+
+func TestDemoRefusesARealDatabase(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	p, err := platform.New(ptest.Config(t), db, ptest.Quiet, platform.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Auth.CreateOperator(t.Context(), "13600136999", "Real operator", "a real operator password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seed.Demo(t.Context(), db, p.Auth, p.Orders); !errors.Is(err, seed.ErrNotDemoDatabase) {
+		t.Fatalf("Demo on a database with a real operator: %v", err)
+	}
+	var n int64
+	db.Table("users").Count(&n)
+	if n != 1 {
+		t.Fatalf("%d users after a refused seed", n)
 	}
 }

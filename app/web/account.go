@@ -65,7 +65,7 @@ func (s *Server) register(c echo.Context) error {
 		Role: role, Login: c.FormValue("login"), Password: c.FormValue("password"),
 		DisplayName: c.FormValue("display_name"), ShopName: c.FormValue("shop_name"),
 		LegalName: c.FormValue("legal_name"), BankAccount: c.FormValue("bank_account"), BankHolder: c.FormValue("bank_holder"),
-	})
+	}, c.RealIP())
 	if err != nil {
 		if e := fillForm(c, f, err); e != nil {
 			return e

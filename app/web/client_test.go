@@ -16,6 +16,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"lineescrow/app/auth"
+	"lineescrow/app/config"
 	"lineescrow/app/dbtest"
 	"lineescrow/app/store"
 	"lineescrow/app/web"
@@ -31,12 +32,17 @@ type env struct {
 	ts   *httptest.Server
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv starts the server; each option may change the configuration first.
+func newEnv(t *testing.T, options ...func(*config.Config)) *env {
 	t.Helper()
 	db := dbtest.New(t)
 	cfg := demoConfig(t)
-	a := auth.NewService(db.DB, auth.NewTokens(cfg.JWTSecret, cfg.SessionTTL))
+	for _, o := range options {
+		o(cfg)
+	}
+	a := auth.NewService(db.DB, auth.NewTokens(cfg.JWTSecret, cfg.SessionTTL), []byte(cfg.PayPasswordPepper))
 	a.ByAccount, a.ByIP = auth.NewLimiter(time.Hour, 5), auth.NewLimiter(time.Hour, 1000)
+	a.RegisterByIP, a.RegisterByLogin = auth.NewLimiter(time.Hour, 1000), auth.NewLimiter(time.Hour, 1000)
 	s := web.New(web.Deps{Config: cfg, DB: db, Log: quiet, Auth: a})
 	ts := httptest.NewServer(s.Echo)
 	t.Cleanup(ts.Close)
@@ -136,7 +142,7 @@ func (e *env) user(login string, role models.Role) *models.User {
 	if role == models.RoleSeller {
 		r.ShopName, r.LegalName, r.BankAccount, r.BankHolder = "Shop "+login[len(login)-4:], "Legal Name", "6217000011112222", "Legal Name"
 	}
-	u, err := e.auth.Register(context.Background(), r)
+	u, err := e.auth.Register(context.Background(), r, "192.0.2.1")
 	if err != nil {
 		e.t.Fatal(err)
 	}

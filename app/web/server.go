@@ -107,14 +107,14 @@ func New(d Deps) *Server {
 	e := s.Echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.IPExtractor = echo.ExtractIPDirect() // no proxy in front by default; see README
+	e.IPExtractor, e.SchemeExtractor = clientExtractors(d.Config)
 	e.Use(
 		middleware.RequestIDWithConfig(middleware.RequestIDConfig{TargetHeader: echo.HeaderXRequestID}),
 		s.logRequests,
 		s.measure,
 		s.recoverPanics,
 		middleware.BodyLimit(BodyLimit),
-		securityHeaders,
+		s.securityHeaders,
 		s.requestInfo,
 		s.readFlashes,
 		s.session,
@@ -237,6 +237,32 @@ func staticHandler() http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)
 	})
+}
+
+// clientExtractors say who the client is and whether it came over HTTPS. With
+// no TRUSTED_PROXIES that is the TCP connection alone, whatever the headers
+// say. With them, X-Forwarded-For and X-Forwarded-Proto count only when the
+// TCP peer is one of those proxies, and the client is the right-most address
+// of X-Forwarded-For that is not a trusted proxy (the addresses to its left
+// were written by the client or by proxies we do not know). Loopback, link-local
+// and private addresses are not trusted unless listed: echo trusts them by
+// default, which would let any host on the same network spoof its address.
+func clientExtractors(cfg *config.Config) (echo.IPExtractor, echo.SchemeExtractor) {
+	if cfg == nil || len(cfg.TrustedProxies) == 0 {
+		return echo.ExtractIPDirect(), echo.ExtractSchemeDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range cfg.TrustedProxies {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...), echo.ExtractSchemeFromHeaders(opts...)
+}
+
+// https reports whether the browser talks to the platform over HTTPS: the
+// public URL is https, or this request came over TLS or through a trusted
+// proxy that says so. Cookies are then Secure and HSTS is sent.
+func (s *Server) https(c echo.Context) bool {
+	return s.Config != nil && s.Config.HTTPS() || c.Scheme() == "https"
 }
 
 // HTTPServer wraps the handler with the timeouts a public server needs.

@@ -41,7 +41,7 @@ func sign(key []byte, msg string) string {
 }
 
 func (s *Server) cookie(c echo.Context, name, value string, maxAge time.Duration) {
-	ck := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.IsTLS()}
+	ck := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.https(c)}
 	if maxAge < 0 {
 		ck.MaxAge = -1
 	} else if maxAge > 0 {

@@ -49,7 +49,7 @@ Commands:
   serve                     run the web server (migrates first; DEMO=true also seeds demo data)
   migrate up|down|status    apply, roll back one, or list database migrations
   devdb start|stop|status   the project's own PostgreSQL (-test for the test cluster)
-  seed                      add the demo data (idempotent)
+  seed                      add the demo data (idempotent; DEMO=true, empty or demo database only)
   admin create              create an operator account (-login, -name; password on stdin)
   sim bank                  run the bank simulator on its own (-addr, -webhook)
   help                      show this help
@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "devdb":
 		return devdbCmd(ctx, args[1:], stdout, stderr)
 	case "seed":
-		return seedCmd(ctx, stdout)
+		return seedCmd(ctx, os.Getenv, stdout)
 	case "admin":
 		return adminCmd(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "sim":

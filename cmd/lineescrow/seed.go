@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,19 +33,26 @@ func openMigrated(ctx context.Context) (*store.DB, error) {
 	return db, nil
 }
 
-func seedCmd(ctx context.Context, stdout io.Writer) error {
-	db, err := openMigrated(ctx)
+// seedCmd adds the demo data. The demo accounts' passwords are public, so it
+// runs only in demo mode, and refuses a database holding other users before
+// it writes anything (migrations included).
+func seedCmd(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	if demo, _ := strconv.ParseBool(strings.TrimSpace(getenv("DEMO"))); !demo {
+		return errors.New("seed adds the demo accounts, whose passwords are public: it runs only in demo mode (DEMO=true)")
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg.DatabaseURL, 4)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	cfg, err := config.Load(func(k string) string {
-		if k == "DEMO" {
-			return "true"
-		}
-		return os.Getenv(k)
-	})
-	if err != nil {
+	if err := seed.CheckDatabase(ctx, db); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	if _, err := store.MigrateUp(ctx, db.SQL); err != nil {
 		return err
 	}
 	p, err := platform.New(cfg, db, nil, platform.Options{})
@@ -53,7 +61,7 @@ func seedCmd(ctx context.Context, stdout io.Writer) error {
 	}
 	logins, err := seed.Demo(ctx, db, p.Auth, p.Orders)
 	if err != nil {
-		return err
+		return fmt.Errorf("seed: %w", err)
 	}
 	fmt.Fprintln(stdout, "demo data is in place")
 	printLogins(stdout, logins)
@@ -94,7 +102,8 @@ func adminCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	defer db.Close()
-	svc := auth.NewService(db.DB, auth.NewTokens("cli-only-no-tokens-issued-here!!!", time.Minute))
+	// No tokens are issued and no payment password is touched here.
+	svc := auth.NewService(db.DB, auth.NewTokens("cli-only-no-tokens-issued-here!!!", time.Minute), nil)
 	u, err := svc.CreateOperator(ctx, *login, *name, strings.TrimRight(line, "\r\n"))
 	if err != nil {
 		if e := models.AsError(err); e != nil {

@@ -98,6 +98,7 @@ func NewOn(t testing.TB, db *store.DB, url string, o platform.Options) *Env {
 	}
 	p.Auth.Now = clock.Now
 	p.Auth.ByAccount, p.Auth.ByIP = auth.NewLimiter(time.Millisecond, 1000), auth.NewLimiter(time.Millisecond, 1000)
+	p.Auth.RegisterByIP, p.Auth.RegisterByLogin = auth.NewLimiter(time.Millisecond, 1000), auth.NewLimiter(time.Millisecond, 1000)
 	e := &Env{T: t, Ctx: context.Background(), Platform: p, URL: url, Clock: clock}
 	e.Buyer = e.User("13800138000", models.RoleBuyer, "张伟")
 	e.Buyer2 = e.User("13900139000", models.RoleBuyer, "Li Na")
@@ -116,7 +117,7 @@ func (e *Env) User(login string, role models.Role, name string) *models.User {
 	if role == models.RoleSeller {
 		r.ShopName, r.LegalName, r.BankAccount, r.BankHolder = name+"'s shop", name, "6217000011112222", name
 	}
-	u, err := e.Auth.Register(e.Ctx, r)
+	u, err := e.Auth.Register(e.Ctx, r, "127.0.0.1")
 	if err != nil {
 		e.T.Fatal(err)
 	}
