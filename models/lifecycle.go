@@ -50,6 +50,18 @@ type Transition struct {
 	Effect func(s *Step, o Order, cmd Command) error
 	// Says is what the action does, for the lifecycle's documentation.
 	Says string
+
+	// For the actions people take (the portals and the API serve them):
+	// Slug names it in paths (/orders/{id}/<slug>); Params are the command's
+	// inputs a person gives, by their field names (a payment password is
+	// added when Consent is set); Keyed says the API requires an
+	// Idempotency-Key (money moves, or is asked to); Done is what the person
+	// is told when it succeeded ({name} is the operator's setting of that
+	// name, such as {refund_answer}).
+	Slug   string
+	Params []string
+	Keyed  bool
+	Done   string
 }
 
 func st(state OrderState, refunds ...RefundState) []Status {
@@ -85,7 +97,8 @@ var (
 // Lifecycle is the order's state machine, as PRODUCT.md describes it. Apply
 // reads it; Allowed reads it; the README's diagram is drawn from it.
 var Lifecycle = []Transition{
-	{Action: ActPay, By: []Party{BySystem, ByBuyer}, From: awaiting, MovesMoney: true, Consent: true,
+	{Action: ActPay, Slug: "pay", Keyed: true, Done: "Paid from your balance. The money is held in escrow until you confirm delivery.",
+		By: []Party{BySystem, ByBuyer}, From: awaiting, MovesMoney: true, Consent: true,
 		Says: "money reaches escrow (a bank transfer, or the buyer's balance)", Effect: func(s *Step, o Order, cmd Command) error {
 			n := &s.Order
 			n.State, n.Funding, n.PaidAt, n.Held = Paid, cmd.Funding, &cmd.Now, o.Amount
@@ -93,24 +106,30 @@ var Lifecycle = []Transition{
 			s.Kind = "order.pay"
 			return nil
 		}},
-	{Action: ActCancel, By: []Party{ByBuyer}, From: awaiting, Says: "the buyer cancels",
+	{Action: ActCancel, Slug: "cancel", Done: "Order cancelled.",
+		By: []Party{ByBuyer}, From: awaiting, Says: "the buyer cancels",
 		Effect: func(s *Step, o Order, cmd Command) error { s.close(cmd.Now, "cancelled by the buyer"); return nil }},
 	{Action: ActCloseUnpaid, By: []Party{BySystem}, From: awaiting, Timer: TimerUnpaidClose, Says: "not paid in time",
 		Effect: func(s *Step, o Order, cmd Command) error { s.close(cmd.Now, "not paid in time"); return nil }},
-	{Action: ActShip, By: []Party{BySeller}, From: toShip, Says: "the seller ships", Effect: ship},
-	{Action: ActConfirm, By: []Party{ByBuyer}, From: toReceive, MovesMoney: true, Consent: true,
+	{Action: ActShip, Slug: "ship", Params: []string{"carrier", "tracking_no"}, Done: "Marked as shipped. The buyer has been told.",
+		By: []Party{BySeller}, From: toShip, Says: "the seller ships", Effect: ship},
+	{Action: ActConfirm, Slug: "confirm", Keyed: true, Done: "Thank you! Receipt confirmed; the seller has been paid.",
+		By: []Party{ByBuyer}, From: toReceive, MovesMoney: true, Consent: true,
 		Says: "the buyer confirms receipt: released to the seller", Effect: releaseAll},
 	{Action: ActAutoConfirm, By: []Party{BySystem}, From: toReceive, Timer: TimerAutoConfirm,
 		Says: "nobody objected in time: released", Effect: releaseAll},
-	{Action: ActExtendConfirm, By: []Party{ByBuyer}, From: toReceive, Guard: extendable,
+	{Action: ActExtendConfirm, Slug: "extend", Done: "The confirmation deadline is {confirm_extend} later.",
+		By: []Party{ByBuyer}, From: toReceive, Guard: extendable,
 		Says: "the buyer takes more time, once", Effect: func(s *Step, o Order, cmd Command) error {
 			s.Order.ConfirmExtended = true
 			s.Order.setTimer(TimerAutoConfirm, o.TimerAt.Add(cmd.Timers.ConfirmExtend))
 			return nil
 		}},
-	{Action: ActRequestRefund, By: []Party{ByBuyer}, From: normal, MovesMoney: true,
+	{Action: ActRequestRefund, Slug: "refund", Params: []string{"amount", "reason"}, Keyed: true, Done: "Refund requested. The seller has {refund_answer} to answer.",
+		By: []Party{ByBuyer}, From: normal, MovesMoney: true,
 		Says: "the buyer asks for a refund; the state's timer pauses", Effect: requestRefund},
-	{Action: ActWithdrawRefund, By: []Party{ByBuyer}, From: join(requested, refused),
+	{Action: ActWithdrawRefund, Slug: "refund/withdraw", Done: "Refund request withdrawn.",
+		By: []Party{ByBuyer}, From: join(requested, refused),
 		Says: "the buyer takes the request back", Effect: func(s *Step, o Order, cmd Command) error {
 			s.Order.Refund, s.Order.RefundAmount = RefundNone, Zero
 			if o.Refund == RefundRequested {
@@ -118,11 +137,13 @@ var Lifecycle = []Transition{
 			} // after a refusal the state's timer is already running again: it goes on
 			return nil
 		}},
-	{Action: ActAcceptRefund, By: []Party{BySeller}, From: requested, MovesMoney: true, Consent: true,
+	{Action: ActAcceptRefund, Slug: "refund/accept", Keyed: true, Done: "Refund accepted.",
+		By: []Party{BySeller}, From: requested, MovesMoney: true, Consent: true,
 		Says: "the seller agrees: refunded, the rest released", Effect: acceptRefund},
 	{Action: ActAutoAcceptRefund, By: []Party{BySystem}, From: requested, Timer: TimerRefundAnswer,
 		Says: "the seller did not answer in time: as accepted", Effect: acceptRefund},
-	{Action: ActRefuseRefund, By: []Party{BySeller}, From: requested,
+	{Action: ActRefuseRefund, Slug: "refund/refuse", Params: []string{"reason"}, Done: "Refund refused. The buyer may open a dispute.",
+		By: []Party{BySeller}, From: requested,
 		Says: "the seller refuses, with a reason; the timer resumes", Effect: func(s *Step, o Order, cmd Command) error {
 			reason, err := CheckName("reason", cmd.Reason, 500)
 			if err != nil {
@@ -133,7 +154,8 @@ var Lifecycle = []Transition{
 			s.Event["reason"] = reason
 			return nil
 		}},
-	{Action: ActEscalate, By: []Party{ByBuyer}, From: refused, MovesMoney: true,
+	{Action: ActEscalate, Slug: "dispute", Done: "Dispute opened. An operator will decide.",
+		By: []Party{ByBuyer}, From: refused, MovesMoney: true,
 		Says: "the buyer asks an operator to decide; timers stop", Effect: func(s *Step, o Order, cmd Command) error {
 			s.Order.Refund = RefundDisputed
 			if s.Order.TimerKind != TimerNone {
@@ -142,7 +164,8 @@ var Lifecycle = []Transition{
 			s.Order.clearTimer()
 			return nil
 		}},
-	{Action: ActDecide, By: []Party{ByOperator}, From: disputed,
+	{Action: ActDecide, Slug: "decide", Params: []string{"decision", "buyer_amount", "reason"}, Keyed: true, Done: "Dispute decided.",
+		By: []Party{ByOperator}, From: disputed,
 		Says: "an operator releases, refunds, or splits", Effect: decide},
 	{Action: ActAutoRefundUnshipped, By: []Party{BySystem}, From: toShip, Timer: TimerShipBy,
 		Says: "not shipped in time: refunded in full", Effect: func(s *Step, o Order, cmd Command) error {
@@ -193,6 +216,13 @@ func (t *Transition) applies(o Order) error {
 func NeedsConsent(a Action, actor Actor) bool {
 	t, ok := transition(a)
 	return ok && t.Consent && !actor.IsSystem()
+}
+
+// MovesMoney reports whether action moves money on a person's behalf (a
+// frozen person cannot take it).
+func MovesMoney(a Action) bool {
+	t, ok := transition(a)
+	return ok && t.MovesMoney
 }
 
 // TimerAction is the action a timer takes when it fires.
@@ -292,7 +322,7 @@ func decide(s *Step, o Order, cmd Command) error {
 		s.refund(o.Held, cmd.CommissionRate, cmd.Now)
 	case DecideSplit:
 		if !cmd.Amount.IsPositive() || !cmd.Amount.LessThan(o.Held) {
-			return FieldError("amount", "For a split, the buyer's part must be more than zero and less than %s.", o.Held.Display())
+			return FieldError("buyer_amount", "For a split, the buyer's part must be more than zero and less than %s.", o.Held.Display())
 		}
 		s.refund(cmd.Amount, cmd.CommissionRate, cmd.Now)
 	default:

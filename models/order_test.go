@@ -221,7 +221,7 @@ func TestSplitDecision(t *testing.T) {
 	// The buyer's part must leave something for the seller, and be positive.
 	for _, bad := range []string{"0.00", "259.00", "300.00"} {
 		c.Amount = MustParseMoney(bad)
-		if _, err := Apply(orderIn(Shipped, RefundDisputed), c); ErrorField(err) != "amount" {
+		if _, err := Apply(orderIn(Shipped, RefundDisputed), c); ErrorField(err) != "buyer_amount" {
 			t.Errorf("split of %s: %v", bad, err)
 		}
 	}

@@ -20,8 +20,9 @@ const MaxRatePercent = 20
 //
 // Errors: EINVALID on field.
 func ParseRatePercent(field, s string) (Rate, error) {
-	d, err := decimal.NewFromString(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%")))
-	if err != nil || d.IsNegative() || d.GreaterThanOrEqual(decimal.NewFromInt(MaxRatePercent)) || !d.Equal(d.Round(2)) {
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
+	d, err := decimal.NewFromString(s)
+	if err != nil || strings.Trim(s, "0123456789.") != "" || strings.Count(s, ".") > 1 || d.IsNegative() || d.GreaterThanOrEqual(decimal.NewFromInt(MaxRatePercent)) || !d.Equal(d.Round(2)) {
 		return Rate{}, FieldError(field, "Enter a rate in percent from 0 to 20, such as 0.6.")
 	}
 	return Rate{d.Shift(-2)}, nil

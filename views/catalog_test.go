@@ -108,7 +108,7 @@ func translatable(t *testing.T) map[string]string {
 					}
 				}
 			case *ast.KeyValueExpr:
-				if k, ok := n.Key.(*ast.Ident); ok && (k.Name == "Label" || k.Name == "Hint" || k.Name == "Title") {
+				if k, ok := n.Key.(*ast.Ident); ok && (k.Name == "Label" || k.Name == "Hint" || k.Name == "Title" || k.Name == "Done") {
 					add(n.Value)
 				}
 			case *ast.CompositeLit:

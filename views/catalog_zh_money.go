@@ -31,6 +31,14 @@ var zhMoney = map[string]string{
 	"Taken back from the refund: %s":                                                                 "从退款中扣回：%s",
 	"From earlier transfers: %s":                                                                     "来自之前的转账：%s",
 	"The refund asked for is now at most: %s":                                                        "申请的退款金额调整为最多：%s",
+	"Commission of seller %s saved.":                                                                 "卖家 %s 的佣金已保存。",
+	"Done.":                                                                                          "已完成。",
+	"Enter a whole number.":                                                                          "请输入整数。",
+	"Enter an amount such as 259.00 (at most two decimals).":                                         "请输入金额，例如 259.00（最多两位小数）。",
+	"Refund requested. The seller has {refund_answer} to answer.":                                    "已申请退款。卖家需在 {refund_answer} 内答复。",
+	"The JSON body is malformed: json: unknown field %q.":                                            "JSON 请求体格式有误：未知字段 %q。",
+	"The confirmation deadline is {confirm_extend} later.":                                           "确认收货期限已延长 {confirm_extend}。",
+	"The field %s has the wrong type (%s).":                                                          "字段 %s 的类型不对（%s）。",
 	"Written off as the platform's loss.":                                                            "已核销为平台损失。",
 }
 

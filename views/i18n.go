@@ -122,3 +122,22 @@ func Day(t time.Time) string { return t.In(Shanghai).Format("2006-01-02") }
 
 // Yuan formats an amount for display: ¥1,234.50.
 func Yuan(m models.Money) string { return m.Display() }
+
+// Duration says a length of time in the reader's language, in its largest
+// whole unit: "5 days" (5 天), "72 hours" (72 小时), "90 minutes" (90 分钟).
+func Duration(ctx context.Context, d time.Duration) string {
+	n, unit := int64(d/time.Minute), "minute"
+	switch {
+	case d > 0 && d%(24*time.Hour) == 0:
+		n, unit = int64(d/(24*time.Hour)), "day"
+	case d > 0 && d%time.Hour == 0:
+		n, unit = int64(d/time.Hour), "hour"
+	}
+	if LangOf(ctx) == Chinese {
+		return fmt.Sprintf("%d %s", n, map[string]string{"day": "天", "hour": "小时", "minute": "分钟"}[unit])
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	return fmt.Sprintf("%d %s", n, unit)
+}

@@ -2400,7 +2400,7 @@ func orderActions(vm OrderVM) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(vm.Form, FieldOpts{Name: "amount", Label: "Buyer's part (for a split)", InputMode: "decimal", MaxLength: 12}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Field(vm.Form, FieldOpts{Name: "buyer_amount", Label: "Buyer's part (for a split)", InputMode: "decimal", MaxLength: 12}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -527,16 +527,13 @@ func (s *Service) SetFrozen(ctx context.Context, actor models.Actor, userID int6
 	})
 }
 
-// SetCommission sets a seller's commission rate (a fraction, 0.006 = 0.6%),
-// which applies to releases from then on.
+// SetCommission sets a seller's commission rate (models.ParseRatePercent
+// checks its range), which applies to releases from then on.
 //
-// Errors: EFORBIDDEN unless actor is an operator; ENOTFOUND; EINVALID (field rate).
-func (s *Service) SetCommission(ctx context.Context, actor models.Actor, sellerID int64, rate decimal.Decimal) error {
+// Errors: EFORBIDDEN unless actor is an operator; ENOTFOUND.
+func (s *Service) SetCommission(ctx context.Context, actor models.Actor, sellerID int64, rate models.Rate) error {
 	if !actor.IsOperator() {
 		return models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
-	}
-	if rate.IsNegative() || rate.GreaterThanOrEqual(decimal.RequireFromString("0.2")) || !rate.Equal(rate.Round(4)) {
-		return models.FieldError("rate", "Enter a rate in percent from 0 to 20, such as 0.6.")
 	}
 	return store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
 		var old string

@@ -140,12 +140,12 @@ func TestRefusedRefundDecidedBySplit(t *testing.T) {
 		visible(`[data-testid="decide-form"]`),
 	)
 	run(t, op, "a split larger than held is refused",
-		fill(map[string]string{"amount": "300.00", "reason": "Carrier damage on two jars."}),
+		fill(map[string]string{"buyer_amount": "300.00", "reason": "Carrier damage on two jars."}),
 		click(`[data-testid="decide-submit"]`),
-		visible(`[data-testid="error-amount"]`),
+		visible(`[data-testid="error-buyer_amount"]`),
 	)
 	run(t, op, "decide by split",
-		fill(map[string]string{"amount": "80.00", "reason": "Carrier damage on two jars; the buyer keeps the rest."}),
+		fill(map[string]string{"buyer_amount": "80.00", "reason": "Carrier damage on two jars; the buyer keeps the rest."}),
 		click(`[data-testid="decide-submit"]`),
 		visible(`[data-testid="flash-success"]`),
 	)

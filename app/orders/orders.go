@@ -326,22 +326,29 @@ type WalletFunding interface {
 	PaidFromWallet(ctx context.Context, tx *gorm.DB, o *models.Order) error
 }
 
-// PayFromWallet pays an unpaid order from the buyer's prepaid balance: only
-// the buyer, with the payment password, ever spends the wallet.
+// Do carries out an action a person takes on an order (a row of
+// models.Lifecycle): it refuses early what the order's state or the person's
+// status makes impossible, checks the payment password when the row asks for
+// consent, and runs the step in its own transaction. Paying is from the
+// buyer's prepaid balance: only the buyer, with the payment password, ever
+// spends the wallet.
 //
-// Errors: those of VerifyPayPassword; EINSUFFICIENT when the wallet is short;
-// ECONFLICT when the order is not awaiting payment; EFORBIDDEN when frozen;
-// ENOTFOUND.
-func (s *Service) PayFromWallet(ctx context.Context, actor models.Actor, id int64, pin string) (*models.Order, error) {
-	o, err := s.precheck(ctx, actor, id, models.ActPay)
+// Errors: ENOTFOUND for an order the actor cannot see; ECONFLICT when the
+// order's state forbids the action; EFORBIDDEN for the wrong person or a
+// frozen one; EINVALID for bad parameters or a wrong payment password;
+// ELOCKED while payments are locked; EINSUFFICIENT when the wallet is short.
+func (s *Service) Do(ctx context.Context, actor models.Actor, id int64, cmd models.Command, pin string) (*models.Order, error) {
+	o, err := s.precheck(ctx, actor, id, cmd.Action)
 	if err != nil {
 		return nil, err
 	}
-	if o.BuyerID != actor.UserID {
-		return nil, errNotFound
+	if models.NeedsConsent(cmd.Action, actor) {
+		if err := s.Auth.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
+			return nil, err
+		}
 	}
-	if err := s.Auth.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
-		return nil, err
+	if cmd.Action != models.ActPay {
+		return s.act(ctx, actor, id, cmd, nil)
 	}
 	var out *models.Order
 	err = store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
@@ -353,46 +360,20 @@ func (s *Service) PayFromWallet(ctx context.Context, actor models.Actor, id int6
 		}
 		return s.Wallets.PaidFromWallet(ctx, tx, out)
 	})
-	if err != nil {
-		err = fmt.Errorf("order %d pay: %w", id, err)
-	}
 	if models.ErrorCode(err) == models.EINSUFFICIENT {
 		return nil, models.Errorf(models.EINSUFFICIENT, "Your balance is not enough for this order. Top it up by phone banking first.")
 	}
-	return out, err
-}
-
-// PaySystem runs ActPay for funding already moved into escrow within tx.
-func (s *Service) PaySystem(ctx context.Context, tx *gorm.DB, id int64, funding models.Funding, postings []models.Posting) (*models.Order, error) {
-	return s.Step(ctx, tx, models.System, id, models.Command{Action: models.ActPay, Funding: funding}, postings)
-}
-
-// Cancel closes an unpaid order at the buyer's request.
-func (s *Service) Cancel(ctx context.Context, actor models.Actor, id int64) (*models.Order, error) {
-	return s.act(ctx, actor, id, models.Command{Action: models.ActCancel}, nil)
-}
-
-// Ship records the carrier and tracking number.
-func (s *Service) Ship(ctx context.Context, actor models.Actor, id int64, carrier, tracking string) (*models.Order, error) {
-	return s.act(ctx, actor, id, models.Command{Action: models.ActShip, Carrier: carrier, Tracking: tracking}, nil)
-}
-
-// Confirm is the buyer's confirmation of receipt: the escrow is released.
-func (s *Service) Confirm(ctx context.Context, actor models.Actor, id int64, pin string) (*models.Order, error) {
-	if _, err := s.precheck(ctx, actor, id, models.ActConfirm); err != nil {
-		return nil, err
+	if err != nil {
+		return nil, fmt.Errorf("order %d pay: %w", id, err)
 	}
-	if err := s.Auth.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
-		return nil, err
-	}
-	return s.act(ctx, actor, id, models.Command{Action: models.ActConfirm}, nil)
+	return out, nil
 }
 
 // precheck refuses early, before a payment password is hashed (and a guess
 // spent), what the order's state or the actor's status makes impossible
 // anyway. The step itself checks again under the order's lock.
 func (s *Service) precheck(ctx context.Context, actor models.Actor, id int64, action models.Action) (*models.Order, error) {
-	if err := actor.CanMoveMoney(); err != nil {
+	if err := actor.CanMoveMoney(); err != nil && models.MovesMoney(action) {
 		return nil, err
 	}
 	o, err := s.Get(ctx, actor, id)
@@ -400,51 +381,75 @@ func (s *Service) precheck(ctx context.Context, actor models.Actor, id int64, ac
 		return nil, err
 	}
 	if !models.Allowed(*o, actor)[action] {
+		// Apply says exactly why (the wrong person, the wrong state).
+		cmd := models.Command{Action: action, Actor: actor, Now: s.now()}
+		if _, err := models.Apply(*o, cmd); err != nil && models.ErrorCode(err) != models.EINVALID {
+			return nil, err
+		}
 		return nil, models.Errorf(models.ECONFLICT, "Order %d cannot do that now.", o.ID)
 	}
 	return o, nil
 }
 
-// ExtendConfirm gives the buyer five more days before auto-confirmation, once.
+// PayFromWallet pays an unpaid order from the buyer's prepaid balance (Do).
+func (s *Service) PayFromWallet(ctx context.Context, actor models.Actor, id int64, pin string) (*models.Order, error) {
+	return s.Do(ctx, actor, id, models.Command{Action: models.ActPay}, pin)
+}
+
+// PaySystem runs ActPay for funding already moved into escrow within tx.
+func (s *Service) PaySystem(ctx context.Context, tx *gorm.DB, id int64, funding models.Funding, postings []models.Posting) (*models.Order, error) {
+	return s.Step(ctx, tx, models.System, id, models.Command{Action: models.ActPay, Funding: funding}, postings)
+}
+
+// Cancel closes an unpaid order at the buyer's request (Do).
+func (s *Service) Cancel(ctx context.Context, actor models.Actor, id int64) (*models.Order, error) {
+	return s.Do(ctx, actor, id, models.Command{Action: models.ActCancel}, "")
+}
+
+// Ship records the carrier and tracking number (Do).
+func (s *Service) Ship(ctx context.Context, actor models.Actor, id int64, carrier, tracking string) (*models.Order, error) {
+	return s.Do(ctx, actor, id, models.Command{Action: models.ActShip, Carrier: carrier, Tracking: tracking}, "")
+}
+
+// Confirm is the buyer's confirmation of receipt: the escrow is released (Do).
+func (s *Service) Confirm(ctx context.Context, actor models.Actor, id int64, pin string) (*models.Order, error) {
+	return s.Do(ctx, actor, id, models.Command{Action: models.ActConfirm}, pin)
+}
+
+// ExtendConfirm gives the buyer more time before auto-confirmation, once (Do).
 func (s *Service) ExtendConfirm(ctx context.Context, actor models.Actor, id int64) (*models.Order, error) {
-	return s.act(ctx, actor, id, models.Command{Action: models.ActExtendConfirm}, nil)
+	return s.Do(ctx, actor, id, models.Command{Action: models.ActExtendConfirm}, "")
 }
 
-// RequestRefund asks the seller for a refund of up to what is held.
+// RequestRefund asks the seller for a refund of up to what is held (Do).
 func (s *Service) RequestRefund(ctx context.Context, actor models.Actor, id int64, amount models.Money, reason string) (*models.Order, error) {
-	return s.act(ctx, actor, id, models.Command{Action: models.ActRequestRefund, Amount: amount, Reason: reason}, nil)
+	return s.Do(ctx, actor, id, models.Command{Action: models.ActRequestRefund, Amount: amount, Reason: reason}, "")
 }
 
-// WithdrawRefund takes back the buyer's refund request.
+// WithdrawRefund takes back the buyer's refund request (Do).
 func (s *Service) WithdrawRefund(ctx context.Context, actor models.Actor, id int64) (*models.Order, error) {
-	return s.act(ctx, actor, id, models.Command{Action: models.ActWithdrawRefund}, nil)
+	return s.Do(ctx, actor, id, models.Command{Action: models.ActWithdrawRefund}, "")
 }
 
-// AcceptRefund is the seller's acceptance: the refund goes back to the buyer,
-// the rest (if any) is released to the seller. It needs the seller's payment password.
+// AcceptRefund is the seller's acceptance, with the seller's payment
+// password: the refund goes back to the buyer, the rest is released (Do).
 func (s *Service) AcceptRefund(ctx context.Context, actor models.Actor, id int64, pin string) (*models.Order, error) {
-	if _, err := s.precheck(ctx, actor, id, models.ActAcceptRefund); err != nil {
-		return nil, err
-	}
-	if err := s.Auth.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
-		return nil, err
-	}
-	return s.act(ctx, actor, id, models.Command{Action: models.ActAcceptRefund}, nil)
+	return s.Do(ctx, actor, id, models.Command{Action: models.ActAcceptRefund}, pin)
 }
 
-// RefuseRefund is the seller's refusal, with a reason the buyer sees.
+// RefuseRefund is the seller's refusal, with a reason the buyer sees (Do).
 func (s *Service) RefuseRefund(ctx context.Context, actor models.Actor, id int64, reason string) (*models.Order, error) {
-	return s.act(ctx, actor, id, models.Command{Action: models.ActRefuseRefund, Reason: reason}, nil)
+	return s.Do(ctx, actor, id, models.Command{Action: models.ActRefuseRefund, Reason: reason}, "")
 }
 
-// Escalate turns a refused refund into a dispute for an operator.
+// Escalate turns a refused refund into a dispute for an operator (Do).
 func (s *Service) Escalate(ctx context.Context, actor models.Actor, id int64) (*models.Order, error) {
-	return s.act(ctx, actor, id, models.Command{Action: models.ActEscalate}, nil)
+	return s.Do(ctx, actor, id, models.Command{Action: models.ActEscalate}, "")
 }
 
-// Decide is an operator's ruling on a dispute.
+// Decide is an operator's ruling on a dispute (Do).
 func (s *Service) Decide(ctx context.Context, actor models.Actor, id int64, d models.Decision, buyerPart models.Money, reason string) (*models.Order, error) {
-	return s.act(ctx, actor, id, models.Command{Action: models.ActDecide, Decision: d, Amount: buyerPart, Reason: reason}, nil)
+	return s.Do(ctx, actor, id, models.Command{Action: models.ActDecide, Decision: d, Amount: buyerPart, Reason: reason}, "")
 }
 
 // TimelineEntry is one line of an order's timeline.

@@ -327,13 +327,17 @@ func TestCommissionRates(t *testing.T) {
 		t.Fatalf("new seller's rate %v", rates[fresh.ID])
 	}
 	// An operator's per-seller rate applies to the next release.
-	if err := e.Auth.SetCommission(e.Ctx, e.Buyer.Actor(), e.Seller.ID, models.MustParseMoney("0.02").Decimal()); models.ErrorCode(err) != models.EFORBIDDEN {
+	two, err := models.ParseRatePercent("rate", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Auth.SetCommission(e.Ctx, e.Buyer.Actor(), e.Seller.ID, two); models.ErrorCode(err) != models.EFORBIDDEN {
 		t.Fatalf("buyer set a rate: %v", err)
 	}
-	if err := e.Auth.SetCommission(e.Ctx, e.Operator.Actor(), e.Seller.ID, models.MustParseMoney("0.25").Decimal()); models.ErrorField(err) != "rate" {
+	if _, err := models.ParseRatePercent("rate", "25"); models.ErrorField(err) != "rate" {
 		t.Fatalf("25%% accepted: %v", err)
 	}
-	if err := e.Auth.SetCommission(e.Ctx, e.Operator.Actor(), e.Seller.ID, models.MustParseMoney("0.02").Decimal()); err != nil {
+	if err := e.Auth.SetCommission(e.Ctx, e.Operator.Actor(), e.Seller.ID, two); err != nil {
 		t.Fatal(err)
 	}
 	o := e.Checkout(e.Buyer, e.Listing("33.33", 3), 1)

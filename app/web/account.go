@@ -18,7 +18,7 @@ func (s *Server) loginPage(c echo.Context) error {
 }
 
 func (s *Server) login(c echo.Context) error {
-	f := views.FormFrom(must(c.FormParams()), "password")
+	f := views.FormFrom(formParams(c), "password")
 	next := localPath(c.FormValue("next"))
 	u, err := s.Auth.Login(c.Request().Context(), c.FormValue("login"), c.FormValue("password"), c.RealIP())
 	if err != nil {
@@ -53,33 +53,6 @@ func (s *Server) registerPage(c echo.Context) error {
 		role = views.RoleSeller
 	}
 	return render(c, http.StatusOK, views.RegisterPage(views.NewForm(), role))
-}
-
-func (s *Server) register(c echo.Context) error {
-	f := views.FormFrom(must(c.FormParams()), "password")
-	role := models.RoleBuyer
-	if c.FormValue("role") == views.RoleSeller {
-		role = models.RoleSeller
-	}
-	u, err := s.Auth.Register(c.Request().Context(), models.Registration{
-		Role: role, Login: c.FormValue("login"), Password: c.FormValue("password"),
-		DisplayName: c.FormValue("display_name"), ShopName: c.FormValue("shop_name"),
-		LegalName: c.FormValue("legal_name"), BankAccount: c.FormValue("bank_account"), BankHolder: c.FormValue("bank_holder"),
-	}, c.RealIP())
-	if err != nil {
-		if e := fillForm(c, f, err); e != nil {
-			return e
-		}
-		return render(c, statusFor(err), views.RegisterPage(f, string(role)))
-	}
-	if err := s.startSession(c, u); err != nil {
-		return err
-	}
-	s.flash(c, "success", views.Tf(c.Request().Context(), "Welcome, %s! Your account is ready.", u.DisplayName))
-	if role == models.RoleSeller {
-		return c.Redirect(http.StatusSeeOther, "/seller")
-	}
-	return c.Redirect(http.StatusSeeOther, "/account#pay-password")
 }
 
 func (s *Server) logout(c echo.Context) error {
@@ -124,40 +97,3 @@ func (s *Server) accountPage(c echo.Context) error {
 	}
 	return render(c, http.StatusOK, views.AccountPage(vm))
 }
-
-func (s *Server) changePassword(c echo.Context) error {
-	err := s.Auth.ChangePassword(c.Request().Context(), actor(c), c.FormValue("current_password"), c.FormValue("new_password"))
-	if err != nil {
-		vm, verr := s.accountVM(c)
-		if verr != nil {
-			return verr
-		}
-		if e := fillForm(c, vm.PasswordForm, err); e != nil {
-			return e
-		}
-		return render(c, statusFor(err), views.AccountPage(vm))
-	}
-	// Every session is revoked; this browser signs in again with the new password.
-	s.cookie(c, sessionCookie, "", -1)
-	s.flash(c, "success", views.T(c.Request().Context(), "Password changed. Sign in again with the new password."))
-	return c.Redirect(http.StatusSeeOther, "/login")
-}
-
-func (s *Server) setPayPassword(c echo.Context) error {
-	err := s.Auth.SetPayPassword(c.Request().Context(), actor(c), c.FormValue("current_password"),
-		c.FormValue("old_pay_password"), c.FormValue("pay_password"))
-	if err != nil {
-		vm, verr := s.accountVM(c)
-		if verr != nil {
-			return verr
-		}
-		if e := fillForm(c, vm.PayForm, err); e != nil {
-			return e
-		}
-		return render(c, statusFor(err), views.AccountPage(vm))
-	}
-	s.flash(c, "success", views.T(c.Request().Context(), "Payment password saved."))
-	return c.Redirect(http.StatusSeeOther, "/account")
-}
-
-func must[T any](v T, _ error) T { return v }

@@ -9,9 +9,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/shopspring/decimal"
 
-	"lineescrow/app/audit"
 	"lineescrow/app/auth"
 	"lineescrow/models"
 )
@@ -69,66 +67,4 @@ func (s *Server) apiToken(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, tokenResponse{Token: tok, TokenType: "Bearer", ExpiresAt: exp.UTC()})
-}
-
-func (s *Server) apiMe(c echo.Context) error {
-	return c.JSON(http.StatusOK, currentUser(c))
-}
-
-func (s *Server) apiAudit(c echo.Context) error {
-	f, err := auditFilter(c)
-	if err != nil {
-		return err
-	}
-	entries, err := audit.List(c.Request().Context(), s.DB.DB, actor(c), f)
-	if err != nil {
-		return err
-	}
-	if entries == nil {
-		entries = []audit.Entry{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"entries": entries})
-}
-
-func (s *Server) apiCommission(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req struct {
-		RatePercent string `json:"rate_percent"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	rate, err := parsePercent(req.RatePercent)
-	if err != nil {
-		return err
-	}
-	if err := s.Auth.SetCommission(c.Request().Context(), actor(c), id, rate); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]string{"seller_id": itoa64(id), "rate_percent": rate.Mul(decimal.NewFromInt(100)).String()})
-}
-
-func (s *Server) apiFreeze(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req struct {
-		Frozen bool   `json:"frozen"`
-		Reason string `json:"reason"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if err := s.Auth.SetFrozen(c.Request().Context(), actor(c), id, req.Frozen, req.Reason); err != nil {
-		return err
-	}
-	u, err := s.Auth.Get(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, u)
 }

@@ -1,15 +1,11 @@
 package web
 
 import (
-	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"lineescrow/app/funding"
 	"lineescrow/app/ledger"
-	"lineescrow/app/orders"
 	"lineescrow/models"
 )
 
@@ -131,368 +127,41 @@ func (s *Server) toAPIOrder(c echo.Context, o *models.Order, full bool) (apiOrde
 	return a, nil
 }
 
-func (s *Server) tradeAPI(api *echo.Group, anyone, buyer, seller, operator echo.MiddlewareFunc) {
-	e := s.Echo
-	e.GET("/api/openapi.json", s.openAPI)
-	idem, idemRequired := s.idempotent(false), s.idempotent(true)
-
-	api.GET("/listings", s.apiListings)
-	api.GET("/listings/:id", s.apiListing)
-	api.GET("/seller/listings", s.apiSellerListings, seller)
-	api.POST("/seller/listings", s.apiCreateListing, seller, idem)
-	api.PUT("/seller/listings/:id", s.apiUpdateListing, seller)
-	api.POST("/seller/listings/:id/status", s.apiListingStatus, seller)
-
-	api.POST("/orders", s.apiCheckout, buyer, idemRequired)
-	api.GET("/orders", s.apiOrders, anyone)
-	api.GET("/orders/:id", s.apiOrder, anyone)
-	api.POST("/orders/:id/pay", s.apiOrderAct(s.apiPay), buyer, idemRequired)
-	api.POST("/orders/:id/cancel", s.apiOrderAct(s.apiCancel), buyer, idem)
-	api.POST("/orders/:id/confirm", s.apiOrderAct(s.apiConfirm), buyer, idemRequired)
-	api.POST("/orders/:id/extend", s.apiOrderAct(s.apiExtend), buyer, idem)
-	api.POST("/orders/:id/refund", s.apiOrderAct(s.apiRefund), buyer, idemRequired)
-	api.POST("/orders/:id/refund/withdraw", s.apiOrderAct(s.apiWithdraw), buyer, idem)
-	api.POST("/orders/:id/dispute", s.apiOrderAct(s.apiDispute), buyer, idem)
-	api.POST("/orders/:id/ship", s.apiOrderAct(s.apiShip), seller, idem)
-	api.POST("/orders/:id/refund/accept", s.apiOrderAct(s.apiAccept), seller, idemRequired)
-	api.POST("/orders/:id/refund/refuse", s.apiOrderAct(s.apiRefuse), seller, idem)
-	api.POST("/orders/:id/decide", s.apiOrderAct(s.apiDecide), operator, idemRequired)
-
-	api.GET("/wallet", s.apiWallet, buyer)
-	api.GET("/ops/suspense", s.apiSuspense, operator)
-	api.POST("/ops/suspense/:txn/assign", s.apiAssign, operator, idemRequired)
-	api.POST("/ops/suspense/:txn/return", s.apiReturn, operator, idem)
-	api.GET("/ops/clawbacks", s.apiClawbacks, operator)
-	api.POST("/ops/clawbacks/:id/recover", s.apiClawbackDecision(true), operator, idemRequired)
-	api.POST("/ops/clawbacks/:id/write-off", s.apiClawbackDecision(false), operator, idemRequired)
+// A read is what a page shows, served to programs as its twin in the API:
+// declared once, here, for the routes and the OpenAPI document. pages are
+// the portal paths it is the twin of (the parity test holds every portal
+// page to having one).
+type read struct {
+	name, summary, tag string
+	pages              []string
+	api                string
+	roles              []models.Role // nil: public
+	query              any           // a value of the query's type, decoded by decodeQuery
+	resp               any
+	handler            echo.HandlerFunc
 }
 
-func (s *Server) apiListings(c echo.Context) error {
-	limit, _ := strconv.Atoi(c.QueryParam("limit"))
-	offset, _ := strconv.Atoi(c.QueryParam("offset"))
-	list, err := s.Orders.Listings(c.Request().Context(), viewerActor(c), orders.ListingQuery{Search: c.QueryParam("q"), Limit: limit, Offset: offset})
-	if err != nil {
-		return err
+// tradeReads are the API's reads of trades and queues.
+func (s *Server) tradeReads() []read {
+	return []read{
+		{name: "listing.list", summary: "Browse and search listings", tag: "listings", pages: []string{"/", "/listings"}, api: "/listings",
+			query: listingsQuery{}, resp: listingsAnswer{}, handler: s.apiListings},
+		{name: "listing.get", summary: "One listing", tag: "listings", pages: []string{"/listings/:id"}, api: "/listings/:id",
+			resp: models.Listing{}, handler: s.apiListing},
+		{name: "listing.mine", summary: "The seller's own listings, withdrawn ones included", tag: "sellers",
+			pages: []string{"/seller/listings"}, api: "/seller/listings", roles: sellerRoles, resp: listingsAnswer{}, handler: s.apiSellerListings},
+		{name: "order.list", summary: "Orders the caller may see (a buyer's, a seller's, all for operators)", tag: "orders",
+			pages: []string{"/orders", "/seller/orders", "/ops/orders", "/ops/disputes"}, api: "/orders", roles: anyRoles,
+			query: ordersQuery{}, resp: ordersAnswer{}, handler: s.apiOrders},
+		{name: "order.get", summary: "An order with its timeline and the ledger movements of its money the caller may see", tag: "orders",
+			pages: []string{"/orders/:id", "/seller/orders/:id", "/ops/orders/:id"}, api: "/orders/:id", roles: anyRoles,
+			resp: apiOrder{}, handler: s.apiOrder},
+		{name: "wallet.get", summary: "Prepaid balance, top-up instructions and history", tag: "wallet", pages: []string{"/wallet"},
+			api: "/wallet", roles: buyerRoles, resp: walletAnswer{}, handler: s.apiWallet},
+		{name: "suspense.list", summary: "Unmatched transfers and those marked for return (operators)", tag: "operators",
+			pages: []string{"/ops/suspense"}, api: "/ops/suspense", roles: operatorRoles, resp: creditsAnswer{}, handler: s.apiSuspense},
+		{name: "clawback.list", summary: "Recalled payments people owe the platform (operators): unresolved ones, or all with all=true",
+			tag: "operators", pages: []string{"/ops/clawbacks"}, api: "/ops/clawbacks", roles: operatorRoles, query: allQuery{},
+			resp: clawbacksAnswer{}, handler: s.apiClawbacks},
 	}
-	if list == nil {
-		list = []models.Listing{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"listings": list})
-}
-
-func (s *Server) apiListing(c echo.Context) error {
-	l, err := s.pathListing(c)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, l)
-}
-
-func (s *Server) apiSellerListings(c echo.Context) error {
-	u := currentUser(c)
-	list, err := s.Orders.Listings(c.Request().Context(), u.Actor(), orders.ListingQuery{SellerID: u.ID, Limit: 100})
-	if err != nil {
-		return err
-	}
-	if list == nil {
-		list = []models.Listing{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"listings": list})
-}
-
-// apiListingBody is a listing in requests: price as a string, stock a number.
-type apiListingBody struct {
-	Title       string       `json:"title"`
-	Description string       `json:"description"`
-	Price       models.Money `json:"price"`
-	Stock       int          `json:"stock"`
-}
-
-func (b apiListingBody) input() models.ListingInput {
-	return models.ListingInput{Title: b.Title, Description: b.Description, Price: b.Price.String(), Stock: strconv.Itoa(b.Stock)}
-}
-
-func (s *Server) apiCreateListing(c echo.Context) error {
-	var b apiListingBody
-	if err := decodeJSON(c, &b); err != nil {
-		return err
-	}
-	l, err := s.Orders.CreateListing(c.Request().Context(), actor(c), b.input())
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, l)
-}
-
-func (s *Server) apiUpdateListing(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var b apiListingBody
-	if err := decodeJSON(c, &b); err != nil {
-		return err
-	}
-	l, err := s.Orders.UpdateListing(c.Request().Context(), actor(c), id, b.input())
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, l)
-}
-
-func (s *Server) apiListingStatus(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var b struct {
-		Status string `json:"status"`
-	}
-	if err := decodeJSON(c, &b); err != nil {
-		return err
-	}
-	if err := s.Orders.SetListingStatus(c.Request().Context(), actor(c), id, b.Status); err != nil {
-		return err
-	}
-	l, err := s.Orders.Listing(c.Request().Context(), actor(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, l)
-}
-
-func (s *Server) apiCheckout(c echo.Context) error {
-	var b struct {
-		ListingID int64        `json:"listing_id"`
-		Quantity  int          `json:"quantity"`
-		Consignee apiConsignee `json:"consignee"`
-	}
-	if err := decodeJSON(c, &b); err != nil {
-		return err
-	}
-	o, err := s.Orders.Checkout(c.Request().Context(), actor(c), models.Checkout{ListingID: b.ListingID, Quantity: b.Quantity,
-		ConsigneeName: b.Consignee.Name, ConsigneePhone: b.Consignee.Phone, ConsigneeAddress: b.Consignee.Address})
-	if err != nil {
-		return err
-	}
-	out, err := s.toAPIOrder(c, o, false)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, out)
-}
-
-func (s *Server) apiOrders(c echo.Context) error {
-	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
-	limit, _ := strconv.Atoi(c.QueryParam("limit"))
-	list, err := s.Orders.List(c.Request().Context(), actor(c), orders.Query{State: c.QueryParam("state"), Search: c.QueryParam("q"), BeforeID: before, Limit: limit})
-	if err != nil {
-		return err
-	}
-	out := make([]apiOrder, 0, len(list))
-	for i := range list {
-		a, err := s.toAPIOrder(c, &list[i], false)
-		if err != nil {
-			return err
-		}
-		out = append(out, a)
-	}
-	return c.JSON(http.StatusOK, map[string]any{"orders": out})
-}
-
-func (s *Server) apiOrder(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	o, err := s.Orders.Get(c.Request().Context(), actor(c), id)
-	if err != nil {
-		return err
-	}
-	out, err := s.toAPIOrder(c, o, true)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
-// apiOrderAct wraps an order action: parse the body, act, answer with the order.
-func (s *Server) apiOrderAct(act func(c echo.Context, id int64) (*models.Order, error)) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		id, err := pathID(c, "id")
-		if err != nil {
-			return err
-		}
-		o, err := act(c, id)
-		if err != nil {
-			return err
-		}
-		out, err := s.toAPIOrder(c, o, false)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, out)
-	}
-}
-
-type pinBody struct {
-	PayPassword string `json:"pay_password"`
-}
-
-// optionalJSON decodes a body when there is one.
-func optionalJSON(c echo.Context, v any) error {
-	if c.Request().ContentLength == 0 {
-		return nil
-	}
-	return decodeJSON(c, v)
-}
-
-func (s *Server) apiPay(c echo.Context, id int64) (*models.Order, error) {
-	var b pinBody
-	if err := decodeJSON(c, &b); err != nil {
-		return nil, err
-	}
-	return s.Orders.PayFromWallet(c.Request().Context(), actor(c), id, b.PayPassword)
-}
-
-func (s *Server) apiCancel(c echo.Context, id int64) (*models.Order, error) {
-	return s.Orders.Cancel(c.Request().Context(), actor(c), id)
-}
-
-func (s *Server) apiConfirm(c echo.Context, id int64) (*models.Order, error) {
-	var b pinBody
-	if err := decodeJSON(c, &b); err != nil {
-		return nil, err
-	}
-	return s.Orders.Confirm(c.Request().Context(), actor(c), id, b.PayPassword)
-}
-
-func (s *Server) apiExtend(c echo.Context, id int64) (*models.Order, error) {
-	return s.Orders.ExtendConfirm(c.Request().Context(), actor(c), id)
-}
-
-func (s *Server) apiRefund(c echo.Context, id int64) (*models.Order, error) {
-	var b struct {
-		Amount models.Money `json:"amount"`
-		Reason string       `json:"reason"`
-	}
-	if err := decodeJSON(c, &b); err != nil {
-		return nil, err
-	}
-	if !b.Amount.IsPositive() {
-		return nil, models.FieldError("amount", "The amount must be greater than zero.")
-	}
-	return s.Orders.RequestRefund(c.Request().Context(), actor(c), id, b.Amount, b.Reason)
-}
-
-func (s *Server) apiWithdraw(c echo.Context, id int64) (*models.Order, error) {
-	return s.Orders.WithdrawRefund(c.Request().Context(), actor(c), id)
-}
-
-func (s *Server) apiDispute(c echo.Context, id int64) (*models.Order, error) {
-	return s.Orders.Escalate(c.Request().Context(), actor(c), id)
-}
-
-func (s *Server) apiShip(c echo.Context, id int64) (*models.Order, error) {
-	var b struct {
-		Carrier    string `json:"carrier"`
-		TrackingNo string `json:"tracking_no"`
-	}
-	if err := decodeJSON(c, &b); err != nil {
-		return nil, err
-	}
-	return s.Orders.Ship(c.Request().Context(), actor(c), id, b.Carrier, b.TrackingNo)
-}
-
-func (s *Server) apiAccept(c echo.Context, id int64) (*models.Order, error) {
-	var b pinBody
-	if err := decodeJSON(c, &b); err != nil {
-		return nil, err
-	}
-	return s.Orders.AcceptRefund(c.Request().Context(), actor(c), id, b.PayPassword)
-}
-
-func (s *Server) apiRefuse(c echo.Context, id int64) (*models.Order, error) {
-	var b struct {
-		Reason string `json:"reason"`
-	}
-	if err := decodeJSON(c, &b); err != nil {
-		return nil, err
-	}
-	return s.Orders.RefuseRefund(c.Request().Context(), actor(c), id, b.Reason)
-}
-
-func (s *Server) apiDecide(c echo.Context, id int64) (*models.Order, error) {
-	var b struct {
-		Decision    string        `json:"decision"`
-		BuyerAmount *models.Money `json:"buyer_amount"`
-		Reason      string        `json:"reason"`
-	}
-	if err := decodeJSON(c, &b); err != nil {
-		return nil, err
-	}
-	amt := models.Zero
-	if b.BuyerAmount != nil {
-		amt = *b.BuyerAmount
-	}
-	return s.Orders.Decide(c.Request().Context(), actor(c), id, models.Decision(b.Decision), amt, b.Reason)
-}
-
-func (s *Server) apiWallet(c echo.Context) error {
-	w, err := s.Funding.WalletOf(c.Request().Context(), currentUser(c).ID)
-	if err != nil {
-		return err
-	}
-	b := s.bankInfo()
-	return c.JSON(http.StatusOK, map[string]any{"balance": w.Balance,
-		"topup": apiPayInstr{Bank: b.Bank, Account: b.Account, Holder: b.Holder, Reference: w.Reference}, "history": apiMovements(w.Moves)})
-}
-
-func (s *Server) apiSuspense(c echo.Context) error {
-	credits, err := s.Funding.Credits(c.Request().Context(), actor(c), true, 200)
-	if err != nil {
-		return err
-	}
-	if credits == nil {
-		credits = []funding.Credit{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"credits": credits})
-}
-
-func (s *Server) apiAssign(c echo.Context) error {
-	var b struct {
-		OrderID int64  `json:"order_id"`
-		UserID  int64  `json:"user_id"`
-		Note    string `json:"note"`
-	}
-	if err := decodeJSON(c, &b); err != nil {
-		return err
-	}
-	ctx, txn := c.Request().Context(), c.Param("txn")
-	var err error
-	switch {
-	case b.OrderID > 0 && b.UserID == 0:
-		err = s.Funding.AssignToOrder(ctx, actor(c), txn, b.OrderID, b.Note)
-	case b.UserID > 0 && b.OrderID == 0:
-		err = s.Funding.AssignToWallet(ctx, actor(c), txn, b.UserID, b.Note)
-	default:
-		err = models.Errorf(models.EINVALID, "Give either order_id or user_id.")
-	}
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "assigned"})
-}
-
-func (s *Server) apiReturn(c echo.Context) error {
-	var b struct {
-		Note string `json:"note"`
-	}
-	if err := optionalJSON(c, &b); err != nil {
-		return err
-	}
-	if err := s.Funding.MarkForReturn(c.Request().Context(), actor(c), c.Param("txn"), b.Note); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "return_requested"})
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/shopspring/decimal"
 
 	"lineescrow/app/audit"
 	"lineescrow/app/auth"
@@ -42,58 +41,6 @@ func pathID(c echo.Context, name string) (int64, error) {
 		return 0, models.Errorf(models.ENOTFOUND, "The page you asked for does not exist, or is not yours to see.")
 	}
 	return id, nil
-}
-
-func (s *Server) opsFreeze(c echo.Context) error   { return s.opsSetFrozen(c, true) }
-func (s *Server) opsUnfreeze(c echo.Context) error { return s.opsSetFrozen(c, false) }
-
-func (s *Server) opsSetFrozen(c echo.Context, frozen bool) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	if err := s.Auth.SetFrozen(ctx, actor(c), id, frozen, c.FormValue("reason")); err != nil {
-		if models.ErrorCode(err) != models.EINVALID {
-			return err
-		}
-		s.flash(c, "error", views.ErrorText(ctx, err))
-	} else if frozen {
-		s.flash(c, "success", views.Tf(ctx, "User %d is frozen.", id))
-	} else {
-		s.flash(c, "success", views.Tf(ctx, "User %d is no longer frozen.", id))
-	}
-	return c.Redirect(http.StatusSeeOther, "/ops/users")
-}
-
-// parsePercent reads a rate given in percent ("0.6") as a fraction (0.006).
-func parsePercent(s string) (decimal.Decimal, error) {
-	d, err := decimal.NewFromString(strings.TrimSuffix(strings.TrimSpace(s), "%"))
-	if err != nil {
-		return decimal.Zero, models.FieldError("rate", "Enter a rate in percent from 0 to 20, such as 0.6.")
-	}
-	return d.Shift(-2), nil
-}
-
-func (s *Server) opsCommission(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	rate, err := parsePercent(c.FormValue("rate"))
-	if err == nil {
-		err = s.Auth.SetCommission(ctx, actor(c), id, rate)
-	}
-	switch models.ErrorCode(err) {
-	case "":
-		s.flash(c, "success", views.Tf(ctx, "Commission of seller %d saved.", id))
-	case models.EINVALID:
-		s.flash(c, "error", views.ErrorText(ctx, err))
-	default:
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/ops/users?role=seller")
 }
 
 // auditFilter reads the audit log's filters from the query string.

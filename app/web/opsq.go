@@ -2,12 +2,10 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
-	"lineescrow/app/clawback"
 	"lineescrow/app/ledger"
 	"lineescrow/app/orders"
 	"lineescrow/app/risk"
@@ -73,46 +71,6 @@ func (s *Server) opsSuspense(c echo.Context) error {
 	return render(c, http.StatusOK, views.SuspensePage(vm))
 }
 
-// suspenseAction runs an operator's suspense decision and shows the queue again.
-func (s *Server) suspenseAction(c echo.Context, do func() error, done string) error {
-	ctx := c.Request().Context()
-	if err := do(); err != nil {
-		if code := models.ErrorCode(err); code == models.EINTERNAL || code == models.EFORBIDDEN {
-			return err
-		}
-		f := views.NewForm()
-		f.Error = views.ErrorText(ctx, err)
-		vm, verr := s.suspenseVM(c, f)
-		if verr != nil {
-			return verr
-		}
-		return render(c, statusFor(err), views.SuspensePage(vm))
-	}
-	s.flash(c, "success", views.T(ctx, done))
-	return c.Redirect(http.StatusSeeOther, "/ops/suspense")
-}
-
-func (s *Server) opsAssign(c echo.Context) error {
-	txn := c.Param("txn")
-	return s.suspenseAction(c, func() error {
-		id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(c.FormValue("id")), "#"), 10, 64)
-		if err != nil || id <= 0 {
-			return models.FieldError("id", "Enter a number.")
-		}
-		if c.FormValue("target") == "wallet" {
-			return s.Funding.AssignToWallet(c.Request().Context(), actor(c), txn, id, c.FormValue("note"))
-		}
-		return s.Funding.AssignToOrder(c.Request().Context(), actor(c), txn, id, c.FormValue("note"))
-	}, "Transfer assigned.")
-}
-
-func (s *Server) opsReturn(c echo.Context) error {
-	txn := c.Param("txn")
-	return s.suspenseAction(c, func() error {
-		return s.Funding.MarkForReturn(c.Request().Context(), actor(c), txn, c.FormValue("note"))
-	}, "Marked for return to the payer.")
-}
-
 func (s *Server) opsFlags(c echo.Context) error {
 	flags, err := s.Risk.List(c.Request().Context(), actor(c), risk.Query{OpenOnly: true})
 	if err != nil {
@@ -129,24 +87,6 @@ func (s *Server) opsFlags(c echo.Context) error {
 	return render(c, http.StatusOK, views.FlagsPage(rows))
 }
 
-func (s *Server) opsResolveFlag(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	resolution := strings.TrimSpace(c.FormValue("resolution"))
-	if resolution == "" {
-		s.flash(c, "error", views.T(ctx, "Say what was done before resolving."))
-		return c.Redirect(http.StatusSeeOther, "/ops/flags")
-	}
-	if err := s.Risk.Resolve(ctx, actor(c), id, resolution); err != nil {
-		return err
-	}
-	s.flash(c, "success", views.T(ctx, "Case resolved."))
-	return c.Redirect(http.StatusSeeOther, "/ops/flags")
-}
-
 func (s *Server) opsSettings(c echo.Context) error {
 	v, err := s.Settings.Get(c.Request().Context(), nil)
 	if err != nil {
@@ -155,25 +95,6 @@ func (s *Server) opsSettings(c echo.Context) error {
 	f := views.NewForm()
 	f.Values = v.Form()
 	return render(c, http.StatusOK, views.SettingsPage(f))
-}
-
-func (s *Server) opsSaveSettings(c echo.Context) error {
-	form := map[string]string{}
-	params := must(c.FormParams())
-	for k := range params {
-		if k != "_csrf" {
-			form[k] = params.Get(k)
-		}
-	}
-	if _, err := s.Settings.Update(c.Request().Context(), actor(c), form); err != nil {
-		f := views.FormFrom(params)
-		if e := fillForm(c, f, err); e != nil {
-			return e
-		}
-		return render(c, statusFor(err), views.SettingsPage(f))
-	}
-	s.flash(c, "success", views.T(c.Request().Context(), "Settings saved."))
-	return c.Redirect(http.StatusSeeOther, "/ops/settings")
 }
 
 func (s *Server) opsLedger(c echo.Context) error {
@@ -236,73 +157,4 @@ func (s *Server) clawbacksPage(c echo.Context, status int, f *views.Form) error 
 		rows = append(rows, r)
 	}
 	return render(c, status, views.ClawbacksPage(rows, f))
-}
-
-// clawbackAction runs an operator's decision on a claw-back and shows the queue again.
-func (s *Server) clawbackAction(c echo.Context, do func(id int64, note string) error, done string) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := do(id, c.FormValue("note")); err != nil {
-		if code := models.ErrorCode(err); code == models.EINTERNAL || code == models.EFORBIDDEN || code == models.ENOTFOUND {
-			return err
-		}
-		f := views.NewForm()
-		f.Error = views.ErrorText(c.Request().Context(), err)
-		return s.clawbacksPage(c, statusFor(err), f)
-	}
-	s.flash(c, "success", views.T(c.Request().Context(), done))
-	return c.Redirect(http.StatusSeeOther, "/ops/clawbacks")
-}
-
-func (s *Server) opsRecoverClawback(c echo.Context) error {
-	return s.clawbackAction(c, func(id int64, note string) error {
-		return s.Clawbacks.Recover(c.Request().Context(), actor(c), id, note)
-	}, "Recovery started: what the person holds now was taken, the rest comes from their next credits.")
-}
-
-func (s *Server) opsWriteOffClawback(c echo.Context) error {
-	return s.clawbackAction(c, func(id int64, note string) error {
-		return s.Clawbacks.WriteOff(c.Request().Context(), actor(c), id, note)
-	}, "Written off as the platform's loss.")
-}
-
-func (s *Server) apiClawbacks(c echo.Context) error {
-	list, err := s.Clawbacks.List(c.Request().Context(), actor(c), c.QueryParam("all") == "true")
-	if err != nil {
-		return err
-	}
-	if list == nil {
-		list = []clawback.Clawback{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"clawbacks": list})
-}
-
-func (s *Server) apiClawbackDecision(recover bool) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		id, err := pathID(c, "id")
-		if err != nil {
-			return err
-		}
-		var b struct {
-			Note string `json:"note"`
-		}
-		if err := decodeJSON(c, &b); err != nil {
-			return err
-		}
-		if recover {
-			err = s.Clawbacks.Recover(c.Request().Context(), actor(c), id, b.Note)
-		} else {
-			err = s.Clawbacks.WriteOff(c.Request().Context(), actor(c), id, b.Note)
-		}
-		if err != nil {
-			return err
-		}
-		cb, err := s.Clawbacks.Get(c.Request().Context(), actor(c), id)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, cb)
-	}
 }

@@ -61,24 +61,6 @@ func (s *Server) listingNew(c echo.Context) error {
 	return render(c, http.StatusOK, views.ListingFormPage(0, f))
 }
 
-func listingInput(c echo.Context) models.ListingInput {
-	return models.ListingInput{Title: c.FormValue("title"), Description: c.FormValue("description"),
-		Price: c.FormValue("price"), Stock: c.FormValue("stock")}
-}
-
-func (s *Server) listingCreate(c echo.Context) error {
-	_, err := s.Orders.CreateListing(c.Request().Context(), actor(c), listingInput(c))
-	if err != nil {
-		f := views.FormFrom(must(c.FormParams()))
-		if e := fillForm(c, f, err); e != nil {
-			return e
-		}
-		return render(c, statusFor(err), views.ListingFormPage(0, f))
-	}
-	s.flash(c, "success", views.T(c.Request().Context(), "Listing added: buyers can order it now."))
-	return c.Redirect(http.StatusSeeOther, "/seller/listings")
-}
-
 func (s *Server) listingEdit(c echo.Context) error {
 	l, err := s.pathListing(c)
 	if err != nil {
@@ -90,36 +72,6 @@ func (s *Server) listingEdit(c echo.Context) error {
 	f := views.NewForm()
 	f.Values = map[string]string{"title": l.Title, "description": l.Description, "price": l.Price.String(), "stock": itoa(l.Stock)}
 	return render(c, http.StatusOK, views.ListingFormPage(l.ID, f))
-}
-
-func (s *Server) listingUpdate(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if _, err := s.Orders.UpdateListing(c.Request().Context(), actor(c), id, listingInput(c)); err != nil {
-		if models.ErrorCode(err) == models.ENOTFOUND {
-			return err
-		}
-		f := views.FormFrom(must(c.FormParams()))
-		if e := fillForm(c, f, err); e != nil {
-			return e
-		}
-		return render(c, statusFor(err), views.ListingFormPage(id, f))
-	}
-	s.flash(c, "success", views.T(c.Request().Context(), "Listing saved."))
-	return c.Redirect(http.StatusSeeOther, "/seller/listings")
-}
-
-func (s *Server) listingStatus(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.Orders.SetListingStatus(c.Request().Context(), actor(c), id, c.FormValue("status")); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/seller/listings")
 }
 
 func (s *Server) sellerMoney(c echo.Context) error {

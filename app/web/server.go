@@ -66,6 +66,10 @@ type Server struct {
 	Deps
 	Echo     *echo.Echo
 	registry *prometheus.Registry
+	// table is every action, as served (the OpenAPI document reads it).
+	table []*action
+	reads []*read
+	openAPIState
 	metrics  *httpMetrics
 	migrator *goose.Provider
 	csrfKey  []byte
@@ -139,31 +143,27 @@ func (s *Server) routes() {
 	e.GET("/login", s.loginPage)
 	e.POST("/login", s.login)
 	e.GET("/register", s.registerPage)
-	e.POST("/register", s.register)
 	e.POST("/logout", s.logout)
-	acct := e.Group("/account", anyone)
-	acct.GET("", s.accountPage)
-	acct.POST("/password", s.changePassword)
-	acct.POST("/pay-password", s.setPayPassword)
+	e.GET("/account", s.accountPage, anyone)
 
 	ops := e.Group("/ops", s.requireRole(models.RoleOperator))
 	ops.GET("", s.opsHome)
 	ops.GET("/users", s.opsUsers)
-	ops.POST("/users/:id/freeze", s.opsFreeze)
-	ops.POST("/users/:id/unfreeze", s.opsUnfreeze)
-	ops.POST("/users/:id/commission", s.opsCommission)
 	ops.GET("/audit", s.opsAudit)
 
 	api := e.Group("/api/v1", s.bearer)
 	api.POST("/auth/token", s.apiToken)
-	api.GET("/me", s.apiMe, anyone)
-	api.GET("/audit", s.apiAudit, s.requireRole(models.RoleOperator))
-	api.POST("/ops/users/:id/freeze", s.apiFreeze, s.requireRole(models.RoleOperator))
-	api.POST("/ops/sellers/:id/commission", s.apiCommission, s.requireRole(models.RoleOperator))
+	for _, r := range s.accountReads() {
+		s.serveRead(r, api)
+	}
+	for _, a := range s.accountActions() {
+		s.serve(a, api)
+	}
 
 	if s.Orders != nil {
 		s.tradeRoutes(anyone, api)
 	}
+	e.GET("/api/openapi.json", s.openAPI)
 }
 
 // tradeRoutes are the escrow trade's pages, API and webhooks.
@@ -178,57 +178,40 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 
 	e.GET("/listings", s.listingsPage)
 	e.GET("/listings/:id", s.listingPage)
-	e.POST("/listings/:id/checkout", s.checkout, buyer)
 
 	b := e.Group("", buyer)
 	b.GET("/orders", s.buyerOrders)
 	b.GET("/wallet", s.walletPage)
-	bo := e.Group("/orders/:id", buyer)
-	bo.GET("", s.orderPage)
-	bo.GET("/state", s.orderState)
-	bo.POST("/pay", s.orderPay)
-	bo.POST("/cancel", s.orderCancel)
-	bo.POST("/confirm", s.orderConfirm)
-	bo.POST("/extend", s.orderExtend)
-	bo.POST("/refund", s.orderRefund)
-	bo.POST("/refund/withdraw", s.orderWithdrawRefund)
-	bo.POST("/dispute", s.orderDispute)
+	b.GET("/orders/:id", s.orderPage)
+	b.GET("/orders/:id/state", s.orderState)
 
 	sg := e.Group("/seller", seller)
 	sg.GET("", s.sellerHome)
 	sg.GET("/listings", s.sellerListings)
 	sg.GET("/listings/new", s.listingNew)
-	sg.POST("/listings", s.listingCreate)
 	sg.GET("/listings/:id/edit", s.listingEdit)
-	sg.POST("/listings/:id", s.listingUpdate)
-	sg.POST("/listings/:id/status", s.listingStatus)
 	sg.GET("/orders", s.sellerOrders)
 	sg.GET("/orders/:id", s.orderPage)
 	sg.GET("/orders/:id/state", s.orderState)
-	sg.POST("/orders/:id/ship", s.orderShip)
-	sg.POST("/orders/:id/refund/accept", s.orderAcceptRefund)
-	sg.POST("/orders/:id/refund/refuse", s.orderRefuseRefund)
 	sg.GET("/money", s.sellerMoney)
 
 	og := e.Group("/ops", operator)
 	og.GET("/disputes", s.opsDisputes)
 	og.GET("/orders", s.opsOrders)
 	og.GET("/orders/:id", s.orderPage)
-	og.POST("/orders/:id/decide", s.orderDecide)
 	og.GET("/suspense", s.opsSuspense)
-	og.POST("/suspense/:txn/assign", s.opsAssign)
-	og.POST("/suspense/:txn/return", s.opsReturn)
 	og.GET("/flags", s.opsFlags)
-	og.POST("/flags/:id/resolve", s.opsResolveFlag)
 	og.GET("/settings", s.opsSettings)
-	og.POST("/settings", s.opsSaveSettings)
 	og.GET("/ledger", s.opsLedger)
 	og.GET("/events", s.opsEvents)
 	og.GET("/clawbacks", s.opsClawbacks)
-	og.POST("/clawbacks/:id/recover", s.opsRecoverClawback)
-	og.POST("/clawbacks/:id/write-off", s.opsWriteOffClawback)
 
-	s.tradeAPI(api, anyone, buyer, seller, operator)
+	for _, a := range append(s.orderActions(), s.tradeActions()...) {
+		s.serve(a, api)
+	}
+	for _, r := range s.tradeReads() {
+		s.serveRead(r, api)
+	}
 }
 
 func staticHandler() http.Handler {

@@ -25,9 +25,10 @@ import (
 // tradeEnv is a platform with its web server.
 type tradeEnv struct {
 	*ptest.Env
-	srv *web.Server
-	ts  *httptest.Server
-	key []byte
+	srv     *web.Server
+	ts      *httptest.Server
+	key     []byte
+	openapi apiSpec
 }
 
 func newTradeEnv(t *testing.T) *tradeEnv {
@@ -199,8 +200,12 @@ func (e *tradeEnv) api(t *testing.T, method, path, token, key string, body any) 
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
+	raw := readAll(res)
+	if strings.HasPrefix(path, "/api/v1/") {
+		e.checkResponse(t, req, raw, res)
+	}
 	out := map[string]any{}
-	_ = json.NewDecoder(res.Body).Decode(&out)
+	_ = json.Unmarshal(raw, &out)
 	return res.StatusCode, out, res.Header
 }
 
@@ -325,43 +330,6 @@ func TestAPITrade(t *testing.T) {
 	}
 }
 
-// TestOpenAPICoversEveryRoute keeps the document honest: every API route is in it.
-func TestOpenAPICoversEveryRoute(t *testing.T) {
-	t.Parallel()
-	e := newTradeEnv(t)
-	res, err := http.Get(e.ts.URL + "/api/openapi.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var doc struct {
-		OpenAPI string                    `json:"openapi"`
-		Paths   map[string]map[string]any `json:"paths"`
-	}
-	if err := json.NewDecoder(res.Body).Decode(&doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
-		t.Fatalf("document: %v %q", err, doc.OpenAPI)
-	}
-	n := 0
-	for _, r := range e.srv.Echo.Routes() {
-		if !strings.HasPrefix(r.Path, "/api/v1/") || strings.HasSuffix(r.Path, "/*") {
-			continue
-		}
-		n++
-		p := r.Path
-		for _, seg := range strings.Split(p, "/") {
-			if strings.HasPrefix(seg, ":") {
-				p = strings.Replace(p, seg, "{"+seg[1:]+"}", 1)
-			}
-		}
-		if _, ok := doc.Paths[p][strings.ToLower(r.Method)]; !ok {
-			t.Errorf("%s %s is not in the OpenAPI document", r.Method, p)
-		}
-	}
-	if n < 20 {
-		t.Fatalf("only %d API routes found", n)
-	}
-}
-
 func TestPortalPagesAndAccess(t *testing.T) {
 	t.Parallel()
 	e := newTradeEnv(t)
@@ -460,17 +428,17 @@ func TestOperatorSetsCommission(t *testing.T) {
 	b := (&env{t: t, ts: e.ts}).browser()
 	b.login(e.Operator.Login, ptest.Password)
 	path := fmt.Sprintf("/ops/users/%d/commission", e.Seller.ID)
-	if p := b.post(path, url.Values{"rate": {"abc"}}); p.status != http.StatusSeeOther {
+	if p := b.post(path, url.Values{"rate_percent": {"abc"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("bad rate: %d", p.status)
 	}
 	if p := b.get("/ops/users?role=seller"); p.find(`[data-testid="flash-error"]`).Length() != 1 {
 		t.Fatal("bad rate not reported")
 	}
-	if p := b.post(path, url.Values{"rate": {"1.2"}}); p.status != http.StatusSeeOther {
+	if p := b.post(path, url.Values{"rate_percent": {"1.2"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("save: %d", p.status)
 	}
 	p := b.get("/ops/users?role=seller")
-	if v, _ := p.find(fmt.Sprintf(`[data-testid="commission-%d"] input[name="rate"]`, e.Seller.ID)).Attr("value"); v != "1.2" {
+	if v, _ := p.find(fmt.Sprintf(`[data-testid="commission-%d"] input[name="rate_percent"]`, e.Seller.ID)).Attr("value"); v != "1.2" {
 		t.Fatalf("rate shown as %q", v)
 	}
 	code, body, _ := e.api(t, "POST", fmt.Sprintf("/api/v1/ops/sellers/%d/commission", e.Seller.ID), e.token(t, e.Operator), "", map[string]string{"rate_percent": "0.8"})

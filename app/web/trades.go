@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -64,33 +63,6 @@ func (s *Server) listingPage(c echo.Context) error {
 	return render(c, http.StatusOK, views.ListingPage(views.ListingVM{Listing: l, Form: f, CanBuy: u != nil && u.Role == models.RoleBuyer}))
 }
 
-func (s *Server) checkout(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	qty, qerr := strconv.Atoi(strings.TrimSpace(c.FormValue("quantity")))
-	if qerr != nil {
-		qty = 0
-	}
-	o, err := s.Orders.Checkout(ctx, actor(c), models.Checkout{ListingID: id, Quantity: qty, ConsigneeName: c.FormValue("consignee_name"),
-		ConsigneePhone: c.FormValue("consignee_phone"), ConsigneeAddress: c.FormValue("consignee_address")})
-	if err != nil {
-		l, lerr := s.Orders.Listing(ctx, actor(c), id)
-		if lerr != nil {
-			return lerr
-		}
-		f := views.FormFrom(must(c.FormParams()))
-		if e := fillForm(c, f, err); e != nil {
-			return e
-		}
-		return render(c, statusFor(err), views.ListingPage(views.ListingVM{Listing: l, Form: f, CanBuy: true}))
-	}
-	s.flash(c, "success", views.T(ctx, "Order placed. Pay by phone banking with the reference below, or from your balance."))
-	return c.Redirect(http.StatusSeeOther, orderBase(models.RoleBuyer, o.ID))
-}
-
 func (s *Server) orderPage(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -101,125 +73,6 @@ func (s *Server) orderPage(c echo.Context) error {
 		return err
 	}
 	return render(c, http.StatusOK, views.OrderPage(vm))
-}
-
-// orderAction runs one action from an order page: on success a flash and
-// back to the page; on a refusal the page again with the reason beside the field.
-func (s *Server) orderAction(c echo.Context, do func(id int64) error, done string) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	if err := do(id); err != nil {
-		code := models.ErrorCode(err)
-		if code == models.EINTERNAL || code == models.ENOTFOUND || code == models.EFORBIDDEN {
-			return err
-		}
-		f := views.FormFrom(must(c.FormParams()), "pay_password")
-		if e := fillForm(c, f, err); e != nil {
-			return e
-		}
-		if f.Error == "" && len(f.Errors) > 0 {
-			f.Error = views.T(ctx, "Please correct the fields below.")
-		}
-		vm, verr := s.orderVM(c, id, f)
-		if verr != nil {
-			return verr
-		}
-		return render(c, statusFor(err), views.OrderPage(vm))
-	}
-	s.flash(c, "success", views.T(ctx, done))
-	return c.Redirect(http.StatusSeeOther, orderBase(currentUser(c).Role, id))
-}
-
-func (s *Server) orderPay(c echo.Context) error {
-	return s.orderAction(c, func(id int64) error {
-		_, err := s.Orders.PayFromWallet(c.Request().Context(), actor(c), id, c.FormValue("pay_password"))
-		return err
-	}, "Paid from your balance. The money is held in escrow until you confirm delivery.")
-}
-
-func (s *Server) orderCancel(c echo.Context) error {
-	return s.orderAction(c, func(id int64) error {
-		_, err := s.Orders.Cancel(c.Request().Context(), actor(c), id)
-		return err
-	}, "Order cancelled.")
-}
-
-func (s *Server) orderConfirm(c echo.Context) error {
-	return s.orderAction(c, func(id int64) error {
-		_, err := s.Orders.Confirm(c.Request().Context(), actor(c), id, c.FormValue("pay_password"))
-		return err
-	}, "Thank you! Receipt confirmed; the seller has been paid.")
-}
-
-func (s *Server) orderExtend(c echo.Context) error {
-	return s.orderAction(c, func(id int64) error {
-		_, err := s.Orders.ExtendConfirm(c.Request().Context(), actor(c), id)
-		return err
-	}, "The confirmation deadline is five days later.")
-}
-
-func (s *Server) orderRefund(c echo.Context) error {
-	return s.orderAction(c, func(id int64) error {
-		amount, err := models.ParseAmount(strings.TrimSpace(c.FormValue("amount")), s.Config.MaxAmount)
-		if err != nil {
-			return err
-		}
-		_, err = s.Orders.RequestRefund(c.Request().Context(), actor(c), id, amount, c.FormValue("reason"))
-		return err
-	}, "Refund requested. The seller has five days to answer.")
-}
-
-func (s *Server) orderWithdrawRefund(c echo.Context) error {
-	return s.orderAction(c, func(id int64) error {
-		_, err := s.Orders.WithdrawRefund(c.Request().Context(), actor(c), id)
-		return err
-	}, "Refund request withdrawn.")
-}
-
-func (s *Server) orderDispute(c echo.Context) error {
-	return s.orderAction(c, func(id int64) error {
-		_, err := s.Orders.Escalate(c.Request().Context(), actor(c), id)
-		return err
-	}, "Dispute opened. An operator will decide.")
-}
-
-func (s *Server) orderShip(c echo.Context) error {
-	return s.orderAction(c, func(id int64) error {
-		_, err := s.Orders.Ship(c.Request().Context(), actor(c), id, c.FormValue("carrier"), c.FormValue("tracking_no"))
-		return err
-	}, "Marked as shipped. The buyer has been told.")
-}
-
-func (s *Server) orderAcceptRefund(c echo.Context) error {
-	return s.orderAction(c, func(id int64) error {
-		_, err := s.Orders.AcceptRefund(c.Request().Context(), actor(c), id, c.FormValue("pay_password"))
-		return err
-	}, "Refund accepted.")
-}
-
-func (s *Server) orderRefuseRefund(c echo.Context) error {
-	return s.orderAction(c, func(id int64) error {
-		_, err := s.Orders.RefuseRefund(c.Request().Context(), actor(c), id, c.FormValue("reason"))
-		return err
-	}, "Refund refused. The buyer may open a dispute.")
-}
-
-func (s *Server) orderDecide(c echo.Context) error {
-	return s.orderAction(c, func(id int64) error {
-		d := models.Decision(c.FormValue("decision"))
-		amount := models.Zero
-		if d == models.DecideSplit {
-			var err error
-			if amount, err = models.ParseAmount(strings.TrimSpace(c.FormValue("amount")), s.Config.MaxAmount); err != nil {
-				return err
-			}
-		}
-		_, err := s.Orders.Decide(c.Request().Context(), actor(c), id, d, amount, c.FormValue("reason"))
-		return err
-	}, "Dispute decided.")
 }
 
 // orderList renders a list of orders for the current role.
