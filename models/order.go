@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"time"
 	"unicode/utf8"
-
-	"github.com/shopspring/decimal"
 )
 
 // OrderState is where a trade is in its lifecycle (Alipay's names in brackets).
@@ -176,7 +174,7 @@ type Command struct {
 	Reason   string  // ActRequestRefund, ActRefuseRefund, ActCancel, ActDecide
 	Decision Decision
 	// CommissionRate is the seller's rate, for releases.
-	CommissionRate decimal.Decimal
+	CommissionRate Rate
 }
 
 // Step is the outcome of an allowed action: the order after it and what the
@@ -259,14 +257,11 @@ func Apply(o Order, cmd Command) (Step, error) {
 
 // release moves amount from escrow: the commission to revenue:fees, the rest to
 // the seller's available money. The order completes.
-func (s *Step) release(amount Money, rate decimal.Decimal, now time.Time) {
+func (s *Step) release(amount Money, rate Rate, now time.Time) {
 	n := &s.Order
 	fee := Zero
 	if amount.IsPositive() {
-		fee = amount.MulRate(rate)
-		if fee.GreaterThan(amount) {
-			fee = amount
-		}
+		fee = rate.Of(amount)
 		seller := amount.Sub(fee)
 		s.Postings = append(s.Postings, Posting{Account: EscrowAccount(n.ID), Direction: Debit, Amount: amount})
 		if fee.IsPositive() {
@@ -286,7 +281,7 @@ func (s *Step) release(amount Money, rate decimal.Decimal, now time.Time) {
 
 // refund returns amount to the buyer's wallet; whatever is left in escrow is
 // released to the seller (a partial refund), else the order closes.
-func (s *Step) refund(amount Money, rate decimal.Decimal, now time.Time) {
+func (s *Step) refund(amount Money, rate Rate, now time.Time) {
 	n := &s.Order
 	rest := n.Held.Sub(amount)
 	s.Postings = append(s.Postings, Move(EscrowAccount(n.ID), WalletAccount(n.BuyerID), amount)...)

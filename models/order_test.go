@@ -16,7 +16,7 @@ var (
 	operator = Actor{UserID: 30, Role: RoleOperator}
 	system   = System
 	t0       = time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
-	rate     = decimal.RequireFromString("0.006")
+	rate     = RateOfFraction(decimal.RequireFromString("0.006"))
 )
 
 func orderIn(state OrderState, refund RefundState) Order {

@@ -5,8 +5,6 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/shopspring/decimal"
 )
 
 // Shanghai is the platform's time zone: every date people see is in it.
@@ -242,12 +240,12 @@ func (u *User) HasPayPassword() bool { return u.PayPasswordHash != nil && *u.Pay
 
 // Seller is a seller's shop and payout details.
 type Seller struct {
-	UserID         int64           `json:"user_id" gorm:"primaryKey"`
-	ShopName       string          `json:"shop_name"`
-	LegalName      string          `json:"legal_name"`
-	BankAccount    string          `json:"bank_account"`
-	BankHolder     string          `json:"bank_holder"`
-	CommissionRate decimal.Decimal `json:"commission_rate"`
+	UserID         int64  `json:"user_id" gorm:"primaryKey"`
+	ShopName       string `json:"shop_name"`
+	LegalName      string `json:"legal_name"`
+	BankAccount    string `json:"bank_account"`
+	BankHolder     string `json:"bank_holder"`
+	CommissionRate Rate   `json:"commission_rate_percent"`
 }
 
 // Registration is what a person submits to create an account.

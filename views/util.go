@@ -4,8 +4,6 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/shopspring/decimal"
-
 	"lineescrow/models"
 )
 
@@ -16,13 +14,6 @@ func inputType(t string) string {
 		return "text"
 	}
 	return t
-}
-
-// percentNumber writes a rate as a percentage without the sign: 0.006 → 0.6.
-func percentNumber(d decimal.Decimal) string { return d.Mul(decimal.NewFromInt(100)).String() }
-
-func percent(d decimal.Decimal) string {
-	return d.Mul(decimal.NewFromInt(100)).StringFixed(2) + "%"
 }
 
 func urlq(s string) string { return url.QueryEscape(s) }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -43,7 +42,7 @@ type Service struct {
 	Now             func() time.Time
 	// DefaultCommission gives the commission rate of a new seller (the
 	// operators' setting); nil leaves the database default.
-	DefaultCommission func(ctx context.Context, tx *gorm.DB) (decimal.Decimal, error)
+	DefaultCommission func(ctx context.Context, tx *gorm.DB) (models.Rate, error)
 	// pepper keys every payment password hash (PAY_PASSWORD_PEPPER).
 	pepper []byte
 	// beforePINCheck, when set (tests), runs after an attempt is reserved and
@@ -525,46 +524,6 @@ func (s *Service) SetFrozen(ctx context.Context, actor models.Actor, userID int6
 		}
 		return audit.Record(ctx, tx, &actor, action, userTarget(userID), map[string]any{"reason": reason})
 	})
-}
-
-// SetCommission sets a seller's commission rate (models.ParseRatePercent
-// checks its range), which applies to releases from then on.
-//
-// Errors: EFORBIDDEN unless actor is an operator; ENOTFOUND.
-func (s *Service) SetCommission(ctx context.Context, actor models.Actor, sellerID int64, rate models.Rate) error {
-	if !actor.IsOperator() {
-		return models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
-	}
-	return store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
-		var old string
-		res := tx.Raw("SELECT commission_rate::text FROM sellers WHERE user_id = ? FOR UPDATE", sellerID).Scan(&old)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return models.Errorf(models.ENOTFOUND, "No such seller.")
-		}
-		if err := tx.Exec("UPDATE sellers SET commission_rate = ? WHERE user_id = ?", rate, sellerID).Error; err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, &actor, "seller.commission", userTarget(sellerID), map[string]any{"from": old, "to": rate.String()})
-	})
-}
-
-// Commissions returns the commission rates of the given sellers.
-func (s *Service) Commissions(ctx context.Context, ids []int64) (map[int64]decimal.Decimal, error) {
-	var rows []struct {
-		UserID         int64
-		CommissionRate decimal.Decimal
-	}
-	if err := s.DB.WithContext(ctx).Raw("SELECT user_id, commission_rate FROM sellers WHERE user_id IN ?", ids).Scan(&rows).Error; err != nil {
-		return nil, err
-	}
-	out := make(map[int64]decimal.Decimal, len(rows))
-	for _, r := range rows {
-		out[r.UserID] = r.CommissionRate
-	}
-	return out, nil
 }
 
 // UserQuery filters the operators' user list.

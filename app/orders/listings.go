@@ -29,6 +29,8 @@ type Service struct {
 	Now       func() time.Time
 	// Wallets hears of wallet payments (funding); nil in tests that need not.
 	Wallets WalletFunding
+	// Rates gives sellers' commission rates (sellers).
+	Rates CommissionRates
 }
 
 func (s *Service) now() time.Time {

@@ -210,12 +210,10 @@ func (s *Service) Step(ctx context.Context, tx *gorm.DB, actor models.Actor, id 
 	if err != nil {
 		return nil, err
 	}
-	var commission string
-	if err := tx.Raw("SELECT commission_rate::text FROM sellers WHERE user_id = ?", o.SellerID).Row().Scan(&commission); err != nil {
-		return nil, fmt.Errorf("seller rate: %w", err)
+	if cmd.CommissionRate, err = s.Rates.RateOf(ctx, tx, o.SellerID); err != nil {
+		return nil, err
 	}
 	cmd.Actor, cmd.Now, cmd.Timers = actor, s.now(), vals.Timers
-	cmd.CommissionRate = mustDecimal(commission)
 	st, err := models.Apply(o, cmd)
 	if err != nil {
 		return nil, err
@@ -318,6 +316,11 @@ func (s *Service) act(ctx context.Context, actor models.Actor, id int64, cmd mod
 		return nil, fmt.Errorf("order %d %s: %w", id, cmd.Action, err)
 	}
 	return out, nil
+}
+
+// CommissionRates gives a seller's commission rate within a transaction.
+type CommissionRates interface {
+	RateOf(ctx context.Context, tx *gorm.DB, sellerID int64) (models.Rate, error)
 }
 
 // WalletFunding is told, in the same transaction, when a buyer pays an order

@@ -323,7 +323,7 @@ func TestCommissionRates(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh := e.User("13700137001", models.RoleSeller, "Fresh seller")
-	if rates, _ := e.Auth.Commissions(e.Ctx, []int64{fresh.ID}); rates[fresh.ID].String() != "0.01" {
+	if rates, _ := e.Sellers.Commissions(e.Ctx, []int64{fresh.ID}); rates[fresh.ID].String() != "0.01" {
 		t.Fatalf("new seller's rate %v", rates[fresh.ID])
 	}
 	// An operator's per-seller rate applies to the next release.
@@ -331,13 +331,13 @@ func TestCommissionRates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Auth.SetCommission(e.Ctx, e.Buyer.Actor(), e.Seller.ID, two); models.ErrorCode(err) != models.EFORBIDDEN {
+	if err := e.Sellers.SetCommission(e.Ctx, e.Buyer.Actor(), e.Seller.ID, two); models.ErrorCode(err) != models.EFORBIDDEN {
 		t.Fatalf("buyer set a rate: %v", err)
 	}
 	if _, err := models.ParseRatePercent("rate", "25"); models.ErrorField(err) != "rate" {
 		t.Fatalf("25%% accepted: %v", err)
 	}
-	if err := e.Auth.SetCommission(e.Ctx, e.Operator.Actor(), e.Seller.ID, two); err != nil {
+	if err := e.Sellers.SetCommission(e.Ctx, e.Operator.Actor(), e.Seller.ID, two); err != nil {
 		t.Fatal(err)
 	}
 	o := e.Checkout(e.Buyer, e.Listing("33.33", 3), 1)

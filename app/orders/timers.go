@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
 	"lineescrow/app/jobs"
@@ -85,12 +84,4 @@ func (s *Service) FireTimer(ctx context.Context, job *river.Job[TimerArgs]) erro
 		}
 		return jobs.CompleteTx(ctx, tx, job)
 	})
-}
-
-func mustDecimal(s string) decimal.Decimal {
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Zero
-	}
-	return d
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
 	"lineescrow/app/auth"
@@ -24,6 +23,7 @@ import (
 	"lineescrow/app/sellers"
 	"lineescrow/app/settings"
 	"lineescrow/app/store"
+	"lineescrow/models"
 )
 
 // Platform is the running set of services.
@@ -62,14 +62,14 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p := &Platform{Config: cfg, DB: db, Log: log, Queue: &jobs.Queue{}, work: o.Work}
 	p.Auth = auth.NewService(db.DB, auth.NewTokens(cfg.JWTSecret, cfg.SessionTTL), []byte(cfg.PayPasswordPepper))
 	p.Settings = &settings.Service{DB: db.DB}
-	p.Auth.DefaultCommission = func(ctx context.Context, tx *gorm.DB) (decimal.Decimal, error) {
+	p.Auth.DefaultCommission = func(ctx context.Context, tx *gorm.DB) (models.Rate, error) {
 		v, err := p.Settings.Get(ctx, tx)
 		return v.DefaultCommission, err
 	}
-	p.Orders = &orders.Service{DB: db.DB, Queue: p.Queue, Settings: p.Settings, Auth: p.Auth, MaxAmount: cfg.MaxAmount, Now: o.Now}
+	p.Sellers = &sellers.Service{DB: db.DB, Now: o.Now}
+	p.Orders = &orders.Service{DB: db.DB, Queue: p.Queue, Settings: p.Settings, Auth: p.Auth, Rates: p.Sellers, MaxAmount: cfg.MaxAmount, Now: o.Now}
 	p.Funding = &funding.Service{DB: db.DB, Orders: p.Orders, Queue: p.Queue, Log: log}
 	p.Orders.Wallets = p.Funding
-	p.Sellers = &sellers.Service{DB: db.DB, Now: o.Now}
 	p.Risk = &risk.Service{DB: db.DB}
 	p.Clawbacks = &clawback.Service{DB: db.DB}
 	p.Idempotency = idempotency.NewStore(db.DB, cfg.JWTSecret)

@@ -22,11 +22,11 @@ import (
 // Values are the platform's current settings.
 type Values struct {
 	Timers            models.TimerSettings
-	DefaultCommission decimal.Decimal
+	DefaultCommission models.Rate
 }
 
 // Defaults are used for keys never set.
-var Defaults = Values{Timers: models.DefaultTimers, DefaultCommission: decimal.RequireFromString("0.006")}
+var Defaults = Values{Timers: models.DefaultTimers, DefaultCommission: models.RateOfFraction(decimal.RequireFromString("0.006"))}
 
 // Keys, as stored and as form fields.
 const (
@@ -74,11 +74,11 @@ func (v *Values) set(key, value string) error {
 		return nil
 	}
 	if key == KeyDefaultCommission {
-		r, err := decimal.NewFromString(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(value), "%")))
-		if err != nil || r.IsNegative() || r.GreaterThanOrEqual(decimal.NewFromInt(20)) || !r.Equal(r.Round(2)) {
-			return models.FieldError(key, "Enter a rate in percent from 0 to 20, such as 0.6.")
+		r, err := models.ParseRatePercent(key, value)
+		if err != nil {
+			return err
 		}
-		v.DefaultCommission = r.Shift(-2)
+		v.DefaultCommission = r
 		return nil
 	}
 	return models.FieldError(key, "Unknown setting.")
@@ -86,7 +86,7 @@ func (v *Values) set(key, value string) error {
 
 // Form returns the settings as form values (durations as 72h / 7d, the rate in percent).
 func (v Values) Form() map[string]string {
-	out := map[string]string{KeyDefaultCommission: v.DefaultCommission.Mul(decimal.NewFromInt(100)).String()}
+	out := map[string]string{KeyDefaultCommission: v.DefaultCommission.Percent()}
 	for k, d := range v.durations() {
 		out[k] = FormatDuration(*d)
 	}

@@ -354,7 +354,7 @@ func (s *Server) accountActions() []action {
 			if err != nil {
 				return nil, err
 			}
-			if err := s.Auth.SetCommission(c.Request().Context(), actor(c), r.ID, rate); err != nil {
+			if err := s.Sellers.SetCommission(c.Request().Context(), actor(c), r.ID, rate); err != nil {
 				return nil, err
 			}
 			return commissionAnswer{SellerID: strconv.FormatInt(r.ID, 10), RatePercent: rate.Percent()}, nil

@@ -41,8 +41,7 @@ var schemaNames = map[reflect.Type]string{
 var (
 	timeType    = reflect.TypeOf(time.Time{})
 	rawType     = reflect.TypeOf(json.RawMessage{})
-	rateType    = reflect.TypeOf(models.Rate{})
-	decimalType = reflect.TypeOf(models.Seller{}.CommissionRate)
+	rateType = reflect.TypeOf(models.Rate{})
 )
 
 // schemas builds schemas, collecting the named ones.
@@ -61,8 +60,6 @@ func (sc *schemas) of(t reflect.Type) obj {
 		return obj{}
 	case t == rateType:
 		return obj{"type": "string", "description": "a rate in percent, such as 0.6"}
-	case t == decimalType:
-		return obj{"type": "string", "description": "a decimal number"}
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

@@ -28,7 +28,7 @@ func (s *Server) opsUsers(c echo.Context) error {
 		}
 	}
 	if len(sellers) > 0 {
-		if vm.Commission, err = s.Auth.Commissions(c.Request().Context(), sellers); err != nil {
+		if vm.Commission, err = s.Sellers.Commissions(c.Request().Context(), sellers); err != nil {
 			return err
 		}
 	}
