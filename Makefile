@@ -6,7 +6,7 @@ SHELL := /bin/bash
 GO    ?= go
 BIN   := .bin/lineescrow
 
-.PHONY: all build run test generate check-fmt check-vet check-templ test-deps chromium go-test bench clean
+.PHONY: all build run test generate check-fmt check-vet check-static check-templ test-deps chromium go-test bench clean
 
 all: build
 
@@ -22,7 +22,7 @@ generate:
 	$(GO) tool templ generate -path views
 
 ## test: formatting, vet, stale generated code, then all tests against a real PostgreSQL and Chromium
-test: check-fmt check-vet check-templ test-deps go-test
+test: check-fmt check-vet check-static check-templ test-deps go-test
 
 check-fmt:
 	@out=$$(gofmt -l cmd app views models bankbridge migrations static | grep -v '_templ.go$$' || true); \
@@ -30,6 +30,12 @@ check-fmt:
 
 check-vet:
 	$(GO) vet ./...
+
+# staticcheck's findings and code no program or test reaches fail the build.
+check-static:
+	$(GO) tool staticcheck ./...
+	@out=$$($(GO) tool deadcode -test ./...); \
+	if [ -n "$$out" ]; then echo "unreachable code (remove it):"; echo "$$out"; exit 1; fi
 
 # The committed *_templ.go files must be what templ generates from the .templ files.
 check-templ:

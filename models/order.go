@@ -203,7 +203,6 @@ func (o Order) describeState() string {
 
 func (o Order) isBuyer(a Actor) bool  { return a.Role == RoleBuyer && a.UserID == o.BuyerID }
 func (o Order) isSeller(a Actor) bool { return a.Role == RoleSeller && a.UserID == o.SellerID }
-func isSystem(a Actor) bool           { return a.IsSystem() }
 
 // RoleSystem is the platform itself acting: timers, webhooks, jobs.
 const RoleSystem Role = "system"

@@ -120,9 +120,6 @@ func When(t time.Time) string {
 // Day formats a date in Asia/Shanghai.
 func Day(t time.Time) string { return t.In(Shanghai).Format("2006-01-02") }
 
-// Yuan formats an amount for display: ¥1,234.50.
-func Yuan(m models.Money) string { return m.Display() }
-
 // Duration says a length of time in the reader's language, in its largest
 // whole unit: "5 days" (5 天), "72 hours" (72 小时), "90 minutes" (90 分钟).
 func Duration(ctx context.Context, d time.Duration) string {

@@ -106,9 +106,6 @@ func (f *Form) Err(name string) string {
 	return f.Errors[name]
 }
 
-// HasErrors reports whether any error is set.
-func (f *Form) HasErrors() bool { return f != nil && (len(f.Errors) > 0 || f.Error != "") }
-
 // LangURL is the current page with the language switched to l.
 func LangURL(ctx context.Context, l Lang) string {
 	u := url.URL{Path: "/lang"}

@@ -191,15 +191,6 @@ func (s *Service) Get(ctx context.Context, actor models.Actor, id int64) (*Clawb
 	return &c, nil
 }
 
-// Owed returns what a person still owes the platform (open or being
-// recovered): payouts leave at least this much behind.
-func Owed(ctx context.Context, db *gorm.DB, userID int64) (models.Money, error) {
-	var m models.Money
-	err := db.WithContext(ctx).Raw(`SELECT coalesce(sum(amount - recovered - written_off), 0) FROM clawbacks
-		WHERE user_id = ? AND status IN ('open', 'recovering')`, userID).Row().Scan(&m)
-	return m, err
-}
-
 // decide locks an undecided claw-back, runs do and audits the decision.
 func (s *Service) decide(ctx context.Context, actor models.Actor, id int64, action, note string, do func(tx *gorm.DB, c *Clawback) error) error {
 	if !actor.IsOperator() {
