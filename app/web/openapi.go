@@ -39,8 +39,8 @@ var schemaNames = map[reflect.Type]string{
 }
 
 var (
-	timeType    = reflect.TypeOf(time.Time{})
-	rawType     = reflect.TypeOf(json.RawMessage{})
+	timeType = reflect.TypeOf(time.Time{})
+	rawType  = reflect.TypeOf(json.RawMessage{})
 	rateType = reflect.TypeOf(models.Rate{})
 )
 
