@@ -1,0 +1,93 @@
+package views
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"lineescrow/models"
+)
+
+func orderDoc(t *testing.T, vm OrderVM) *goquery.Document {
+	t.Helper()
+	ctx := WithInfo(context.Background(), &Info{Lang: English, Path: vm.Base, CSRF: "token"})
+	var buf bytes.Buffer
+	if err := OrderPage(vm).Render(ctx, &buf); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := goquery.NewDocumentFromReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// TestOrderPageShowsWhatTheViewerMayDo: each form of the order page appears
+// exactly when the person may take its action, whatever the page's role.
+func TestOrderPageShowsWhatTheViewerMayDo(t *testing.T) {
+	at := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	base := models.Order{ID: 7, BuyerID: 10, SellerID: 20, Title: "Peony tea", Quantity: 1, UnitPrice: models.MustParseMoney("259.00"),
+		Amount: models.MustParseMoney("259.00"), PayReference: "912345678", CreatedAt: at, Refund: models.RefundNone}
+	in := func(state models.OrderState, refund models.RefundState) models.Order {
+		o := base
+		o.State, o.Refund = state, refund
+		if state == models.Paid || state == models.Shipped {
+			o.Held = o.Amount
+			o.PaidAt = &at
+		}
+		if state == models.Shipped {
+			o.ShippedAt, o.Carrier, o.TrackingNo = &at, "SF Express", "SF1234567890"
+			o.TimerKind, o.TimerAt = models.TimerAutoConfirm, &at
+		}
+		if refund == models.RefundRequested {
+			o.RefundAmount, o.RefundReason = models.MustParseMoney("100.00"), "broken"
+		}
+		return o
+	}
+	forms := []string{"wallet-pay-form", "cancel", "ship-form", "confirm-form", "extend", "refund-form", "accept-form", "refuse-form",
+		"escalate", "decide-form"}
+	cases := []struct {
+		name  string
+		role  string
+		order models.Order
+		who   models.Actor
+		shown []string
+	}{
+		{"buyer, unpaid", RoleBuyer, in(models.AwaitingPayment, models.RefundNone), models.Actor{UserID: 10, Role: models.RoleBuyer},
+			[]string{"wallet-pay-form", "cancel", "pay-instructions"}},
+		{"seller, unpaid", RoleSeller, in(models.AwaitingPayment, models.RefundNone), models.Actor{UserID: 20, Role: models.RoleSeller}, nil},
+		{"seller, paid", RoleSeller, in(models.Paid, models.RefundNone), models.Actor{UserID: 20, Role: models.RoleSeller}, []string{"ship-form"}},
+		{"buyer, paid", RoleBuyer, in(models.Paid, models.RefundNone), models.Actor{UserID: 10, Role: models.RoleBuyer}, []string{"refund-form", "refund-request"}},
+		{"buyer, shipped", RoleBuyer, in(models.Shipped, models.RefundNone), models.Actor{UserID: 10, Role: models.RoleBuyer},
+			[]string{"confirm-form", "extend", "refund-form", "refund-request", "tracking"}},
+		{"seller, refund asked", RoleSeller, in(models.Shipped, models.RefundRequested), models.Actor{UserID: 20, Role: models.RoleSeller},
+			[]string{"accept-form", "refuse-form", "refund-answer", "tracking"}},
+		{"buyer, refused", RoleBuyer, in(models.Shipped, models.RefundRefused), models.Actor{UserID: 10, Role: models.RoleBuyer},
+			[]string{"confirm-form", "extend", "escalate", "tracking"}},
+		{"operator, disputed", RoleOperator, in(models.Paid, models.RefundDisputed), models.Actor{UserID: 30, Role: models.RoleOperator},
+			[]string{"decide-form"}},
+		{"buyer, completed", RoleBuyer, in(models.Completed, models.RefundNone), models.Actor{UserID: 10, Role: models.RoleBuyer}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			vm := OrderVM{Order: c.order, Role: c.role, Base: "/orders/7", Allowed: models.Allowed(c.order, c.who), Form: NewForm()}
+			doc := orderDoc(t, vm)
+			want := map[string]bool{}
+			for _, s := range c.shown {
+				want[s] = true
+			}
+			for _, id := range append(forms, "pay-instructions", "tracking", "refund-request", "refund-answer") {
+				n := doc.Find(`[data-testid="` + id + `"]`).Length()
+				if want[id] != (n > 0) {
+					t.Errorf("%s: %d elements, want shown %v", id, n, want[id])
+				}
+			}
+			if got, _ := doc.Find(`[data-testid="order-state"]`).Attr("data-state"); got != string(c.order.State) {
+				t.Errorf("order-state says %q", got)
+			}
+		})
+	}
+}
