@@ -39,6 +39,8 @@ var zhMoney = map[string]string{
 	"The JSON body is malformed: json: unknown field %q.":                                            "JSON 请求体格式有误：未知字段 %q。",
 	"The confirmation deadline is {confirm_extend} later.":                                           "确认收货期限已延长 {confirm_extend}。",
 	"The field %s has the wrong type (%s).":                                                          "字段 %s 的类型不对（%s）。",
+	"Daily withdrawal limit per person (¥)":                                                          "每人每日提现上限（元）",
+	"Enter an amount such as 50000.00.":                                                              "请输入金额，例如 50000.00。",
 	"Written off as the platform's loss.":                                                            "已核销为平台损失。",
 }
 

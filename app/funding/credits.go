@@ -61,10 +61,12 @@ type SuspenseState string
 
 // Suspense states.
 const (
-	SuspenseOpen     SuspenseState = "open"
-	SuspenseAssigned SuspenseState = "assigned"
-	SuspenseReturn   SuspenseState = "return_requested"
-	SuspenseReversed SuspenseState = "reversed" // the bank took it back
+	SuspenseOpen      SuspenseState = "open"
+	SuspenseAssigned  SuspenseState = "assigned"
+	SuspenseReturn    SuspenseState = "return_requested"
+	SuspenseReversed  SuspenseState = "reversed"  // the bank took it back
+	SuspenseReturning SuspenseState = "returning" // being paid back to the payer
+	SuspenseReturned  SuspenseState = "returned"  // paid back
 )
 
 // inSuspense reports whether the credit's money still sits in suspense.
@@ -315,7 +317,7 @@ func (s *Service) Credits(ctx context.Context, actor models.Actor, suspenseOnly 
 	}
 	db := s.DB.WithContext(ctx).Table("bank_credits")
 	if suspenseOnly {
-		db = db.Where("suspense_state IN ('open', 'return_requested')")
+		db = db.Where("suspense_state IN ('open', 'return_requested', 'returning')")
 	}
 	if limit <= 0 || limit > 500 {
 		limit = 100

@@ -41,6 +41,7 @@ import (
 
 	"lineescrow/app/jobs"
 	"lineescrow/app/orders"
+	"lineescrow/app/payouts"
 	"lineescrow/app/risk"
 	"lineescrow/app/store"
 	"lineescrow/bankbridge"
@@ -49,10 +50,11 @@ import (
 
 // Service handles incoming money.
 type Service struct {
-	DB     *gorm.DB
-	Orders *orders.Service
-	Queue  *jobs.Queue
-	Log    *slog.Logger
+	DB      *gorm.DB
+	Orders  *orders.Service
+	Payouts *payouts.Service
+	Queue   *jobs.Queue
+	Log     *slog.Logger
 }
 
 // EventStatus is where a stored bank event is.
@@ -181,8 +183,14 @@ func (s *Service) Process(ctx context.Context, webhookID string) error {
 		case bankbridge.PayoutSucceeded, bankbridge.PayoutFailed:
 			var d bankbridge.Payout
 			_ = json.Unmarshal(e.Data, &d)
-			status, note = EventReview, "payout "+d.PayoutID+" is not one of the platform's payouts"
-			err = risk.Raise(ctx, tx, risk.UnknownPayout, nil, nil, map[string]any{"webhook_id": webhookID, "payout_id": d.PayoutID})
+			known := false
+			if s.Payouts != nil {
+				known, err = s.Payouts.Settle(ctx, tx, d, e.Type == bankbridge.PayoutSucceeded)
+			}
+			if err == nil && !known {
+				status, note = EventReview, "payout "+d.PayoutID+" is not one of the platform's payouts"
+				err = risk.Raise(ctx, tx, risk.UnknownPayout, nil, nil, map[string]any{"webhook_id": webhookID, "payout_id": d.PayoutID})
+			}
 		}
 		if err != nil {
 			return err

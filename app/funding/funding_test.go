@@ -241,8 +241,9 @@ func TestSuspenseAssignment(t *testing.T) {
 	if err := e.Funding.MarkForReturn(e.Ctx, op, c, "unknown payer"); err != nil {
 		t.Fatal(err)
 	}
-	if s, w := e.Balance(models.AccSuspense), e.Balance(models.WalletAccount(e.Buyer2.ID)); s != "5.00" || w != "10.00" {
-		t.Fatalf("suspense %s wallet %s", s, w)
+	// Marked for return: on its way back to the payer, through a payout.
+	if s, w, p := e.Balance(models.AccSuspense), e.Balance(models.WalletAccount(e.Buyer2.ID)), e.Balance(models.AccPayoutsInTransit); s != "0.00" || w != "10.00" || p != "5.00" {
+		t.Fatalf("suspense %s wallet %s in transit %s", s, w, p)
 	}
 	if n := e.Count("SELECT count(*) FROM audit_log WHERE action LIKE 'suspense.%'"); n != 3 {
 		t.Fatalf("%d suspense audit entries", n)

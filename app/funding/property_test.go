@@ -38,6 +38,7 @@ type mReversal struct {
 type mCredit struct {
 	txn                                         string
 	amount                                      int64
+	returning                                   int64   // on its way back to the payer (a payout not sent yet)
 	order                                       *mOrder // matched or assigned to this order
 	toWallet                                    bool    // a top-up
 	delivered                                   bool
@@ -51,10 +52,10 @@ type mCredit struct {
 }
 
 type model struct {
-	wallet, seller, fees, suspense, bank, badDebt, owedBuyer, owedSeller int64
-	escrow                                                               map[int64]int64
-	credits                                                              []*mCredit
-	orders                                                               []*mOrder
+	wallet, seller, fees, suspense, bank, badDebt, owedBuyer, owedSeller, inTransit int64
+	escrow                                                                          map[int64]int64
+	credits                                                                         []*mCredit
+	orders                                                                          []*mOrder
 }
 
 func feeOf(f int64) int64 { return (f*6 + 500) / 1000 } // 0.6 %, half up
@@ -142,6 +143,11 @@ func fromPerson(balance, owed *int64, n int64) {
 func (m *model) reverse(c *mCredit, amount int64) {
 	left := min(amount, c.amount-c.reversed)
 	applied := left
+	if c.suspense == "returning" { // not sent yet: the return is cancelled
+		m.inTransit -= c.returning
+		m.suspense += c.returning
+		c.returning, c.suspense = 0, "open"
+	}
 	if c.suspense == "open" || c.suspense == "return_requested" {
 		n := min(left, c.toSuspense-c.revSuspense)
 		m.suspense -= n
@@ -227,7 +233,7 @@ func TestWhereEveryYuanIs(t *testing.T) {
 		r := run.Add(1)
 		m := &model{escrow: map[int64]int64{}, wallet: fen(acc.wallet), seller: fen(acc.seller), fees: fen(models.AccRevenueFees),
 			suspense: fen(models.AccSuspense), bank: fen(models.AccBankCollection), badDebt: fen(models.AccExpenseBadDebt),
-			owedBuyer: fen(acc.owedB), owedSeller: fen(acc.owedS)}
+			owedBuyer: fen(acc.owedB), owedSeller: fen(acc.owedS), inTransit: fen(models.AccPayoutsInTransit)}
 		seq := 0
 		send := func(c *mCredit) {
 			seq++
@@ -380,11 +386,14 @@ func TestWhereEveryYuanIs(t *testing.T) {
 					c.toWallet_ += left
 				}
 			case "return":
-				if c := pickCredit(); c != nil && c.suspense == "open" {
+				if c := pickCredit(); c != nil && c.suspense == "open" && c.toSuspense > c.revSuspense {
 					if err := e.Funding.MarkForReturn(e.Ctx, e.Operator.Actor(), c.txn, "unknown payer"); err != nil {
 						rt.Fatal(err)
 					}
-					c.suspense = "return_requested"
+					c.returning = c.toSuspense - c.revSuspense
+					m.suspense -= c.returning
+					m.inTransit += c.returning
+					c.suspense = "returning"
 				}
 			}
 			m.check(rt, e, acc, fen)
@@ -396,7 +405,8 @@ func money(fen int64) string { return models.FromFen(fen).String() }
 
 func (m *model) check(rt *rapid.T, e *ptest.Env, acc struct{ wallet, seller, owedB, owedS string }, fen func(string) int64) {
 	want := map[string]int64{acc.wallet: m.wallet, acc.seller: m.seller, acc.owedB: m.owedBuyer, acc.owedS: m.owedSeller,
-		models.AccRevenueFees: m.fees, models.AccSuspense: m.suspense, models.AccBankCollection: m.bank, models.AccExpenseBadDebt: m.badDebt}
+		models.AccRevenueFees: m.fees, models.AccSuspense: m.suspense, models.AccBankCollection: m.bank, models.AccExpenseBadDebt: m.badDebt,
+		models.AccPayoutsInTransit: m.inTransit}
 	for _, o := range m.orders {
 		want[models.EscrowAccount(o.id)] = m.escrow[o.id]
 	}

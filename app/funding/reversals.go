@@ -123,6 +123,18 @@ func (s *Service) applyReversal(ctx context.Context, tx *gorm.DB, c *Credit, r p
 	}
 	excess := r.Amount.Sub(left)
 	rc := &recall{owed: map[owedKey]models.Money{}}
+	// Being paid back to the payer but not sent yet: the return is cancelled
+	// and the money, back in suspense, is what the bank takes.
+	if c.SuspenseState != nil && *c.SuspenseState == SuspenseReturning && s.Payouts != nil {
+		cancelled, err := s.Payouts.CancelReturn(ctx, tx, c.BankTxnID)
+		if err != nil {
+			return err
+		}
+		if cancelled {
+			open := SuspenseOpen
+			c.SuspenseState = &open
+		}
+	}
 	var orderID *int64
 
 	if c.inSuspense() {
@@ -233,6 +245,8 @@ func (s *Service) applyReversal(ctx context.Context, tx *gorm.DB, c *Credit, r p
 		}
 	}
 	switch {
+	case unplaced.IsPositive() && c.SuspenseState != nil && (*c.SuspenseState == SuspenseReturning || *c.SuspenseState == SuspenseReturned):
+		return risk.Raise(ctx, tx, risk.ReversalAfterReturn, orderID, c.UserID, detail)
 	case shortfall.IsPositive() || unplaced.IsPositive():
 		return risk.Raise(ctx, tx, risk.ReversalShortfall, orderID, c.UserID, detail)
 	case rc.release.IsPositive():

@@ -100,20 +100,38 @@ func (s *Service) AssignToWallet(ctx context.Context, actor models.Actor, txnID 
 		})
 }
 
-// MarkForReturn marks a credit in suspense to be paid back to the payer's
-// account; the money stays in suspense until that payout is made. A
-// reversal meanwhile takes it out of the queue.
+// MarkForReturn pays a credit in suspense back to the payer's account,
+// through the payout path: the money leaves suspense for payouts in transit
+// now, and the bank's callback settles it (a failure puts it back in the
+// queue). A reversal of a credit already paid back is the platform's loss,
+// flagged.
 //
-// Errors: as AssignToOrder.
+// Errors: as AssignToOrder; ECONFLICT when the payer's account is unknown.
 func (s *Service) MarkForReturn(ctx context.Context, actor models.Actor, txnID, note string) error {
 	return s.suspenseOp(ctx, actor, txnID, "suspense.mark_return", map[string]any{"note": note},
 		func(tx *gorm.DB, c *Credit) error {
-			if *c.SuspenseState == SuspenseReturn {
-				return models.Errorf(models.ECONFLICT, "This transfer is already marked for return.")
+			left := c.ToSuspense.Sub(c.ReversedSuspense)
+			if _, err := s.Payouts.ReturnCredit(ctx, tx, txnID, left, c.PayerAccount, c.PayerName); err != nil {
+				return err
 			}
-			return tx.Exec(`UPDATE bank_credits SET suspense_state = 'return_requested', suspense_note = ? WHERE bank_txn_id = ?`,
+			return tx.Exec(`UPDATE bank_credits SET suspense_state = 'returning', suspense_note = ? WHERE bank_txn_id = ?`,
 				note, txnID).Error
 		})
+}
+
+// ReturnSettled is told how a return of a credit ended, in the transaction
+// that settled its payout: paid back, or (refused, bounced) in the queue
+// again with its money back in suspense.
+func (s *Service) ReturnSettled(ctx context.Context, tx *gorm.DB, bankTxnID string, paid bool) error {
+	if err := lockTxn(ctx, tx, bankTxnID); err != nil {
+		return err
+	}
+	state, note := "returned", "paid back to the payer"
+	if !paid {
+		state, note = "open", "the return to the payer failed; decide again"
+	}
+	return tx.Exec(`UPDATE bank_credits SET suspense_state = ?, suspense_note = ? WHERE bank_txn_id = ? AND suspense_state = 'returning'`,
+		state, note, bankTxnID).Error
 }
 
 // Wallet is a buyer's prepaid balance, its top-up reference and recent history.

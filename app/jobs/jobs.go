@@ -24,6 +24,7 @@ const (
 	QueueTimers       = "timers"
 	QueueWebhooks     = "webhooks"
 	QueueHousekeeping = "housekeeping" // purges, sweeps, snapshots
+	QueuePayouts      = "payouts"      // calls to the bank
 )
 
 // Client is the River client type of the platform (database/sql driver, so
@@ -115,6 +116,7 @@ func NewClient(db *sql.DB, o Options) (*Client, error) {
 			QueueTimers:        {MaxWorkers: 4},
 			QueueWebhooks:      {MaxWorkers: 4},
 			QueueHousekeeping:  {MaxWorkers: 1},
+			QueuePayouts:       {MaxWorkers: 2},
 		}
 	}
 	c, err := river.NewClient(riverdatabasesql.New(db), cfg)

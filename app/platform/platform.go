@@ -19,10 +19,12 @@ import (
 	"lineescrow/app/jobs"
 	"lineescrow/app/ledger"
 	"lineescrow/app/orders"
+	"lineescrow/app/payouts"
 	"lineescrow/app/risk"
 	"lineescrow/app/sellers"
 	"lineescrow/app/settings"
 	"lineescrow/app/store"
+	"lineescrow/bankbridge"
 	"lineescrow/models"
 )
 
@@ -35,6 +37,7 @@ type Platform struct {
 	Settings *settings.Service
 	Orders   *orders.Service
 	Funding  *funding.Service
+	Payouts  *payouts.Service
 	Sellers  *sellers.Service
 	Risk     *risk.Service
 	// Clawbacks are recalled payments people owe the platform.
@@ -68,7 +71,10 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	}
 	p.Sellers = &sellers.Service{DB: db.DB, Now: o.Now}
 	p.Orders = &orders.Service{DB: db.DB, Queue: p.Queue, Settings: p.Settings, Auth: p.Auth, Rates: p.Sellers, MaxAmount: cfg.MaxAmount, Now: o.Now}
-	p.Funding = &funding.Service{DB: db.DB, Orders: p.Orders, Queue: p.Queue, Log: log}
+	p.Payouts = &payouts.Service{DB: db.DB, Queue: p.Queue, Bank: bankbridge.NewBank(cfg.BankAPIURL, cfg.BankAPIKey, nil),
+		Settings: p.Settings, Passwords: p.Auth, MaxAmount: cfg.MaxAmount, Now: o.Now}
+	p.Funding = &funding.Service{DB: db.DB, Orders: p.Orders, Payouts: p.Payouts, Queue: p.Queue, Log: log}
+	p.Payouts.Returns = p.Funding
 	p.Orders.Wallets = p.Funding
 	p.Risk = &risk.Service{DB: db.DB}
 	p.Clawbacks = &clawback.Service{DB: db.DB}
@@ -82,12 +88,15 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	river.AddWorker(workers, &idempotency.PurgeWorker{Store: p.Idempotency})
 	river.AddWorker(workers, &sellers.SnapshotWorker{Sellers: p.Sellers})
 	river.AddWorker(workers, &ledger.TotalsWorker{DB: db.DB})
+	river.AddWorker(workers, &payouts.SendWorker{Payouts: p.Payouts})
+	river.AddWorker(workers, &payouts.StuckWorker{Payouts: p.Payouts})
 	periodic := []*river.PeriodicJob{
 		jobs.Every(5*time.Minute, funding.SweepArgs{}),
 		jobs.Every(24*time.Hour, funding.PurgeArgs{}),
 		jobs.Every(time.Hour, idempotency.PurgeArgs{}),
 		jobs.Every(time.Hour, sellers.SnapshotArgs{}),
 		jobs.Every(time.Minute, ledger.TotalsArgs{}),
+		jobs.Every(time.Hour, payouts.StuckArgs{}),
 	}
 	client, err := jobs.NewClient(db.SQL, jobs.Options{Workers: workers, Logger: log, PollInterval: o.PollInterval, Work: o.Work,
 		Periodic: periodic})

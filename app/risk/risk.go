@@ -29,7 +29,10 @@ const (
 	ReversalWaiting       Kind = "reversal_waiting"        // a reversal whose credit never arrived
 	UnknownPayout         Kind = "unknown_payout"          // a payout event for no payout of ours
 	TimerFailed           Kind = "timer_failed"            // a timer's action can no longer succeed
-	UnreadableEvent       Kind = "unreadable_event"        // a signed webhook that does not parse
+	PayoutStuck           Kind = "payout_stuck"            // a payout without a result for too long
+	PayoutMismatch        Kind = "payout_mismatch"         // the bank's amount differs from the payout's
+	PayoutContradiction   Kind = "payout_contradiction"    // the bank said succeeded and failed
+	ReversalAfterReturn   Kind = "reversal_after_return"   // a transfer recalled after it was paid back
 )
 
 // Status is where a flag is.

@@ -23,10 +23,13 @@ import (
 type Values struct {
 	Timers            models.TimerSettings
 	DefaultCommission models.Rate
+	// PayoutDailyLimit bounds what one person withdraws in a day.
+	PayoutDailyLimit models.Money
 }
 
 // Defaults are used for keys never set.
-var Defaults = Values{Timers: models.DefaultTimers, DefaultCommission: models.RateOfFraction(decimal.RequireFromString("0.006"))}
+var Defaults = Values{Timers: models.DefaultTimers, DefaultCommission: models.RateOfFraction(decimal.RequireFromString("0.006")),
+	PayoutDailyLimit: models.FromFen(5_000_000)}
 
 // Keys, as stored and as form fields.
 const (
@@ -36,6 +39,7 @@ const (
 	KeyConfirmExtend     = "timer.confirm_extend"
 	KeyRefundAnswer      = "timer.refund_answer"
 	KeyDefaultCommission = "fees.default_commission"
+	KeyPayoutDailyLimit  = "payouts.daily_limit"
 )
 
 // Service reads and changes settings.
@@ -81,12 +85,20 @@ func (v *Values) set(key, value string) error {
 		v.DefaultCommission = r
 		return nil
 	}
+	if key == KeyPayoutDailyLimit {
+		m, err := models.ParseAmount(strings.TrimSpace(value), models.Zero)
+		if err != nil {
+			return models.FieldError(key, "Enter an amount such as 50000.00.")
+		}
+		v.PayoutDailyLimit = m
+		return nil
+	}
 	return models.FieldError(key, "Unknown setting.")
 }
 
 // Form returns the settings as form values (durations as 72h / 7d, the rate in percent).
 func (v Values) Form() map[string]string {
-	out := map[string]string{KeyDefaultCommission: v.DefaultCommission.Percent()}
+	out := map[string]string{KeyDefaultCommission: v.DefaultCommission.Percent(), KeyPayoutDailyLimit: v.PayoutDailyLimit.String()}
 	for k, d := range v.durations() {
 		out[k] = FormatDuration(*d)
 	}

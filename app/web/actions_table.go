@@ -111,12 +111,14 @@ type settingsRequest struct {
 	ConfirmExtend     string `json:"timer.confirm_extend" doc:"a buyer's one extension"`
 	RefundAnswer      string `json:"timer.refund_answer" doc:"accept unanswered refund requests after"`
 	DefaultCommission string `json:"fees.default_commission" doc:"commission for new sellers, in percent"`
+	PayoutDailyLimit  string `json:"payouts.daily_limit" doc:"what one person may withdraw in a day, such as 50000.00"`
 }
 
 func (r *settingsRequest) form() map[string]string {
 	out := map[string]string{}
 	for k, v := range map[string]string{"timer.unpaid_close": r.UnpaidClose, "timer.ship_by": r.ShipBy, "timer.auto_confirm": r.AutoConfirm,
-		"timer.confirm_extend": r.ConfirmExtend, "timer.refund_answer": r.RefundAnswer, "fees.default_commission": r.DefaultCommission} {
+		"timer.confirm_extend": r.ConfirmExtend, "timer.refund_answer": r.RefundAnswer, "fees.default_commission": r.DefaultCommission,
+		"payouts.daily_limit": r.PayoutDailyLimit} {
 		if v != "" {
 			out[k] = v
 		}
