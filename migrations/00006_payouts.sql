@@ -35,6 +35,12 @@ ALTER TABLE bank_credits DROP CONSTRAINT bank_credits_suspense_state_check;
 ALTER TABLE bank_credits ADD CONSTRAINT bank_credits_suspense_state_check
     CHECK (suspense_state IN ('open', 'assigned', 'return_requested', 'reversed', 'returning', 'returned'));
 
+-- When a transfer happened at the bank (a callback's time, a statement line's
+-- booking), as opposed to when it was recorded: the balance of
+-- bank:collection at the end of a day is read by it.
+ALTER TABLE ledger_transfers ADD COLUMN value_at TIMESTAMPTZ NOT NULL DEFAULT now();
+CREATE INDEX ledger_transfers_value_at ON ledger_transfers (value_at);
+
 -- Each reconciliation of a day's bank statement with the ledger.
 CREATE TABLE recon_runs (
     id               BIGSERIAL PRIMARY KEY,
@@ -77,6 +83,8 @@ CREATE UNIQUE INDEX recon_breaks_once ON recon_breaks (day, kind, bank_txn_id) W
 -- +goose Down
 DROP TABLE recon_breaks;
 DROP TABLE recon_runs;
+DROP INDEX ledger_transfers_value_at;
+ALTER TABLE ledger_transfers DROP COLUMN value_at;
 UPDATE bank_credits SET suspense_state = 'return_requested' WHERE suspense_state IN ('returning', 'returned');
 ALTER TABLE bank_credits DROP CONSTRAINT bank_credits_suspense_state_check;
 ALTER TABLE bank_credits ADD CONSTRAINT bank_credits_suspense_state_check

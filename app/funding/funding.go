@@ -40,6 +40,7 @@ import (
 	"gorm.io/gorm"
 
 	"lineescrow/app/jobs"
+	"lineescrow/app/ledger"
 	"lineescrow/app/orders"
 	"lineescrow/app/payouts"
 	"lineescrow/app/risk"
@@ -142,6 +143,20 @@ func (s *Service) Receive(ctx context.Context, webhookID string, body []byte) (E
 	return status, nil
 }
 
+// Book records and processes an event the platform learnt from the bank's
+// statement instead of a callback (reconciliation), by the same path. An
+// event it had already (the same id) changes nothing.
+func (s *Service) Book(ctx context.Context, id string, body []byte) error {
+	st, err := s.Receive(ctx, id, body)
+	if err != nil {
+		return err
+	}
+	if st == EventReview {
+		return fmt.Errorf("the statement's event %s could not be booked", id)
+	}
+	return nil
+}
+
 func (s *Service) log() *slog.Logger {
 	if s.Log != nil {
 		return s.Log
@@ -169,6 +184,11 @@ func (s *Service) Process(ctx context.Context, webhookID string) error {
 		if err != nil {
 			return tx.Exec(`UPDATE bank_events SET status = 'review', note = ?, processed_at = now() WHERE webhook_id = ?`,
 				err.Error(), webhookID).Error
+		}
+		// The money moved at the bank when the bank says (a time in the
+		// future is taken as now).
+		if !e.CreatedAt.IsZero() && e.CreatedAt.Before(time.Now().Add(time.Minute)) {
+			ctx = ledger.WithValueTime(ctx, e.CreatedAt)
 		}
 		status, note := EventProcessed, ""
 		switch e.Type {

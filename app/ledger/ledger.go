@@ -69,6 +69,30 @@ type Posted struct {
 	Replayed bool
 }
 
+type valueTimeKey struct{}
+
+// WithValueTime returns ctx under which the transfers posted happened at the
+// bank at t (a callback's time, a statement line's booking) rather than when
+// they are recorded: the end-of-day balance of bank:collection, compared
+// with the bank's statement, is read by this time.
+func WithValueTime(ctx context.Context, t time.Time) context.Context {
+	return context.WithValue(ctx, valueTimeKey{}, t)
+}
+
+// BalanceAt returns the balance of account code from the transfers whose
+// value time is before at.
+func BalanceAt(ctx context.Context, db *gorm.DB, code string, at time.Time) (models.Money, error) {
+	var b models.Money
+	err := db.WithContext(ctx).Raw(`SELECT coalesce(sum(CASE WHEN (p.direction = 'debit') = (a.kind IN ('asset', 'expense'))
+			THEN p.amount ELSE -p.amount END), 0)
+		FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id JOIN ledger_transfers t ON t.id = p.transfer_id
+		WHERE a.code = ? AND t.value_at < ?`, code, at).Row().Scan(&b)
+	if err != nil {
+		return models.Zero, fmt.Errorf("balance of %s at %s: %w", code, at.Format(time.RFC3339), err)
+	}
+	return b, nil
+}
+
 // Post records t within tx (which must be a transaction) and updates the
 // balances of its accounts.
 //
@@ -87,9 +111,13 @@ func Post(ctx context.Context, tx *gorm.DB, t models.Transfer) (*Posted, error) 
 
 	// The unique key decides which of several concurrent posts wins: the others
 	// wait here for its commit, then find the row and compare.
-	row := tx.Raw(`INSERT INTO ledger_transfers (idempotency_key, kind, ref, memo, fingerprint)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING
-		RETURNING id, created_at`, t.Key, t.Kind, t.Ref, t.Memo, fp).Row()
+	var valueAt any // NULL: now
+	if v, ok := ctx.Value(valueTimeKey{}).(time.Time); ok && !v.IsZero() {
+		valueAt = v
+	}
+	row := tx.Raw(`INSERT INTO ledger_transfers (idempotency_key, kind, ref, memo, fingerprint, value_at)
+		VALUES (?, ?, ?, ?, ?, coalesce(?::timestamptz, now())) ON CONFLICT (idempotency_key) DO NOTHING
+		RETURNING id, created_at`, t.Key, t.Kind, t.Ref, t.Memo, fp, valueAt).Row()
 	if err := row.Scan(&posted.ID, &posted.CreatedAt); err != nil {
 		if !errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("post transfer %s: %w", t.Key, err)

@@ -209,7 +209,8 @@ func (s *Service) Withdraw(ctx context.Context, actor models.Actor, w Withdrawal
 		return nil, err
 	}
 	p := &Payout{ID: newID(), UserID: &actor.UserID, Source: src, Amount: w.Amount, BeneficiaryAccount: account,
-		BeneficiaryName: name, Memo: "LineEscrow payout", State: Requested}
+		BeneficiaryName: name, State: Requested}
+	p.Memo = "LineEscrow payout " + p.ID
 	err = store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
 		// One person's payouts one at a time: the limit and the balance hold.
 		if err := tx.Exec("SELECT 1 FROM users WHERE id = ? FOR UPDATE", actor.UserID).Error; err != nil {

@@ -20,6 +20,7 @@ import (
 	"lineescrow/app/ledger"
 	"lineescrow/app/orders"
 	"lineescrow/app/payouts"
+	"lineescrow/app/recon"
 	"lineescrow/app/risk"
 	"lineescrow/app/sellers"
 	"lineescrow/app/settings"
@@ -38,8 +39,11 @@ type Platform struct {
 	Orders   *orders.Service
 	Funding  *funding.Service
 	Payouts  *payouts.Service
-	Sellers  *sellers.Service
-	Risk     *risk.Service
+	Recon    *recon.Service
+	// Bank is the bank bridge's client.
+	Bank    *bankbridge.Bank
+	Sellers *sellers.Service
+	Risk    *risk.Service
 	// Clawbacks are recalled payments people owe the platform.
 	Clawbacks   *clawback.Service
 	Idempotency *idempotency.Store
@@ -71,10 +75,12 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	}
 	p.Sellers = &sellers.Service{DB: db.DB, Now: o.Now}
 	p.Orders = &orders.Service{DB: db.DB, Queue: p.Queue, Settings: p.Settings, Auth: p.Auth, Rates: p.Sellers, MaxAmount: cfg.MaxAmount, Now: o.Now}
-	p.Payouts = &payouts.Service{DB: db.DB, Queue: p.Queue, Bank: bankbridge.NewBank(cfg.BankAPIURL, cfg.BankAPIKey, nil),
+	p.Bank = bankbridge.NewBank(cfg.BankAPIURL, cfg.BankAPIKey, nil)
+	p.Payouts = &payouts.Service{DB: db.DB, Queue: p.Queue, Bank: p.Bank,
 		Settings: p.Settings, Passwords: p.Auth, MaxAmount: cfg.MaxAmount, Now: o.Now}
 	p.Funding = &funding.Service{DB: db.DB, Orders: p.Orders, Payouts: p.Payouts, Queue: p.Queue, Log: log}
 	p.Payouts.Returns = p.Funding
+	p.Recon = &recon.Service{DB: db.DB, Bank: p.Bank, Events: p.Funding, Now: o.Now}
 	p.Orders.Wallets = p.Funding
 	p.Risk = &risk.Service{DB: db.DB}
 	p.Clawbacks = &clawback.Service{DB: db.DB}
@@ -90,6 +96,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	river.AddWorker(workers, &ledger.TotalsWorker{DB: db.DB})
 	river.AddWorker(workers, &payouts.SendWorker{Payouts: p.Payouts})
 	river.AddWorker(workers, &payouts.StuckWorker{Payouts: p.Payouts})
+	river.AddWorker(workers, &recon.DailyWorker{Recon: p.Recon})
 	periodic := []*river.PeriodicJob{
 		jobs.Every(5*time.Minute, funding.SweepArgs{}),
 		jobs.Every(24*time.Hour, funding.PurgeArgs{}),
@@ -97,6 +104,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 		jobs.Every(time.Hour, sellers.SnapshotArgs{}),
 		jobs.Every(time.Minute, ledger.TotalsArgs{}),
 		jobs.Every(time.Hour, payouts.StuckArgs{}),
+		jobs.Every(24*time.Hour, recon.DailyArgs{}),
 	}
 	client, err := jobs.NewClient(db.SQL, jobs.Options{Workers: workers, Logger: log, PollInterval: o.PollInterval, Work: o.Work,
 		Periodic: periodic})

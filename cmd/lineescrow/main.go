@@ -52,6 +52,8 @@ Commands:
   seed                      add the demo data (idempotent; DEMO=true, empty or demo database only)
   admin create              create an operator account (-login, -name; password on stdin)
   sim bank                  run the bank simulator on its own (-addr, -webhook)
+  ledger verify             check every invariant of the books; non-zero exit on a violation
+  recon bank                reconcile a day's bank statement (--date YYYY-MM-DD, default yesterday)
   help                      show this help
 
 Configuration comes from environment variables; see README.md.
@@ -75,6 +77,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return adminCmd(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "sim":
 		return simCmd(ctx, args[1:], stdout, stderr)
+	case "ledger":
+		return ledgerCmd(ctx, os.Getenv, args[1:], stdout)
+	case "recon":
+		return reconCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"lineescrow/app/config"
+	"lineescrow/app/ledger"
+	"lineescrow/app/orders"
+	"lineescrow/app/platform"
+	"lineescrow/models"
+)
+
+// ledgerCmd is `lineescrow ledger verify`: every invariant of the books,
+// from the command line; any violation exits non-zero.
+func ledgerCmd(ctx context.Context, getenv func(string) string, args []string, stdout io.Writer) error {
+	if len(args) != 1 || args[0] != "verify" {
+		return fmt.Errorf("usage: lineescrow ledger verify")
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg.DatabaseURL, 4)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := ledger.CheckInvariants(ctx, db.DB); err != nil {
+		return err
+	}
+	if err := orders.CheckInvariants(ctx, db.DB); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "ledger verified: every transfer balances, all postings sum to zero, no constrained account is negative,",
+		"every balance equals its postings, every order's escrow holds what the order says")
+	return nil
+}
+
+// reconCmd is `lineescrow recon bank --date YYYY-MM-DD`.
+func reconCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "bank" {
+		return fmt.Errorf("usage: lineescrow recon bank [--date YYYY-MM-DD] (default: yesterday, UTC)")
+	}
+	fs := flag.NewFlagSet("recon bank", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	date := fs.String("date", time.Now().UTC().AddDate(0, 0, -1).Format("2006-01-02"), "the statement's day")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg.DatabaseURL, 4)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	p, err := platform.New(cfg, db, newLogger(cfg.LogLevel, stderr), platform.Options{})
+	if err != nil {
+		return err
+	}
+	run, err := p.Recon.Reconcile(ctx, models.System, *date)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "reconciled %s: %s; %d lines, %d matched, %d booked from the statement, %d new breaks; closing %s, ledger %s\n",
+		*date, run.Status, run.Lines, run.Matched, run.Booked, run.Breaks, money(run.ClosingBalance), money(run.LedgerBalance))
+	if run.Status != "clean" {
+		return fmt.Errorf("reconciliation of %s has open breaks: see the operators' reconciliation page", *date)
+	}
+	return nil
+}
+
+func money(m *models.Money) string {
+	if m == nil {
+		return "—"
+	}
+	return m.String()
+}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"lineescrow/app/dbtest"
+	"lineescrow/app/platform"
+	"lineescrow/app/platform/ptest"
+	"lineescrow/models"
+)
+
+// TestLedgerVerify: passes on sound books, names what is wrong otherwise,
+// and exits non-zero (main turns the error into exit status 1).
+func TestLedgerVerify(t *testing.T) {
+	t.Parallel()
+	db, url := dbtest.NewWithURL(t)
+	e := ptest.NewOn(t, db, url, platform.Options{})
+	o := e.Checkout(e.Buyer, e.Listing("10.00", 2), 1)
+	e.Credit("10.00", o.PayReference)
+	env := envOf(map[string]string{"DEMO": "true", "DATABASE_URL": url})
+	var out bytes.Buffer
+	if err := ledgerCmd(context.Background(), env, []string{"verify"}, &out); err != nil || !strings.Contains(out.String(), "ledger verified") {
+		t.Fatalf("sound books: %v %q", err, out.String())
+	}
+	// A balance that drifted from its postings (written behind the ledger's back).
+	if err := db.Exec(`UPDATE ledger_balances SET balance = balance + 1 WHERE account_id =
+		(SELECT id FROM ledger_accounts WHERE code = ?)`, models.EscrowAccount(o.ID)).Error; err != nil {
+		t.Fatal(err)
+	}
+	err := ledgerCmd(context.Background(), env, []string{"verify"}, &out)
+	if err == nil || !strings.Contains(err.Error(), models.EscrowAccount(o.ID)) {
+		t.Fatalf("drifted books: %v", err)
+	}
+	// Put it back, so the test's own check of the books passes.
+	db.Exec(`UPDATE ledger_balances SET balance = balance - 1 WHERE account_id = (SELECT id FROM ledger_accounts WHERE code = ?)`,
+		models.EscrowAccount(o.ID))
+	if err := ledgerCmd(context.Background(), env, []string{"check"}, &out); err == nil {
+		t.Fatal("an unknown subcommand passed")
+	}
+}
