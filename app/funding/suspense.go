@@ -120,7 +120,7 @@ func (s *Service) MarkForReturn(ctx context.Context, actor models.Actor, txnID, 
 type Wallet struct {
 	Balance   models.Money
 	Reference string
-	Moves     []ledger.Movement
+	Moves     []models.Movement
 }
 
 // WalletOf returns the user's wallet.

@@ -12,19 +12,6 @@ import (
 	"lineescrow/models"
 )
 
-// Movement is one posting with its transfer, for timelines and the ledger explorer.
-type Movement struct {
-	TransferID int64
-	Key        string
-	Kind       string
-	Ref        string
-	Memo       string
-	At         time.Time
-	Account    string
-	Direction  models.Direction
-	Amount     models.Money
-}
-
 // MovementQuery selects movements: by transfer reference, by account code, or
 // both; Limit defaults to 200.
 type MovementQuery struct {
@@ -37,7 +24,7 @@ type MovementQuery struct {
 }
 
 // Movements returns postings matching q, newest transfer first.
-func Movements(ctx context.Context, db *gorm.DB, q MovementQuery) ([]Movement, error) {
+func Movements(ctx context.Context, db *gorm.DB, q MovementQuery) ([]models.Movement, error) {
 	var where []string
 	var args []any
 	if q.Ref != "" {
@@ -68,7 +55,7 @@ func Movements(ctx context.Context, db *gorm.DB, q MovementQuery) ([]Movement, e
 	}
 	sql += " ORDER BY t.id DESC, p.id LIMIT ?"
 	args = append(args, q.Limit)
-	var out []Movement
+	var out []models.Movement
 	if err := db.WithContext(ctx).Raw(sql, args...).Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("movements: %w", err)
 	}

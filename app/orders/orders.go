@@ -464,7 +464,7 @@ type TimelineEntry struct {
 // operator everything. Event details are trimmed the same way.
 //
 // Errors: ENOTFOUND for an order the actor cannot see.
-func (s *Service) Timeline(ctx context.Context, actor models.Actor, id int64) ([]TimelineEntry, []ledger.Movement, error) {
+func (s *Service) Timeline(ctx context.Context, actor models.Actor, id int64) ([]TimelineEntry, []models.Movement, error) {
 	o, err := s.Get(ctx, actor, id)
 	if err != nil {
 		return nil, nil, err

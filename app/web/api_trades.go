@@ -8,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"lineescrow/app/funding"
-	"lineescrow/app/ledger"
 	"lineescrow/app/orders"
 	"lineescrow/models"
 )
@@ -76,7 +75,7 @@ type apiMovement struct {
 	Amount     models.Money `json:"amount"`
 }
 
-func apiMovements(moves []ledger.Movement) []apiMovement {
+func apiMovements(moves []models.Movement) []apiMovement {
 	out := make([]apiMovement, 0, len(moves))
 	for _, m := range moves {
 		out = append(out, apiMovement{TransferID: m.TransferID, At: m.At, Kind: m.Kind, Account: m.Account, Direction: string(m.Direction), Amount: m.Amount})

@@ -20,18 +20,16 @@ func (s *Server) bankInfo() views.BankInfo {
 
 // accountMoves turns the postings of one account into history lines, with
 // the change each made to that account's balance.
-func accountMoves(moves []ledger.Movement) []views.Movement {
+func accountMoves(moves []models.Movement) []views.Movement {
 	out := make([]views.Movement, 0, len(moves))
 	for _, m := range moves {
-		spec, _ := models.ClassifyAccount(m.Account)
-		p := models.Posting{Account: m.Account, Direction: m.Direction, Amount: m.Amount}
-		out = append(out, views.Movement{At: m.At, Kind: m.Kind, Ref: m.Ref, Direction: string(m.Direction), Amount: m.Amount, Delta: p.Delta(spec.Kind)})
+		out = append(out, views.Movement{At: m.At, Kind: m.Kind, Ref: m.Ref, Direction: string(m.Direction), Amount: m.Amount, Delta: m.Delta()})
 	}
 	return out
 }
 
 // ledgerLines shows postings with their account in the Ref column.
-func ledgerLines(moves []ledger.Movement) []views.Movement {
+func ledgerLines(moves []models.Movement) []views.Movement {
 	out := make([]views.Movement, 0, len(moves))
 	for _, m := range moves {
 		out = append(out, views.Movement{At: m.At, Kind: m.Kind, Ref: m.Account, Direction: string(m.Direction), Amount: m.Amount})
