@@ -151,10 +151,10 @@ func TestHotPathsReadIndexes(t *testing.T) {
 		"risk flags":          func() error { _, err := p.Risk.List(ctx, op, risk.Query{OpenOnly: true}); return err },
 		"flags of an order":   func() error { _, err := p.Risk.List(ctx, op, risk.Query{OrderID: someOrder.ID}); return err },
 		"claw-backs":          func() error { _, err := p.Clawbacks.List(ctx, op, false); return err },
-		"audit by target":     func() error { _, err := audit.List(ctx, traced.DB, op, audit.Filter{Target: "user:42"}); return err },
-		"audit by action":     func() error { _, err := audit.List(ctx, traced.DB, op, audit.Filter{Action: "user.pay"}); return err },
+		"audit by target":     func() error { _, err := p.Audit.List(ctx, op, audit.Filter{Target: "user:42"}); return err },
+		"audit by action":     func() error { _, err := p.Audit.List(ctx, op, audit.Filter{Action: "user.pay"}); return err },
 		"audit by actor": func() error {
-			_, err := audit.List(ctx, traced.DB, op, audit.Filter{ActorID: e.Operator.ID})
+			_, err := p.Audit.List(ctx, op, audit.Filter{ActorID: e.Operator.ID})
 			return err
 		},
 		"users by name": func() error {

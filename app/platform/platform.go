@@ -12,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
+	"lineescrow/app/audit"
 	"lineescrow/app/auth"
 	"lineescrow/app/clawback"
 	"lineescrow/app/config"
@@ -37,6 +38,8 @@ type Platform struct {
 	Funding  *funding.Service
 	Sellers  *sellers.Service
 	Risk     *risk.Service
+	// Audit reads the audit log.
+	Audit *audit.Service
 	// Clawbacks are recalled payments people owe the platform.
 	Clawbacks   *clawback.Service
 	Idempotency *idempotency.Store
@@ -71,6 +74,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p.Orders.Wallets = p.Funding
 	p.Sellers = &sellers.Service{DB: db.DB, Now: o.Now}
 	p.Risk = &risk.Service{DB: db.DB}
+	p.Audit = &audit.Service{DB: db.DB}
 	p.Clawbacks = &clawback.Service{DB: db.DB}
 	p.Idempotency = idempotency.NewStore(db.DB, cfg.JWTSecret)
 

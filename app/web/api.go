@@ -80,7 +80,7 @@ func (s *Server) apiAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	entries, err := audit.List(c.Request().Context(), s.DB.DB, actor(c), f)
+	entries, err := s.Audit.List(c.Request().Context(), actor(c), f)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"lineescrow/app/audit"
 	"lineescrow/app/auth"
 	"lineescrow/app/clawback"
 	"lineescrow/app/config"
@@ -45,6 +46,8 @@ type Deps struct {
 	Settings *settings.Service
 	Sellers  *sellers.Service
 	Risk     *risk.Service
+	// Audit reads the audit log (operators).
+	Audit *audit.Service
 	// Idempotency keeps the API's Idempotency-Key records.
 	Idempotency *idempotency.Store
 	// Clawbacks is the operators' queue of recalled payments to recover.
@@ -58,7 +61,7 @@ type Deps struct {
 // DepsOf returns the dependencies of the web layer from a wired platform.
 func DepsOf(p *platform.Platform) Deps {
 	return Deps{Config: p.Config, DB: p.DB, Log: p.Log, Auth: p.Auth, Orders: p.Orders, Funding: p.Funding, Settings: p.Settings,
-		Sellers: p.Sellers, Risk: p.Risk, Clawbacks: p.Clawbacks, Idempotency: p.Idempotency}
+		Sellers: p.Sellers, Risk: p.Risk, Audit: p.Audit, Clawbacks: p.Clawbacks, Idempotency: p.Idempotency}
 }
 
 // Server is the platform's HTTP server.
