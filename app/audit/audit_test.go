@@ -22,7 +22,7 @@ func TestOnlyOperatorsReadTheLog(t *testing.T) {
 		}
 	}
 
-	for _, who := range []models.Actor{e.Buyer.Actor(), e.Seller.Actor(), {UserID: -1}, {}} {
+	for _, who := range []models.Actor{e.Buyer.Actor(), e.Seller.Actor(), models.Anonymous, {}} {
 		if _, err := e.Audit.List(e.Ctx, who, audit.Filter{}); models.ErrorCode(err) != models.EFORBIDDEN {
 			t.Errorf("%+v reads the audit log: %v", who, err)
 		}

@@ -44,7 +44,7 @@ var errNotFound = models.Errorf(models.ENOTFOUND, "The page you asked for does n
 //
 // Errors: EFORBIDDEN unless actor is a seller; EINVALID with every field problem.
 func (s *Service) CreateListing(ctx context.Context, actor models.Actor, in models.ListingInput) (*models.Listing, error) {
-	if actor.Role != models.RoleSeller {
+	if !actor.IsSeller() {
 		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
 	}
 	title, desc, price, stock, err := in.Validate(s.MaxAmount)
@@ -71,7 +71,7 @@ func (s *Service) UpdateListing(ctx context.Context, actor models.Actor, id int6
 	if res.Error != nil {
 		return nil, fmt.Errorf("update listing %d: %w", id, res.Error)
 	}
-	if res.RowsAffected == 0 || actor.Role != models.RoleSeller {
+	if res.RowsAffected == 0 || !actor.IsSeller() {
 		return nil, errNotFound
 	}
 	return s.Listing(ctx, actor, id)
@@ -89,7 +89,7 @@ func (s *Service) SetListingStatus(ctx context.Context, actor models.Actor, id i
 	if res.Error != nil {
 		return fmt.Errorf("set listing %d %s: %w", id, status, res.Error)
 	}
-	if res.RowsAffected == 0 || actor.Role != models.RoleSeller {
+	if res.RowsAffected == 0 || !actor.IsSeller() {
 		return errNotFound
 	}
 	return nil

@@ -24,8 +24,12 @@ import (
 func Ref(orderID int64) string { return fmt.Sprintf("order:%d", orderID) }
 
 // visible restricts an order query to what actor may see: a buyer their own
-// orders, a seller the orders of their shop, an operator all.
+// orders, a seller the orders of their shop, an operator all, the platform's
+// own work all; nobody (Anonymous, the zero Actor) none.
 func visible(db *gorm.DB, actor models.Actor) *gorm.DB {
+	if actor.IsNobody() {
+		return db.Where("false")
+	}
 	switch actor.Role {
 	case models.RoleBuyer:
 		return db.Where("buyer_id = ?", actor.UserID)
@@ -47,7 +51,7 @@ func visible(db *gorm.DB, actor models.Actor) *gorm.DB {
 // Errors: EFORBIDDEN unless actor is a buyer; EINVALID for the form;
 // ENOTFOUND for a listing not on sale; ECONFLICT when the stock is too low.
 func (s *Service) Checkout(ctx context.Context, actor models.Actor, c models.Checkout) (*models.Order, error) {
-	if actor.Role != models.RoleBuyer {
+	if !actor.IsBuyer() {
 		return nil, models.Errorf(models.EFORBIDDEN, "Only buyers can check out.")
 	}
 	if err := c.Validate(); err != nil {

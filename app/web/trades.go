@@ -33,12 +33,12 @@ func (s *Server) listingsPage(c echo.Context) error {
 	return render(c, http.StatusOK, views.ListingsPage(vm))
 }
 
-// viewerActor is the signed-in user as an actor, or the zero actor.
+// viewerActor is the signed-in user as an actor, or models.Anonymous.
 func viewerActor(c echo.Context) models.Actor {
 	if u := currentUser(c); u != nil {
 		return u.Actor()
 	}
-	return models.Actor{UserID: -1}
+	return models.Anonymous
 }
 
 // pathListing returns the listing named by the path, as the viewer may see it.
