@@ -13,7 +13,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"lineescrow/app/auth"
 	"lineescrow/app/jobs"
 	"lineescrow/app/settings"
 	"lineescrow/models"
@@ -21,12 +20,14 @@ import (
 
 // Service is the trading service.
 type Service struct {
-	DB        *gorm.DB
-	Queue     *jobs.Queue
-	Settings  *settings.Service
-	Auth      *auth.Service
-	MaxAmount models.Money
-	Now       func() time.Time
+	DB       *gorm.DB
+	Queue    *jobs.Queue
+	Settings *settings.Service
+	// PayPasswords checks the payment password of a buyer paying or
+	// confirming, or of a seller accepting a refund (auth).
+	PayPasswords PayPasswords
+	MaxAmount    models.Money
+	Now          func() time.Time
 	// Wallets hears of wallet payments (funding); nil in tests that need not.
 	Wallets WalletFunding
 }
@@ -36,6 +37,13 @@ func (s *Service) now() time.Time {
 		return s.Now().UTC().Truncate(time.Microsecond)
 	}
 	return time.Now().UTC().Truncate(time.Microsecond)
+}
+
+// PayPasswords checks a payment password before money moves (auth.Service).
+// Errors: EINVALID (field pay_password) for a wrong or missing password;
+// ELOCKED after too many wrong tries; ECONFLICT when none is set.
+type PayPasswords interface {
+	VerifyPayPassword(ctx context.Context, userID int64, pin string) error
 }
 
 var errNotFound = models.Errorf(models.ENOTFOUND, "The page you asked for does not exist, or is not yours to see.")

@@ -344,7 +344,7 @@ func (s *Service) PayFromWallet(ctx context.Context, actor models.Actor, id int6
 	if o.BuyerID != actor.UserID {
 		return nil, errNotFound
 	}
-	if err := s.Auth.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
+	if err := s.PayPasswords.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
 		return nil, err
 	}
 	var out *models.Order
@@ -386,7 +386,7 @@ func (s *Service) Confirm(ctx context.Context, actor models.Actor, id int64, pin
 	if _, err := s.precheck(ctx, actor, id, models.ActConfirm); err != nil {
 		return nil, err
 	}
-	if err := s.Auth.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
+	if err := s.PayPasswords.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
 		return nil, err
 	}
 	return s.act(ctx, actor, id, models.Command{Action: models.ActConfirm}, nil)
@@ -430,7 +430,7 @@ func (s *Service) AcceptRefund(ctx context.Context, actor models.Actor, id int64
 	if _, err := s.precheck(ctx, actor, id, models.ActAcceptRefund); err != nil {
 		return nil, err
 	}
-	if err := s.Auth.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
+	if err := s.PayPasswords.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
 		return nil, err
 	}
 	return s.act(ctx, actor, id, models.Command{Action: models.ActAcceptRefund}, nil)

@@ -69,7 +69,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 		v, err := p.Settings.Get(ctx, tx)
 		return v.DefaultCommission, err
 	}
-	p.Orders = &orders.Service{DB: db.DB, Queue: p.Queue, Settings: p.Settings, Auth: p.Auth, MaxAmount: cfg.MaxAmount, Now: o.Now}
+	p.Orders = &orders.Service{DB: db.DB, Queue: p.Queue, Settings: p.Settings, PayPasswords: p.Auth, MaxAmount: cfg.MaxAmount, Now: o.Now}
 	p.Funding = &funding.Service{DB: db.DB, Orders: p.Orders, Queue: p.Queue, Log: log}
 	p.Orders.Wallets = p.Funding
 	p.Sellers = &sellers.Service{DB: db.DB, Now: o.Now}
