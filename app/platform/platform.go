@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/riverqueue/river"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -43,9 +45,13 @@ type Platform struct {
 	// Clawbacks are recalled payments people owe the platform.
 	Clawbacks   *clawback.Service
 	Idempotency *idempotency.Store
-	Queue       *jobs.Queue
-	River       *jobs.Client
-	work        bool
+	// Health is the readiness probe: the database answers, no migration pending.
+	Health *store.Readiness
+	// DBStats shows the database pool on /metrics.
+	DBStats prometheus.Collector
+	Queue   *jobs.Queue
+	River   *jobs.Client
+	work    bool
 }
 
 // Options tune New.
@@ -77,6 +83,8 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p.Audit = &audit.Service{DB: db.DB}
 	p.Clawbacks = &clawback.Service{DB: db.DB}
 	p.Idempotency = idempotency.NewStore(db.DB, cfg.JWTSecret)
+	p.Health = store.NewReadiness(db.SQL)
+	p.DBStats = collectors.NewDBStatsCollector(db.SQL, "lineescrow")
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &orders.TimerWorker{Orders: p.Orders})

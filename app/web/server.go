@@ -14,7 +14,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"github.com/pressly/goose/v3"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -35,10 +34,23 @@ import (
 	"lineescrow/static"
 )
 
+// Health says whether the platform can serve requests (store.Readiness).
+type Health interface {
+	// Ready returns nil when ready; otherwise an error whose text is the
+	// short reason shown by /readyz ("database unreachable", "migrations
+	// pending") and which unwraps to the cause, for the log.
+	Ready(ctx context.Context) error
+}
+
 // Deps are the services the web layer calls.
 type Deps struct {
-	Config   *config.Config
-	DB       *store.DB
+	Config *config.Config
+	DB     *store.DB
+	// Health answers /readyz; nil means there is no database.
+	Health Health
+	// Metrics are collectors /metrics shows besides the HTTP, Go and process
+	// ones (the database pool's).
+	Metrics  []prometheus.Collector
 	Log      *slog.Logger
 	Auth     *auth.Service
 	Orders   *orders.Service
@@ -60,7 +72,7 @@ type Deps struct {
 
 // DepsOf returns the dependencies of the web layer from a wired platform.
 func DepsOf(p *platform.Platform) Deps {
-	return Deps{Config: p.Config, DB: p.DB, Log: p.Log, Auth: p.Auth, Orders: p.Orders, Funding: p.Funding, Settings: p.Settings,
+	return Deps{Config: p.Config, DB: p.DB, Health: p.Health, Metrics: []prometheus.Collector{p.DBStats}, Log: p.Log, Auth: p.Auth, Orders: p.Orders, Funding: p.Funding, Settings: p.Settings,
 		Sellers: p.Sellers, Risk: p.Risk, Audit: p.Audit, Clawbacks: p.Clawbacks, Idempotency: p.Idempotency}
 }
 
@@ -70,7 +82,6 @@ type Server struct {
 	Echo     *echo.Echo
 	registry *prometheus.Registry
 	metrics  *httpMetrics
-	migrator *goose.Provider
 	csrfKey  []byte
 	flashKey []byte
 	bankKey  []byte
@@ -93,10 +104,7 @@ func New(d Deps) *Server {
 	}
 	s := &Server{Deps: d, Echo: echo.New(), registry: prometheus.NewRegistry()}
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if d.DB != nil {
-		s.registry.MustRegister(collectors.NewDBStatsCollector(d.DB.SQL, "lineescrow"))
-		s.migrator, _ = store.Migrator(d.DB.SQL)
-	}
+	s.registry.MustRegister(d.Metrics...)
 	s.metrics = newHTTPMetrics(s.registry)
 	secret := "unset"
 	if d.Config != nil {
@@ -312,22 +320,14 @@ func (s *Server) healthz(c echo.Context) error {
 func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
-	if s.DB == nil {
+	if s.Health == nil {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "no database"})
 	}
-	if err := s.DB.SQL.PingContext(ctx); err != nil {
-		s.Log.WarnContext(ctx, "readyz: database unreachable", "err", err)
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"})
-	}
-	pending := true
-	if s.migrator != nil {
-		var err error
-		if pending, err = s.migrator.HasPending(ctx); err != nil {
-			pending = true
+	if err := s.Health.Ready(ctx); err != nil {
+		if cause := errors.Unwrap(err); cause != nil {
+			s.Log.WarnContext(ctx, "readyz: "+err.Error(), "err", cause)
 		}
-	}
-	if pending {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "migrations pending"})
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }
