@@ -89,6 +89,18 @@ var fixedAccounts = map[string]AccountSpec{
 	AccEquityAdvance:      {Kind: Equity},
 }
 
+// PlatformAccounts returns the codes of the platform's own accounts, the
+// fixed part of the chart of accounts, sorted. Every other account belongs to
+// one person or one order.
+func PlatformAccounts() []string {
+	out := make([]string, 0, len(fixedAccounts))
+	for code := range fixedAccounts {
+		out = append(out, code)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // ClassifyAccount returns the spec of an account code from the chart of
 // accounts, or EINVALID when the code is not one.
 func ClassifyAccount(code string) (AccountSpec, error) {

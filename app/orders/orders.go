@@ -531,8 +531,14 @@ func trimDetail(raw json.RawMessage, hidden []string) json.RawMessage {
 	return b
 }
 
+// ErrInvariants is wrapped by CheckInvariants' error when an order's escrow
+// is wrong, as opposed to when the check could not run.
+var ErrInvariants = errors.New("order invariants violated")
+
 // CheckInvariants verifies, for every order, that its escrow account holds
-// exactly what the order says is held. Tests run it after each integration test.
+// exactly what the order says is held; it returns an error wrapping
+// ErrInvariants naming the first ten orders that do not. Tests run it after
+// each integration test.
 func CheckInvariants(ctx context.Context, db *gorm.DB) error {
 	var bad []struct {
 		ID      int64
@@ -551,7 +557,7 @@ func CheckInvariants(ctx context.Context, db *gorm.DB) error {
 		for _, b := range bad {
 			parts = append(parts, fmt.Sprintf("order %d holds %s but its escrow has %s", b.ID, b.Held, b.Balance))
 		}
-		return errors.New("order invariants violated: " + strings.Join(parts, "; "))
+		return fmt.Errorf("%w: %s", ErrInvariants, strings.Join(parts, "; "))
 	}
 	return nil
 }

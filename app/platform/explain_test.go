@@ -14,7 +14,6 @@ import (
 
 	"lineescrow/app/audit"
 	"lineescrow/app/auth"
-	"lineescrow/app/ledger"
 	"lineescrow/app/orders"
 	"lineescrow/app/platform"
 	"lineescrow/app/platform/ptest"
@@ -144,7 +143,9 @@ func TestHotPathsReadIndexes(t *testing.T) {
 		"seller's work":       func() error { _, err := p.Sellers.WorkOf(ctx, seller.ID); return err },
 		"seller's chart":      func() error { _, err := p.Sellers.History(ctx, seller.ID); return err },
 		"operator overview":   func() error { _, err := p.Funding.OverviewOf(ctx, op); return err },
-		"books totals":        func() error { _, err := ledger.Totals(ctx, traced.DB); return err },
+		"books overview":      func() error { _, err := p.Books.Overview(ctx, op); return err },
+		"ledger accounts":     func() error { _, err := p.Books.Accounts(ctx, op); return err },
+		"escrow movements":    func() error { _, err := p.Books.Movements(ctx, op, "escrow:*"); return err },
 		"bank events":         func() error { _, err := p.Funding.Events(ctx, op, 200); return err },
 		"suspense queue":      func() error { _, err := p.Funding.Credits(ctx, op, true, 200); return err },
 		"credits of an order": func() error { _, err := p.Funding.CreditsOfOrder(ctx, someOrder.ID); return err },

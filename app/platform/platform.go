@@ -16,6 +16,7 @@ import (
 
 	"lineescrow/app/audit"
 	"lineescrow/app/auth"
+	"lineescrow/app/books"
 	"lineescrow/app/clawback"
 	"lineescrow/app/config"
 	"lineescrow/app/funding"
@@ -42,6 +43,8 @@ type Platform struct {
 	Risk     *risk.Service
 	// Audit reads the audit log.
 	Audit *audit.Service
+	// Books is the operators' view of the ledger.
+	Books *books.Service
 	// Clawbacks are recalled payments people owe the platform.
 	Clawbacks   *clawback.Service
 	Idempotency *idempotency.Store
@@ -81,6 +84,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p.Sellers = &sellers.Service{DB: db.DB, Now: o.Now}
 	p.Risk = &risk.Service{DB: db.DB}
 	p.Audit = &audit.Service{DB: db.DB}
+	p.Books = &books.Service{DB: db.DB, Queues: p.Funding}
 	p.Clawbacks = &clawback.Service{DB: db.DB}
 	p.Idempotency = idempotency.NewStore(db.DB, cfg.JWTSecret)
 	p.Health = store.NewReadiness(db.SQL)

@@ -20,6 +20,7 @@ import (
 
 	"lineescrow/app/audit"
 	"lineescrow/app/auth"
+	"lineescrow/app/books"
 	"lineescrow/app/clawback"
 	"lineescrow/app/config"
 	"lineescrow/app/funding"
@@ -60,6 +61,8 @@ type Deps struct {
 	Risk     *risk.Service
 	// Audit reads the audit log (operators).
 	Audit *audit.Service
+	// Books is the operators' view of the ledger.
+	Books *books.Service
 	// Idempotency keeps the API's Idempotency-Key records.
 	Idempotency *idempotency.Store
 	// Clawbacks is the operators' queue of recalled payments to recover.
@@ -73,7 +76,7 @@ type Deps struct {
 // DepsOf returns the dependencies of the web layer from a wired platform.
 func DepsOf(p *platform.Platform) Deps {
 	return Deps{Config: p.Config, DB: p.DB, Health: p.Health, Metrics: []prometheus.Collector{p.DBStats}, Log: p.Log, Auth: p.Auth, Orders: p.Orders, Funding: p.Funding, Settings: p.Settings,
-		Sellers: p.Sellers, Risk: p.Risk, Audit: p.Audit, Clawbacks: p.Clawbacks, Idempotency: p.Idempotency}
+		Sellers: p.Sellers, Risk: p.Risk, Audit: p.Audit, Books: p.Books, Clawbacks: p.Clawbacks, Idempotency: p.Idempotency}
 }
 
 // Server is the platform's HTTP server.
