@@ -611,12 +611,33 @@ func (s *Service) Seller(ctx context.Context, userID int64) (*models.Seller, err
 	var sel models.Seller
 	res := s.DB.WithContext(ctx).Table("sellers").Where("user_id = ?", userID).Limit(1).Find(&sel)
 	if res.Error != nil {
-		return nil, res.Error
+		return nil, fmt.Errorf("seller %d: %w", userID, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return nil, models.Errorf(models.ENOTFOUND, "No such seller.")
 	}
 	return &sel, nil
+}
+
+// ShopName returns the name of a seller's shop. Errors: ENOTFOUND.
+func (s *Service) ShopName(ctx context.Context, sellerID int64) (string, error) {
+	sel, err := s.Seller(ctx, sellerID)
+	if err != nil {
+		return "", err
+	}
+	return sel.ShopName, nil
+}
+
+// DisplayName returns the name a user goes by. Errors: ENOTFOUND.
+func (s *Service) DisplayName(ctx context.Context, userID int64) (string, error) {
+	var names []string
+	if err := s.DB.WithContext(ctx).Raw(`SELECT display_name FROM users WHERE id = ?`, userID).Scan(&names).Error; err != nil {
+		return "", fmt.Errorf("name of user %d: %w", userID, err)
+	}
+	if len(names) == 0 {
+		return "", models.Errorf(models.ENOTFOUND, "No such user.")
+	}
+	return names[0], nil
 }
 
 func userTarget(id int64) string { return fmt.Sprintf("user:%d", id) }

@@ -188,6 +188,11 @@ func (s *Service) List(ctx context.Context, actor models.Actor, q Query) ([]mode
 	return out, nil
 }
 
+// Recent returns the actor's newest n orders (a dashboard's list).
+func (s *Service) Recent(ctx context.Context, actor models.Actor, n int) ([]models.Order, error) {
+	return s.List(ctx, actor, Query{Limit: n})
+}
+
 type runningJobKey struct{}
 
 // withRunningJob marks ctx as inside the River job id, so a step does not try

@@ -139,9 +139,8 @@ func TestHotPathsReadIndexes(t *testing.T) {
 			_, err := p.Orders.Listings(ctx, s, orders.ListingQuery{SellerID: seller.ID})
 			return err
 		},
-		"seller's money":      func() error { _, err := p.Sellers.StagesOf(ctx, seller.ID); return err },
-		"seller's work":       func() error { _, err := p.Sellers.WorkOf(ctx, seller.ID); return err },
-		"seller's chart":      func() error { _, err := p.Sellers.History(ctx, seller.ID); return err },
+		"seller's dashboard":  func() error { _, err := p.Sellers.Dashboard(ctx, s); return err },
+		"seller's money":      func() error { _, err := p.Sellers.Money(ctx, s); return err },
 		"operator overview":   func() error { _, err := p.Funding.OverviewOf(ctx, op); return err },
 		"books overview":      func() error { _, err := p.Books.Overview(ctx, op); return err },
 		"ledger accounts":     func() error { _, err := p.Books.Accounts(ctx, op); return err },

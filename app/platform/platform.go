@@ -81,7 +81,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p.Orders = &orders.Service{DB: db.DB, Queue: p.Queue, Settings: p.Settings, PayPasswords: p.Auth, MaxAmount: cfg.MaxAmount, Now: o.Now}
 	p.Funding = &funding.Service{DB: db.DB, Orders: p.Orders, Queue: p.Queue, Log: log}
 	p.Orders.Wallets = p.Funding
-	p.Sellers = &sellers.Service{DB: db.DB, Now: o.Now}
+	p.Sellers = &sellers.Service{DB: db.DB, Now: o.Now, Names: p.Auth, Orders: p.Orders}
 	p.Risk = &risk.Service{DB: db.DB}
 	p.Audit = &audit.Service{DB: db.DB}
 	p.Books = &books.Service{DB: db.DB, Queues: p.Funding}
