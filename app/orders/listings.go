@@ -30,6 +30,10 @@ type Service struct {
 	Now          func() time.Time
 	// Wallets hears of wallet payments (funding); nil in tests that need not.
 	Wallets WalletFunding
+	// Credits, Cases and Names fill the order page (funding, risk, auth).
+	Credits BankCredits
+	Cases   Cases
+	Names   Names
 }
 
 func (s *Service) now() time.Time {

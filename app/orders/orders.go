@@ -478,14 +478,19 @@ func (s *Service) Timeline(ctx context.Context, actor models.Actor, id int64) ([
 	if err != nil {
 		return nil, nil, err
 	}
+	return s.timeline(ctx, actor, o)
+}
+
+// timeline is Timeline of an order the actor may see.
+func (s *Service) timeline(ctx context.Context, actor models.Actor, o *models.Order) ([]TimelineEntry, []models.Movement, error) {
 	var events []TimelineEntry
 	if err := s.DB.WithContext(ctx).Raw(`SELECT id, at, actor_id, actor_role, kind, detail FROM order_events
-		WHERE order_id = ? ORDER BY id LIMIT 500`, id).Scan(&events).Error; err != nil {
-		return nil, nil, err
+		WHERE order_id = ? ORDER BY id LIMIT 500`, o.ID).Scan(&events).Error; err != nil {
+		return nil, nil, fmt.Errorf("timeline of order %d: %w", o.ID, err)
 	}
-	moves, err := ledger.Movements(ctx, s.DB, ledger.MovementQuery{Ref: Ref(id), Limit: 500})
+	moves, err := ledger.Movements(ctx, s.DB, ledger.MovementQuery{Ref: Ref(o.ID), Limit: 500})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("timeline of order %d: %w", o.ID, err)
 	}
 	if actor.IsOperator() {
 		return events, moves, nil

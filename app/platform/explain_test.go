@@ -124,9 +124,11 @@ func TestHotPathsReadIndexes(t *testing.T) {
 			_, err := p.Orders.List(ctx, op, orders.Query{Search: fmt.Sprint(someOrder.ID)})
 			return err
 		},
-		"order page":     func() error { _, err := p.Orders.Get(ctx, b, someOrder.ID); return err },
-		"order timeline": func() error { _, _, err := p.Orders.Timeline(ctx, b, someOrder.ID); return err },
-		"shop":           func() error { _, err := p.Orders.Listings(ctx, models.Anonymous, orders.ListingQuery{}); return err },
+		"order page":           func() error { _, err := p.Orders.Get(ctx, b, someOrder.ID); return err },
+		"order timeline":       func() error { _, _, err := p.Orders.Timeline(ctx, b, someOrder.ID); return err },
+		"order page, buyer":    func() error { _, err := p.Orders.OrderPage(ctx, b, someOrder.ID); return err },
+		"order page, operator": func() error { _, err := p.Orders.OrderPage(ctx, op, someOrder.ID); return err },
+		"shop":                 func() error { _, err := p.Orders.Listings(ctx, models.Anonymous, orders.ListingQuery{}); return err },
 		"shop search": func() error {
 			_, err := p.Orders.Listings(ctx, models.Anonymous, orders.ListingQuery{Search: "Peony tea no. 4711"})
 			return err

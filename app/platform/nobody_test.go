@@ -66,6 +66,7 @@ func TestNobodyIsGrantedAnything(t *testing.T) {
 			_, notFound["withdrawn listing"] = e.Orders.Listing(ctx, who, withdrawn.ID)
 			_, notFound["order"] = e.Orders.Get(ctx, who, o.ID)
 			_, _, notFound["timeline"] = e.Orders.Timeline(ctx, who, o.ID)
+			_, notFound["order page"] = e.Orders.OrderPage(ctx, who, o.ID)
 			_, notFound["cancel"] = e.Orders.Cancel(ctx, who, o.ID)
 			_, notFound["update listing"] = e.Orders.UpdateListing(ctx, who, l.ID, models.ListingInput{Title: "x", Price: "1.00", Stock: "1"})
 			notFound["withdraw listing"] = e.Orders.SetListingStatus(ctx, who, l.ID, models.ListingWithdrawn)
@@ -84,6 +85,11 @@ func TestNobodyIsGrantedAnything(t *testing.T) {
 			_, forbidden["users"] = e.Auth.ListUsers(ctx, who, auth.UserQuery{})
 			forbidden["freeze"] = e.Auth.SetFrozen(ctx, who, e.Buyer.ID, true, "test")
 			_, forbidden["settings"] = e.Settings.Update(ctx, who, map[string]string{})
+			_, forbidden["books"] = e.Books.Overview(ctx, who)
+			_, forbidden["ledger accounts"] = e.Books.Accounts(ctx, who)
+			_, forbidden["ledger check"] = e.Books.Check(ctx, who)
+			_, forbidden["seller's money"] = e.Sellers.Money(ctx, who)
+			_, forbidden["seller's dashboard"] = e.Sellers.Dashboard(ctx, who)
 			for what, err := range notFound {
 				if models.ErrorCode(err) != models.ENOTFOUND {
 					t.Errorf("%s: %v, want ENOTFOUND", what, err)

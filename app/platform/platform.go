@@ -28,6 +28,7 @@ import (
 	"lineescrow/app/sellers"
 	"lineescrow/app/settings"
 	"lineescrow/app/store"
+	"lineescrow/models"
 )
 
 // Platform is the running set of services.
@@ -81,8 +82,10 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p.Orders = &orders.Service{DB: db.DB, Queue: p.Queue, Settings: p.Settings, PayPasswords: p.Auth, MaxAmount: cfg.MaxAmount, Now: o.Now}
 	p.Funding = &funding.Service{DB: db.DB, Orders: p.Orders, Queue: p.Queue, Log: log}
 	p.Orders.Wallets = p.Funding
+	p.Orders.Credits, p.Orders.Names = p.Funding, p.Auth
 	p.Sellers = &sellers.Service{DB: db.DB, Now: o.Now, Names: p.Auth, Orders: p.Orders}
 	p.Risk = &risk.Service{DB: db.DB}
+	p.Orders.Cases = orderCases{p.Risk}
 	p.Audit = &audit.Service{DB: db.DB}
 	p.Books = &books.Service{DB: db.DB, Queues: p.Funding}
 	p.Clawbacks = &clawback.Service{DB: db.DB}
@@ -129,4 +132,21 @@ func (p *Platform) Stop(ctx context.Context) error {
 		return nil
 	}
 	return p.River.Stop(ctx)
+}
+
+// orderCases gives the order page an order's risk cases. risk cannot
+// implement orders.Cases itself: orders raises flags, so risk may not import
+// orders.
+type orderCases struct{ risk *risk.Service }
+
+func (c orderCases) OfOrder(ctx context.Context, actor models.Actor, orderID int64) ([]orders.CaseLine, error) {
+	flags, err := c.risk.List(ctx, actor, risk.Query{OrderID: orderID})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]orders.CaseLine, 0, len(flags))
+	for _, f := range flags {
+		out = append(out, orders.CaseLine{ID: f.ID, Kind: string(f.Kind), Open: f.Status == risk.Open, At: f.CreatedAt})
+	}
+	return out, nil
 }

@@ -91,7 +91,8 @@ type apiPayInstr struct {
 	Reference string       `json:"reference"`
 }
 
-func (s *Server) toAPIOrder(c echo.Context, o *models.Order, full bool) (apiOrder, error) {
+// toAPIOrder is an order in the API; with its page, also its timeline and ledger.
+func (s *Server) toAPIOrder(c echo.Context, o *models.Order, page *orders.OrderPage) (apiOrder, error) {
 	a := apiOrder{ID: o.ID, State: string(o.State), RefundState: string(o.Refund), ListingID: o.ListingID, Title: o.Title,
 		UnitPrice: o.UnitPrice, Quantity: o.Quantity, Amount: o.Amount, Held: o.Held, Released: o.Released, Refunded: o.Refunded,
 		Fee: o.Fee, Funding: string(o.Funding), PayReference: o.PayReference, RefundReason: o.RefundReason, RefuseReason: o.RefuseReason,
@@ -115,17 +116,13 @@ func (s *Server) toAPIOrder(c echo.Context, o *models.Order, full bool) (apiOrde
 		b := s.bankInfo()
 		a.PaymentInstructs = &apiPayInstr{Bank: b.Bank, Account: b.Account, Holder: b.Holder, Amount: o.Amount, Reference: o.PayReference}
 	}
-	if full {
-		events, moves, err := s.Orders.Timeline(c.Request().Context(), actor(c), o.ID)
-		if err != nil {
-			return a, err
-		}
-		for _, e := range events {
+	if page != nil {
+		for _, e := range page.Events {
 			var d any
 			_ = jsonUnmarshal(e.Detail, &d)
 			a.Timeline = append(a.Timeline, apiEvent{At: e.At, Kind: e.Kind, ActorRole: e.ActorRole, Detail: d})
 		}
-		a.Ledger = apiMovements(moves)
+		a.Ledger = apiMovements(page.Moves)
 	}
 	return a, nil
 }
@@ -274,7 +271,7 @@ func (s *Server) apiCheckout(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.toAPIOrder(c, o, false)
+	out, err := s.toAPIOrder(c, o, nil)
 	if err != nil {
 		return err
 	}
@@ -290,7 +287,7 @@ func (s *Server) apiOrders(c echo.Context) error {
 	}
 	out := make([]apiOrder, 0, len(list))
 	for i := range list {
-		a, err := s.toAPIOrder(c, &list[i], false)
+		a, err := s.toAPIOrder(c, &list[i], nil)
 		if err != nil {
 			return err
 		}
@@ -304,11 +301,11 @@ func (s *Server) apiOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	o, err := s.Orders.Get(c.Request().Context(), actor(c), id)
+	p, err := s.Orders.OrderPage(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
-	out, err := s.toAPIOrder(c, o, true)
+	out, err := s.toAPIOrder(c, &p.Order, p)
 	if err != nil {
 		return err
 	}
@@ -326,7 +323,7 @@ func (s *Server) apiOrderAct(act func(c echo.Context, id int64) (*models.Order, 
 		if err != nil {
 			return err
 		}
-		out, err := s.toAPIOrder(c, o, false)
+		out, err := s.toAPIOrder(c, o, nil)
 		if err != nil {
 			return err
 		}
