@@ -26,11 +26,9 @@ import (
 	"lineescrow/app/funding"
 	"lineescrow/app/idempotency"
 	"lineescrow/app/orders"
-	"lineescrow/app/platform"
 	"lineescrow/app/risk"
 	"lineescrow/app/sellers"
 	"lineescrow/app/settings"
-	"lineescrow/app/store"
 	"lineescrow/models"
 	"lineescrow/static"
 )
@@ -46,7 +44,6 @@ type Health interface {
 // Deps are the services the web layer calls.
 type Deps struct {
 	Config *config.Config
-	DB     *store.DB
 	// Health answers /readyz; nil means there is no database.
 	Health Health
 	// Metrics are collectors /metrics shows besides the HTTP, Go and process
@@ -71,12 +68,6 @@ type Deps struct {
 	BankSim http.Handler
 	// Now is the clock (tests set it).
 	Now func() time.Time
-}
-
-// DepsOf returns the dependencies of the web layer from a wired platform.
-func DepsOf(p *platform.Platform) Deps {
-	return Deps{Config: p.Config, DB: p.DB, Health: p.Health, Metrics: []prometheus.Collector{p.DBStats}, Log: p.Log, Auth: p.Auth, Orders: p.Orders, Funding: p.Funding, Settings: p.Settings,
-		Sellers: p.Sellers, Risk: p.Risk, Audit: p.Audit, Books: p.Books, Clawbacks: p.Clawbacks, Idempotency: p.Idempotency}
 }
 
 // Server is the platform's HTTP server.

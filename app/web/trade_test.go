@@ -34,9 +34,7 @@ func newTradeEnv(t *testing.T) *tradeEnv {
 	t.Helper()
 	e := ptest.New(t)
 	cfg := e.Config
-	deps := web.DepsOf(e.Platform)
-	deps.Log = quiet
-	s := web.New(deps)
+	s := web.New(e.WebDeps())
 	ts := httptest.NewServer(s.Echo)
 	t.Cleanup(ts.Close)
 	key, _ := config.WebhookKey(cfg.BankWebhookSecret)
