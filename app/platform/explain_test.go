@@ -164,7 +164,7 @@ func TestHotPathsReadIndexes(t *testing.T) {
 			return err
 		},
 		"users by number": func() error { _, err := p.Auth.ListUsers(ctx, op, auth.UserQuery{Search: "13800001"}); return err },
-		"wallet":          func() error { _, err := p.Funding.WalletOf(ctx, buyer.ID); return err },
+		"wallet":          func() error { _, err := p.Funding.WalletOf(ctx, b); return err },
 	}
 	big := map[string]bool{}
 	var rels []struct {

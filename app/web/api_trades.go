@@ -435,7 +435,7 @@ func (s *Server) apiDecide(c echo.Context, id int64) (*models.Order, error) {
 }
 
 func (s *Server) apiWallet(c echo.Context) error {
-	w, err := s.Funding.WalletOf(c.Request().Context(), currentUser(c).ID)
+	w, err := s.Funding.WalletOf(c.Request().Context(), actor(c))
 	if err != nil {
 		return err
 	}

@@ -273,7 +273,7 @@ func (s *Server) opsDisputes(c echo.Context) error {
 }
 
 func (s *Server) walletPage(c echo.Context) error {
-	w, err := s.Funding.WalletOf(c.Request().Context(), currentUser(c).ID)
+	w, err := s.Funding.WalletOf(c.Request().Context(), actor(c))
 	if err != nil {
 		return err
 	}
