@@ -44,6 +44,9 @@ type Service struct {
 	// DefaultCommission gives the commission rate of a new seller (the
 	// operators' setting); nil leaves the database default.
 	DefaultCommission func(ctx context.Context, tx *gorm.DB) (decimal.Decimal, error)
+	// TopUps gives a buyer's wallet top-up reference for the account page
+	// (funding); nil leaves it out.
+	TopUps TopUps
 	// pepper keys every payment password hash (PAY_PASSWORD_PEPPER).
 	pepper []byte
 	// beforePINCheck, when set (tests), runs after an attempt is reserved and
@@ -617,6 +620,51 @@ func (s *Service) Seller(ctx context.Context, userID int64) (*models.Seller, err
 		return nil, models.Errorf(models.ENOTFOUND, "No such seller.")
 	}
 	return &sel, nil
+}
+
+// TopUps gives a buyer's personal wallet top-up reference, creating it on
+// first use.
+type TopUps interface {
+	TopUpReference(ctx context.Context, userID int64) (string, error)
+}
+
+// Account is what a person's account page shows.
+type Account struct {
+	User *models.User
+	// Seller is a seller's shop and payout details.
+	Seller *models.Seller
+	// TopUpReference is a buyer's personal wallet top-up reference.
+	TopUpReference string
+}
+
+// Account returns the signed-in person's own account.
+//
+// Errors: EFORBIDDEN unless actor is a signed-in buyer, seller or operator
+// (and that user); ENOTFOUND when the user is gone.
+func (s *Service) Account(ctx context.Context, actor models.Actor) (*Account, error) {
+	forbidden := models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+	if !actor.IsBuyer() && !actor.IsSeller() && !actor.IsOperator() {
+		return nil, forbidden
+	}
+	u, err := s.Get(ctx, actor.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if u.Role != actor.Role {
+		return nil, forbidden
+	}
+	a := &Account{User: u}
+	if u.Role == models.RoleSeller {
+		if a.Seller, err = s.Seller(ctx, u.ID); err != nil {
+			return nil, err
+		}
+	}
+	if u.Role == models.RoleBuyer && s.TopUps != nil {
+		if a.TopUpReference, err = s.TopUps.TopUpReference(ctx, u.ID); err != nil {
+			return nil, fmt.Errorf("account of user %d: %w", u.ID, err)
+		}
+	}
+	return a, nil
 }
 
 // ShopName returns the name of a seller's shop. Errors: ENOTFOUND.

@@ -89,6 +89,7 @@ func TestNobodyIsGrantedAnything(t *testing.T) {
 			_, forbidden["ledger accounts"] = e.Books.Accounts(ctx, who)
 			_, forbidden["ledger check"] = e.Books.Check(ctx, who)
 			_, forbidden["wallet"] = e.Funding.WalletOf(ctx, who)
+			_, forbidden["account"] = e.Auth.Account(ctx, who)
 			_, forbidden["seller's money"] = e.Sellers.Money(ctx, who)
 			_, forbidden["seller's dashboard"] = e.Sellers.Dashboard(ctx, who)
 			for what, err := range notFound {

@@ -82,6 +82,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p.Orders = &orders.Service{DB: db.DB, Queue: p.Queue, Settings: p.Settings, PayPasswords: p.Auth, MaxAmount: cfg.MaxAmount, Now: o.Now}
 	p.Funding = &funding.Service{DB: db.DB, Orders: p.Orders, Queue: p.Queue, Log: log}
 	p.Orders.Wallets = p.Funding
+	p.Auth.TopUps = p.Funding
 	p.Orders.Credits, p.Orders.Names = p.Funding, p.Auth
 	p.Sellers = &sellers.Service{DB: db.DB, Now: o.Now, Names: p.Auth, Orders: p.Orders}
 	p.Risk = &risk.Service{DB: db.DB}
