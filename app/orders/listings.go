@@ -1,7 +1,8 @@
 // Package orders runs escrow trades: sellers' listings, checkout with atomic
 // stock reservation, every step of the order lifecycle (each decided by
 // models.Apply and persisted with its ledger transfer, its timeline event and
-// its River timer in one transaction), and the timers themselves.
+// its River timer in one transaction), the timers themselves, and the order
+// page (OrderPage): the order with everything about it the reader may see.
 package orders
 
 import (

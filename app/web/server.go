@@ -2,6 +2,12 @@
 // API and the webhooks, the middleware every request passes, and the one error
 // handler that turns errors into pages or JSON. Handlers parse, call one
 // service method and render; the rules live in models and the app services.
+//
+// The web layer only translates. It runs no SQL and imports neither the
+// database nor the ledger (imports_test.go fails if it does): each page's data
+// is one call to the service that owns it, turned into the page's view model
+// by a function that reads nothing else (orderPageVM, tested on its own). Its
+// services are handed to it in Deps by cmd/lineescrow, or by ptest in tests.
 package web
 
 import (
