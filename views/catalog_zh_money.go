@@ -13,6 +13,8 @@ var zhMoney = map[string]string{
 	"Claw-backs":                                                        "追偿",
 	"Escrow and balance totals as of %s; they are summed every minute.": "担保金额与余额合计截至 %s，每分钟汇总一次。",
 	"Lines ending in * sum every account of their kind, as of %s; they are summed every minute.": "以 * 结尾的行是同类全部账户的合计，截至 %s，每分钟汇总一次。",
+	"Enter an account.":                          "请输入账户。",
+	"No postings on this account.":               "此账户暂无分录。",
 	"Nobody owes the platform anything.":         "目前没有需要追偿的款项。",
 	"Owes %s of %s (reversal %s).":               "尚欠 %s（共 %s，撤销流水 %s）。",
 	"Payment reversed after the seller was paid": "已付款给卖家后银行撤销了付款",
