@@ -34,6 +34,8 @@ CREATE UNIQUE INDEX payouts_one_return ON payouts (bank_txn_id) WHERE bank_txn_i
 ALTER TABLE bank_credits DROP CONSTRAINT bank_credits_suspense_state_check;
 ALTER TABLE bank_credits ADD CONSTRAINT bank_credits_suspense_state_check
     CHECK (suspense_state IN ('open', 'assigned', 'return_requested', 'reversed', 'returning', 'returned'));
+DROP INDEX bank_credits_suspense;
+CREATE INDEX bank_credits_suspense ON bank_credits (created_at) WHERE suspense_state IN ('open', 'return_requested', 'returning');
 
 -- When a transfer happened at the bank (a callback's time, a statement line's
 -- booking), as opposed to when it was recorded: the balance of
@@ -85,6 +87,8 @@ DROP TABLE recon_breaks;
 DROP TABLE recon_runs;
 DROP INDEX ledger_transfers_value_at;
 ALTER TABLE ledger_transfers DROP COLUMN value_at;
+DROP INDEX bank_credits_suspense;
+CREATE INDEX bank_credits_suspense ON bank_credits (created_at) WHERE suspense_state IN ('open', 'return_requested');
 UPDATE bank_credits SET suspense_state = 'return_requested' WHERE suspense_state IN ('returning', 'returned');
 ALTER TABLE bank_credits DROP CONSTRAINT bank_credits_suspense_state_check;
 ALTER TABLE bank_credits ADD CONSTRAINT bank_credits_suspense_state_check

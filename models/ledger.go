@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // AccountKind is an account's place in the books. Assets and expenses grow by
@@ -86,6 +87,18 @@ var fixedAccounts = map[string]AccountSpec{
 	AccExpenseTelecomComm: {Kind: Expense},
 	AccExpenseBadDebt:     {Kind: Expense},
 	AccEquityAdvance:      {Kind: Equity},
+}
+
+// PlatformAccounts returns the codes of the platform's own accounts, the
+// fixed part of the chart of accounts, sorted. Every other account belongs to
+// one person or one order.
+func PlatformAccounts() []string {
+	out := make([]string, 0, len(fixedAccounts))
+	for code := range fixedAccounts {
+		out = append(out, code)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // ClassifyAccount returns the spec of an account code from the chart of
@@ -204,4 +217,28 @@ func (p Posting) Delta(kind AccountKind) Money {
 		return p.Amount
 	}
 	return p.Amount.Neg()
+}
+
+// Movement is one posting as recorded, with its transfer: a line of an
+// account's history, an order's money trail or the ledger explorer.
+type Movement struct {
+	TransferID int64
+	Key        string // the transfer's idempotency key
+	Kind       string
+	Ref        string
+	Memo       string
+	At         time.Time
+	Account    string
+	Direction  Direction
+	Amount     Money
+}
+
+// Delta is the change the movement made to its account's balance (see
+// Posting.Delta); zero for an account outside the chart of accounts.
+func (m Movement) Delta() Money {
+	spec, err := ClassifyAccount(m.Account)
+	if err != nil {
+		return Zero
+	}
+	return Posting{Account: m.Account, Direction: m.Direction, Amount: m.Amount}.Delta(spec.Kind)
 }

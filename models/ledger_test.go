@@ -98,3 +98,24 @@ func TestDelta(t *testing.T) {
 		t.Fatal("credit on expense should decrease")
 	}
 }
+
+func TestMovementDelta(t *testing.T) {
+	m := MustParseMoney("3.00")
+	for _, c := range []struct {
+		account string
+		dir     Direction
+		want    Money
+	}{
+		{WalletAccount(7), Credit, m},      // a top-up raises what the platform owes the buyer
+		{WalletAccount(7), Debit, m.Neg()}, // paying an order lowers it
+		{AccBankCollection, Debit, m},      // money arriving at the bank
+		{ClawbackAccount(7), Debit, m},     // a receivable grows by debits
+		{"nonsense:account", Credit, Zero}, // outside the chart: no balance to change
+		{SellerAvailableAccount(3), Debit, m.Neg()},
+	} {
+		got := Movement{Account: c.account, Direction: c.dir, Amount: m}.Delta()
+		if !got.Equal(c.want) {
+			t.Errorf("%s %s %s: delta %s, want %s", c.dir, m, c.account, got, c.want)
+		}
+	}
+}

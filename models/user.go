@@ -27,15 +27,35 @@ const (
 )
 
 // Actor is who asks for something: every service method that reads or changes a
-// person's data takes one and checks it, so no handler can forget to.
+// person's data takes one and checks it, so no handler can forget to. The zero
+// Actor is nobody and is granted nothing; background work acts as System,
+// visitors who have not signed in as Anonymous.
 type Actor struct {
 	UserID int64
 	Role   Role
 	Frozen bool
 }
 
-// IsOperator reports whether the actor is an operator.
-func (a Actor) IsOperator() bool { return a.Role == RoleOperator }
+// RoleAnonymous is the role of a visitor who has not signed in.
+const RoleAnonymous Role = "anonymous"
+
+// Anonymous is a visitor who has not signed in. Like the zero Actor it is
+// nobody: it may read what is public (listings on sale) and nothing else. It
+// is a value of its own so that code passing it says so on purpose.
+var Anonymous = Actor{Role: RoleAnonymous}
+
+// IsNobody reports whether no signed-in user and not the platform itself is
+// behind the actor: Anonymous, the zero Actor, or any actor without a user.
+func (a Actor) IsNobody() bool { return a.UserID <= 0 && !a.IsSystem() }
+
+// IsOperator reports whether the actor is an operator (always a real user).
+func (a Actor) IsOperator() bool { return a.Role == RoleOperator && a.UserID > 0 }
+
+// IsBuyer reports whether the actor is a signed-in buyer.
+func (a Actor) IsBuyer() bool { return a.Role == RoleBuyer && a.UserID > 0 }
+
+// IsSeller reports whether the actor is a signed-in seller.
+func (a Actor) IsSeller() bool { return a.Role == RoleSeller && a.UserID > 0 }
 
 // CanMoveMoney returns EFORBIDDEN when the actor is frozen.
 func (a Actor) CanMoveMoney() error {

@@ -155,3 +155,27 @@ func TestEveryNameFieldRefusesSpoofing(t *testing.T) {
 		t.Errorf("listing title with a zero-width joiner: %v", err)
 	}
 }
+
+func TestActorRoles(t *testing.T) {
+	for _, c := range []struct {
+		a                                    Actor
+		nobody, operator, buyer, seller, sys bool
+	}{
+		{a: Actor{}, nobody: true},
+		{a: Anonymous, nobody: true},
+		{a: Actor{UserID: -1}, nobody: true},
+		{a: Actor{Role: RoleOperator}, nobody: true},
+		{a: Actor{Role: RoleBuyer, UserID: -1}, nobody: true},
+		{a: System, sys: true},
+		{a: Actor{Role: RoleSystem, UserID: 4}}, // a user claiming to be the platform is neither
+		{a: Actor{UserID: 3, Role: RoleOperator}, operator: true},
+		{a: Actor{UserID: 3, Role: RoleBuyer}, buyer: true},
+		{a: Actor{UserID: 3, Role: RoleSeller}, seller: true},
+	} {
+		if c.a.IsNobody() != c.nobody || c.a.IsOperator() != c.operator || c.a.IsBuyer() != c.buyer ||
+			c.a.IsSeller() != c.seller || c.a.IsSystem() != c.sys {
+			t.Errorf("%+v: nobody %v operator %v buyer %v seller %v system %v", c.a,
+				c.a.IsNobody(), c.a.IsOperator(), c.a.IsBuyer(), c.a.IsSeller(), c.a.IsSystem())
+		}
+	}
+}

@@ -69,14 +69,19 @@ type Filter struct {
 	Limit    int
 }
 
-// List returns entries matching f, newest first. Only operators may read the log.
+// Service reads the log. Writing stays with Record, which runs inside the
+// transaction of the change it describes.
+type Service struct{ DB *gorm.DB }
+
+// List returns entries matching f, newest first (at most 200, 50 by default).
+// Only operators may read the log.
 //
 // Errors: EFORBIDDEN for anyone but an operator.
-func List(ctx context.Context, db *gorm.DB, actor models.Actor, f Filter) ([]Entry, error) {
+func (s *Service) List(ctx context.Context, actor models.Actor, f Filter) ([]Entry, error) {
 	if !actor.IsOperator() {
 		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
 	}
-	q := db.WithContext(ctx).Table("audit_log a").
+	q := s.DB.WithContext(ctx).Table("audit_log a").
 		Select("a.*, coalesce(u.display_name, '') AS actor_name").
 		Joins("LEFT JOIN users u ON u.id = a.actor_id")
 	if f.ActorID > 0 {

@@ -676,3 +676,39 @@ func TestRegistrationLimits(t *testing.T) {
 		t.Fatalf("%d registrations audited for %d users", audits, users())
 	}
 }
+
+type fixedTopUps map[int64]string
+
+func (f fixedTopUps) TopUpReference(_ context.Context, userID int64) (string, error) {
+	return f[userID], nil
+}
+
+func TestAccountIsTheReadersOwn(t *testing.T) {
+	t.Parallel()
+	s := newService(t)
+	ctx := context.Background()
+	buyer := register(t, s, "13800138000", models.RoleBuyer)
+	seller := register(t, s, "05305551234", models.RoleSeller)
+	s.TopUps = fixedTopUps{buyer.ID: "812345678"}
+
+	a, err := s.Account(ctx, buyer.Actor())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.User.ID != buyer.ID || a.TopUpReference != "812345678" || a.Seller != nil {
+		t.Fatalf("buyer's account = %+v", a)
+	}
+	a, err = s.Account(ctx, seller.Actor())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.User.ID != seller.ID || a.Seller == nil || a.Seller.ShopName != "Heze Goods" || a.TopUpReference != "" {
+		t.Fatalf("seller's account = %+v", a)
+	}
+	for _, who := range []models.Actor{models.Anonymous, {}, models.System, {Role: models.RoleBuyer},
+		{UserID: buyer.ID, Role: models.RoleSystem}, {UserID: buyer.ID, Role: models.RoleOperator}} {
+		if _, err := s.Account(ctx, who); models.ErrorCode(err) != models.EFORBIDDEN {
+			t.Errorf("%+v reads an account: %v", who, err)
+		}
+	}
+}

@@ -43,6 +43,9 @@ type Service struct {
 	// DefaultCommission gives the commission rate of a new seller (the
 	// operators' setting); nil leaves the database default.
 	DefaultCommission func(ctx context.Context, tx *gorm.DB) (models.Rate, error)
+	// TopUps gives a buyer's wallet top-up reference for the account page
+	// (funding); nil leaves it out.
+	TopUps TopUps
 	// pepper keys every payment password hash (PAY_PASSWORD_PEPPER).
 	pepper []byte
 	// beforePINCheck, when set (tests), runs after an attempt is reserved and
@@ -567,12 +570,78 @@ func (s *Service) Seller(ctx context.Context, userID int64) (*models.Seller, err
 	var sel models.Seller
 	res := s.DB.WithContext(ctx).Table("sellers").Where("user_id = ?", userID).Limit(1).Find(&sel)
 	if res.Error != nil {
-		return nil, res.Error
+		return nil, fmt.Errorf("seller %d: %w", userID, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return nil, models.Errorf(models.ENOTFOUND, "No such seller.")
 	}
 	return &sel, nil
+}
+
+// TopUps gives a buyer's personal wallet top-up reference, creating it on
+// first use.
+type TopUps interface {
+	TopUpReference(ctx context.Context, userID int64) (string, error)
+}
+
+// Account is what a person's account page shows.
+type Account struct {
+	User *models.User
+	// Seller is a seller's shop and payout details.
+	Seller *models.Seller
+	// TopUpReference is a buyer's personal wallet top-up reference.
+	TopUpReference string
+}
+
+// Account returns the signed-in person's own account.
+//
+// Errors: EFORBIDDEN unless actor is a signed-in buyer, seller or operator
+// (and that user); ENOTFOUND when the user is gone.
+func (s *Service) Account(ctx context.Context, actor models.Actor) (*Account, error) {
+	forbidden := models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+	if !actor.IsBuyer() && !actor.IsSeller() && !actor.IsOperator() {
+		return nil, forbidden
+	}
+	u, err := s.Get(ctx, actor.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if u.Role != actor.Role {
+		return nil, forbidden
+	}
+	a := &Account{User: u}
+	if u.Role == models.RoleSeller {
+		if a.Seller, err = s.Seller(ctx, u.ID); err != nil {
+			return nil, err
+		}
+	}
+	if u.Role == models.RoleBuyer && s.TopUps != nil {
+		if a.TopUpReference, err = s.TopUps.TopUpReference(ctx, u.ID); err != nil {
+			return nil, fmt.Errorf("account of user %d: %w", u.ID, err)
+		}
+	}
+	return a, nil
+}
+
+// ShopName returns the name of a seller's shop. Errors: ENOTFOUND.
+func (s *Service) ShopName(ctx context.Context, sellerID int64) (string, error) {
+	sel, err := s.Seller(ctx, sellerID)
+	if err != nil {
+		return "", err
+	}
+	return sel.ShopName, nil
+}
+
+// DisplayName returns the name a user goes by. Errors: ENOTFOUND.
+func (s *Service) DisplayName(ctx context.Context, userID int64) (string, error) {
+	var names []string
+	if err := s.DB.WithContext(ctx).Raw(`SELECT display_name FROM users WHERE id = ?`, userID).Scan(&names).Error; err != nil {
+		return "", fmt.Errorf("name of user %d: %w", userID, err)
+	}
+	if len(names) == 0 {
+		return "", models.Errorf(models.ENOTFOUND, "No such user.")
+	}
+	return names[0], nil
 }
 
 func userTarget(id int64) string { return fmt.Sprintf("user:%d", id) }

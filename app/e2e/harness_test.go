@@ -58,7 +58,7 @@ func startApp(t *testing.T) *app {
 		t.Fatal(err)
 	}
 	go sim.Run(ctx)
-	deps := web.DepsOf(env.Platform)
+	deps := env.WebDeps()
 	deps.Config, deps.BankSim = cfg, sim.Handler()
 	srv := web.New(deps)
 	hs := &http.Server{Handler: srv.Echo}

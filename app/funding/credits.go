@@ -327,9 +327,19 @@ func (s *Service) Credits(ctx context.Context, actor models.Actor, suspenseOnly 
 	return out, err
 }
 
-// CreditsOfOrder lists the bank credits matched to an order.
-func (s *Service) CreditsOfOrder(ctx context.Context, orderID int64) ([]Credit, error) {
-	var out []Credit
-	err := s.DB.WithContext(ctx).Table("bank_credits").Where("order_id = ?", orderID).Order("created_at").Limit(100).Find(&out).Error
-	return out, err
+// CreditsOfOrder lists the bank credits matched to an order, oldest first
+// (at most 100), for the order's page: the caller has checked that the actor
+// may see the order.
+func (s *Service) CreditsOfOrder(ctx context.Context, orderID int64) ([]orders.CreditLine, error) {
+	var credits []Credit
+	if err := s.DB.WithContext(ctx).Table("bank_credits").Where("order_id = ?", orderID).Order("created_at").Limit(100).
+		Find(&credits).Error; err != nil {
+		return nil, fmt.Errorf("credits of order %d: %w", orderID, err)
+	}
+	out := make([]orders.CreditLine, 0, len(credits))
+	for _, c := range credits {
+		out = append(out, orders.CreditLine{BankTxnID: c.BankTxnID, Amount: c.Amount, Reference: c.Reference,
+			Outcome: string(c.Outcome), At: c.CreatedAt, Reversed: c.ReversalTxnID != nil})
+	}
+	return out, nil
 }

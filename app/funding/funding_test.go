@@ -111,6 +111,25 @@ func TestMatchingCases(t *testing.T) {
 	if b := e.Balance(wallet); b != "590.50" {
 		t.Fatalf("wallet after top-up %s", b)
 	}
+
+	// A buyer reads their own wallet, nobody else reads any.
+	w, err := e.Funding.WalletOf(e.Ctx, e.Buyer.Actor())
+	if err != nil || w.Balance.String() != "590.50" || w.Reference != ref || len(w.Moves) == 0 {
+		t.Fatalf("wallet = %+v, %v", w, err)
+	}
+	for _, m := range w.Moves {
+		if m.Account != wallet {
+			t.Errorf("the wallet's history shows %s", m.Account)
+		}
+	}
+	if w2, err := e.Funding.WalletOf(e.Ctx, e.Buyer2.Actor()); err != nil || w2.Balance.String() != e.Balance(models.WalletAccount(e.Buyer2.ID)) || w2.Reference == ref {
+		t.Fatalf("the other buyer's wallet = %+v, %v", w2, err)
+	}
+	for _, who := range []models.Actor{e.Seller.Actor(), e.Operator.Actor(), models.Anonymous} {
+		if _, err := e.Funding.WalletOf(e.Ctx, who); models.ErrorCode(err) != models.EFORBIDDEN {
+			t.Errorf("%+v reads a wallet: %v", who, err)
+		}
+	}
 }
 
 func TestDuplicateAndConcurrentCredits(t *testing.T) {

@@ -3,6 +3,7 @@ package funding
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -138,22 +139,29 @@ func (s *Service) ReturnSettled(ctx context.Context, tx *gorm.DB, bankTxnID stri
 type Wallet struct {
 	Balance   models.Money
 	Reference string
-	Moves     []ledger.Movement
+	Moves     []models.Movement
 }
 
-// WalletOf returns the user's wallet.
-func (s *Service) WalletOf(ctx context.Context, userID int64) (*Wallet, error) {
+// WalletOf returns the signed-in buyer's own wallet (its latest 100
+// movements).
+//
+// Errors: EFORBIDDEN unless actor is a buyer.
+func (s *Service) WalletOf(ctx context.Context, actor models.Actor) (*Wallet, error) {
+	if !actor.IsBuyer() {
+		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+	}
+	userID := actor.UserID
 	acc := models.WalletAccount(userID)
 	var w Wallet
 	var err error
 	if w.Balance, err = ledger.Balance(ctx, s.DB, acc); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("wallet of user %d: %w", userID, err)
 	}
 	if w.Reference, err = s.TopUpReference(ctx, userID); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("wallet of user %d: %w", userID, err)
 	}
 	if w.Moves, err = ledger.Movements(ctx, s.DB, ledger.MovementQuery{Account: acc, Limit: 100}); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("wallet of user %d: %w", userID, err)
 	}
 	return &w, nil
 }

@@ -307,6 +307,25 @@ func Balance(ctx context.Context, db *gorm.DB, code string) (models.Money, error
 	return b, nil
 }
 
+// AccountBalance is an account with its balance.
+type AccountBalance struct {
+	Code    string
+	Kind    models.AccountKind
+	Balance models.Money
+}
+
+// AccountBalances returns those of the accounts codes that exist, with
+// their kinds and balances, in code order. It reads them by code.
+func AccountBalances(ctx context.Context, db *gorm.DB, codes ...string) ([]AccountBalance, error) {
+	var out []AccountBalance
+	if err := db.WithContext(ctx).Raw(`SELECT a.code, a.kind, sum(b.balance) AS balance FROM ledger_accounts a
+		JOIN ledger_balances b ON b.account_id = a.id WHERE a.code IN ? GROUP BY a.code, a.kind ORDER BY a.code`, codes).
+		Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("account balances: %w", err)
+	}
+	return out, nil
+}
+
 // Balances returns the balances of several accounts at once (missing ones are zero).
 func Balances(ctx context.Context, db *gorm.DB, codes ...string) (map[string]models.Money, error) {
 	var rows []struct {

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -11,19 +12,6 @@ import (
 
 	"lineescrow/models"
 )
-
-// Movement is one posting with its transfer, for timelines and the ledger explorer.
-type Movement struct {
-	TransferID int64
-	Key        string
-	Kind       string
-	Ref        string
-	Memo       string
-	At         time.Time
-	Account    string
-	Direction  models.Direction
-	Amount     models.Money
-}
 
 // MovementQuery selects movements: by transfer reference, by account code, or
 // both; Limit defaults to 200.
@@ -37,7 +25,7 @@ type MovementQuery struct {
 }
 
 // Movements returns postings matching q, newest transfer first.
-func Movements(ctx context.Context, db *gorm.DB, q MovementQuery) ([]Movement, error) {
+func Movements(ctx context.Context, db *gorm.DB, q MovementQuery) ([]models.Movement, error) {
 	var where []string
 	var args []any
 	if q.Ref != "" {
@@ -68,7 +56,7 @@ func Movements(ctx context.Context, db *gorm.DB, q MovementQuery) ([]Movement, e
 	}
 	sql += " ORDER BY t.id DESC, p.id LIMIT ?"
 	args = append(args, q.Limit)
-	var out []Movement
+	var out []models.Movement
 	if err := db.WithContext(ctx).Raw(sql, args...).Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("movements: %w", err)
 	}
@@ -78,7 +66,8 @@ func Movements(ctx context.Context, db *gorm.DB, q MovementQuery) ([]Movement, e
 // CheckInvariants verifies the whole ledger: every transfer has at least two
 // postings and balances; all postings sum to zero; no constrained account is
 // negative; every account's balance equals the sum of its postings. It returns
-// an error describing each violation found. Tests run it after every
+// an error wrapping ErrInvariants describing each violation found (the first
+// 20 of each kind), or the error that stopped the check. Tests run it after every
 // integration test; operators can run it from the books page.
 func CheckInvariants(ctx context.Context, db *gorm.DB) error {
 	db = db.WithContext(ctx)
@@ -135,10 +124,14 @@ func CheckInvariants(ctx context.Context, db *gorm.DB) error {
 		problems = append(problems, fmt.Sprintf("account %s balance %s but its postings sum to %s", d.Code, d.Balance, d.Postings))
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("ledger invariants violated: %s", strings.Join(problems, "; "))
+		return fmt.Errorf("%w: %s", ErrInvariants, strings.Join(problems, "; "))
 	}
 	return nil
 }
+
+// ErrInvariants is wrapped by CheckInvariants' error when the books are
+// wrong, as opposed to when the check could not run.
+var ErrInvariants = errors.New("ledger invariants violated")
 
 // Total is the sum of one class of per-person accounts (all escrows, all
 // wallets …) as of the last refresh.

@@ -1,7 +1,8 @@
 // Package orders runs escrow trades: sellers' listings, checkout with atomic
 // stock reservation, every step of the order lifecycle (each decided by
 // models.Apply and persisted with its ledger transfer, its timeline event and
-// its River timer in one transaction), and the timers themselves.
+// its River timer in one transaction), the timers themselves, and the order
+// page (OrderPage): the order with everything about it the reader may see.
 package orders
 
 import (
@@ -13,7 +14,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"lineescrow/app/auth"
 	"lineescrow/app/jobs"
 	"lineescrow/app/settings"
 	"lineescrow/models"
@@ -21,16 +21,22 @@ import (
 
 // Service is the trading service.
 type Service struct {
-	DB        *gorm.DB
-	Queue     *jobs.Queue
-	Settings  *settings.Service
-	Auth      *auth.Service
-	MaxAmount models.Money
-	Now       func() time.Time
+	DB       *gorm.DB
+	Queue    *jobs.Queue
+	Settings *settings.Service
+	// PayPasswords checks the payment password of a buyer paying or
+	// confirming, or of a seller accepting a refund (auth).
+	PayPasswords PayPasswords
+	MaxAmount    models.Money
+	Now          func() time.Time
 	// Wallets hears of wallet payments (funding); nil in tests that need not.
 	Wallets WalletFunding
 	// Rates gives sellers' commission rates (sellers).
 	Rates CommissionRates
+	// Credits, Cases and Names fill the order page (funding, risk, auth).
+	Credits BankCredits
+	Cases   Cases
+	Names   Names
 }
 
 func (s *Service) now() time.Time {
@@ -40,13 +46,20 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC().Truncate(time.Microsecond)
 }
 
+// PayPasswords checks a payment password before money moves (auth.Service).
+// Errors: EINVALID (field pay_password) for a wrong or missing password;
+// ELOCKED after too many wrong tries; ECONFLICT when none is set.
+type PayPasswords interface {
+	VerifyPayPassword(ctx context.Context, userID int64, pin string) error
+}
+
 var errNotFound = models.Errorf(models.ENOTFOUND, "The page you asked for does not exist, or is not yours to see.")
 
 // CreateListing adds a listing for the seller.
 //
 // Errors: EFORBIDDEN unless actor is a seller; EINVALID with every field problem.
 func (s *Service) CreateListing(ctx context.Context, actor models.Actor, in models.ListingInput) (*models.Listing, error) {
-	if actor.Role != models.RoleSeller {
+	if !actor.IsSeller() {
 		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
 	}
 	title, desc, price, stock, err := in.Validate(s.MaxAmount)
@@ -73,7 +86,7 @@ func (s *Service) UpdateListing(ctx context.Context, actor models.Actor, id int6
 	if res.Error != nil {
 		return nil, fmt.Errorf("update listing %d: %w", id, res.Error)
 	}
-	if res.RowsAffected == 0 || actor.Role != models.RoleSeller {
+	if res.RowsAffected == 0 || !actor.IsSeller() {
 		return nil, errNotFound
 	}
 	return s.Listing(ctx, actor, id)
@@ -91,7 +104,7 @@ func (s *Service) SetListingStatus(ctx context.Context, actor models.Actor, id i
 	if res.Error != nil {
 		return fmt.Errorf("set listing %d %s: %w", id, status, res.Error)
 	}
-	if res.RowsAffected == 0 || actor.Role != models.RoleSeller {
+	if res.RowsAffected == 0 || !actor.IsSeller() {
 		return errNotFound
 	}
 	return nil

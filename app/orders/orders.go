@@ -24,8 +24,12 @@ import (
 func Ref(orderID int64) string { return fmt.Sprintf("order:%d", orderID) }
 
 // visible restricts an order query to what actor may see: a buyer their own
-// orders, a seller the orders of their shop, an operator all.
+// orders, a seller the orders of their shop, an operator all, the platform's
+// own work all; nobody (Anonymous, the zero Actor) none.
 func visible(db *gorm.DB, actor models.Actor) *gorm.DB {
+	if actor.IsNobody() {
+		return db.Where("false")
+	}
 	switch actor.Role {
 	case models.RoleBuyer:
 		return db.Where("buyer_id = ?", actor.UserID)
@@ -47,7 +51,7 @@ func visible(db *gorm.DB, actor models.Actor) *gorm.DB {
 // Errors: EFORBIDDEN unless actor is a buyer; EINVALID for the form;
 // ENOTFOUND for a listing not on sale; ECONFLICT when the stock is too low.
 func (s *Service) Checkout(ctx context.Context, actor models.Actor, c models.Checkout) (*models.Order, error) {
-	if actor.Role != models.RoleBuyer {
+	if !actor.IsBuyer() {
 		return nil, models.Errorf(models.EFORBIDDEN, "Only buyers can check out.")
 	}
 	if err := c.Validate(); err != nil {
@@ -182,6 +186,11 @@ func (s *Service) List(ctx context.Context, actor models.Actor, q Query) ([]mode
 		return nil, fmt.Errorf("list orders: %w", err)
 	}
 	return out, nil
+}
+
+// Recent returns the actor's newest n orders (a dashboard's list).
+func (s *Service) Recent(ctx context.Context, actor models.Actor, n int) ([]models.Order, error) {
+	return s.List(ctx, actor, Query{Limit: n})
 }
 
 type runningJobKey struct{}
@@ -346,7 +355,7 @@ func (s *Service) Do(ctx context.Context, actor models.Actor, id int64, cmd mode
 		return nil, err
 	}
 	if models.NeedsConsent(cmd.Action, actor) {
-		if err := s.Auth.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
+		if err := s.PayPasswords.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
 			return nil, err
 		}
 	}
@@ -472,19 +481,24 @@ type TimelineEntry struct {
 // operator everything. Event details are trimmed the same way.
 //
 // Errors: ENOTFOUND for an order the actor cannot see.
-func (s *Service) Timeline(ctx context.Context, actor models.Actor, id int64) ([]TimelineEntry, []ledger.Movement, error) {
+func (s *Service) Timeline(ctx context.Context, actor models.Actor, id int64) ([]TimelineEntry, []models.Movement, error) {
 	o, err := s.Get(ctx, actor, id)
 	if err != nil {
 		return nil, nil, err
 	}
+	return s.timeline(ctx, actor, o)
+}
+
+// timeline is Timeline of an order the actor may see.
+func (s *Service) timeline(ctx context.Context, actor models.Actor, o *models.Order) ([]TimelineEntry, []models.Movement, error) {
 	var events []TimelineEntry
 	if err := s.DB.WithContext(ctx).Raw(`SELECT id, at, actor_id, actor_role, kind, detail FROM order_events
-		WHERE order_id = ? ORDER BY id LIMIT 500`, id).Scan(&events).Error; err != nil {
-		return nil, nil, err
+		WHERE order_id = ? ORDER BY id LIMIT 500`, o.ID).Scan(&events).Error; err != nil {
+		return nil, nil, fmt.Errorf("timeline of order %d: %w", o.ID, err)
 	}
-	moves, err := ledger.Movements(ctx, s.DB, ledger.MovementQuery{Ref: Ref(id), Limit: 500})
+	moves, err := ledger.Movements(ctx, s.DB, ledger.MovementQuery{Ref: Ref(o.ID), Limit: 500})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("timeline of order %d: %w", o.ID, err)
 	}
 	if actor.IsOperator() {
 		return events, moves, nil
@@ -535,8 +549,14 @@ func trimDetail(raw json.RawMessage, hidden []string) json.RawMessage {
 	return b
 }
 
+// ErrInvariants is wrapped by CheckInvariants' error when an order's escrow
+// is wrong, as opposed to when the check could not run.
+var ErrInvariants = errors.New("order invariants violated")
+
 // CheckInvariants verifies, for every order, that its escrow account holds
-// exactly what the order says is held. Tests run it after each integration test.
+// exactly what the order says is held; it returns an error wrapping
+// ErrInvariants naming the first ten orders that do not. Tests run it after
+// each integration test.
 func CheckInvariants(ctx context.Context, db *gorm.DB) error {
 	var bad []struct {
 		ID      int64
@@ -555,7 +575,7 @@ func CheckInvariants(ctx context.Context, db *gorm.DB) error {
 		for _, b := range bad {
 			parts = append(parts, fmt.Sprintf("order %d holds %s but its escrow has %s", b.ID, b.Held, b.Balance))
 		}
-		return errors.New("order invariants violated: " + strings.Join(parts, "; "))
+		return fmt.Errorf("%w: %s", ErrInvariants, strings.Join(parts, "; "))
 	}
 	return nil
 }

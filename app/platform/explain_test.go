@@ -14,7 +14,6 @@ import (
 
 	"lineescrow/app/audit"
 	"lineescrow/app/auth"
-	"lineescrow/app/ledger"
 	"lineescrow/app/orders"
 	"lineescrow/app/platform"
 	"lineescrow/app/platform/ptest"
@@ -125,36 +124,39 @@ func TestHotPathsReadIndexes(t *testing.T) {
 			_, err := p.Orders.List(ctx, op, orders.Query{Search: fmt.Sprint(someOrder.ID)})
 			return err
 		},
-		"order page":     func() error { _, err := p.Orders.Get(ctx, b, someOrder.ID); return err },
-		"order timeline": func() error { _, _, err := p.Orders.Timeline(ctx, b, someOrder.ID); return err },
-		"shop":           func() error { _, err := p.Orders.Listings(ctx, models.Actor{}, orders.ListingQuery{}); return err },
+		"order page":           func() error { _, err := p.Orders.Get(ctx, b, someOrder.ID); return err },
+		"order timeline":       func() error { _, _, err := p.Orders.Timeline(ctx, b, someOrder.ID); return err },
+		"order page, buyer":    func() error { _, err := p.Orders.OrderPage(ctx, b, someOrder.ID); return err },
+		"order page, operator": func() error { _, err := p.Orders.OrderPage(ctx, op, someOrder.ID); return err },
+		"shop":                 func() error { _, err := p.Orders.Listings(ctx, models.Anonymous, orders.ListingQuery{}); return err },
 		"shop search": func() error {
-			_, err := p.Orders.Listings(ctx, models.Actor{}, orders.ListingQuery{Search: "Peony tea no. 4711"})
+			_, err := p.Orders.Listings(ctx, models.Anonymous, orders.ListingQuery{Search: "Peony tea no. 4711"})
 			return err
 		},
 		"shop search, Chinese": func() error {
-			_, err := p.Orders.Listings(ctx, models.Actor{}, orders.ListingQuery{Search: "牡丹花茶"})
+			_, err := p.Orders.Listings(ctx, models.Anonymous, orders.ListingQuery{Search: "牡丹花茶"})
 			return err
 		},
 		"seller's listings": func() error {
 			_, err := p.Orders.Listings(ctx, s, orders.ListingQuery{SellerID: seller.ID})
 			return err
 		},
-		"seller's money":      func() error { _, err := p.Sellers.StagesOf(ctx, seller.ID); return err },
-		"seller's work":       func() error { _, err := p.Sellers.WorkOf(ctx, seller.ID); return err },
-		"seller's chart":      func() error { _, err := p.Sellers.History(ctx, seller.ID); return err },
+		"seller's dashboard":  func() error { _, err := p.Sellers.Dashboard(ctx, s); return err },
+		"seller's money":      func() error { _, err := p.Sellers.Money(ctx, s); return err },
 		"operator overview":   func() error { _, err := p.Funding.OverviewOf(ctx, op); return err },
-		"books totals":        func() error { _, err := ledger.Totals(ctx, traced.DB); return err },
+		"books overview":      func() error { _, err := p.Books.Overview(ctx, op); return err },
+		"ledger accounts":     func() error { _, err := p.Books.Accounts(ctx, op); return err },
+		"escrow movements":    func() error { _, err := p.Books.Movements(ctx, op, "escrow:*"); return err },
 		"bank events":         func() error { _, err := p.Funding.Events(ctx, op, 200); return err },
 		"suspense queue":      func() error { _, err := p.Funding.Credits(ctx, op, true, 200); return err },
 		"credits of an order": func() error { _, err := p.Funding.CreditsOfOrder(ctx, someOrder.ID); return err },
 		"risk flags":          func() error { _, err := p.Risk.List(ctx, op, risk.Query{OpenOnly: true}); return err },
 		"flags of an order":   func() error { _, err := p.Risk.List(ctx, op, risk.Query{OrderID: someOrder.ID}); return err },
 		"claw-backs":          func() error { _, err := p.Clawbacks.List(ctx, op, false); return err },
-		"audit by target":     func() error { _, err := audit.List(ctx, traced.DB, op, audit.Filter{Target: "user:42"}); return err },
-		"audit by action":     func() error { _, err := audit.List(ctx, traced.DB, op, audit.Filter{Action: "user.pay"}); return err },
+		"audit by target":     func() error { _, err := p.Audit.List(ctx, op, audit.Filter{Target: "user:42"}); return err },
+		"audit by action":     func() error { _, err := p.Audit.List(ctx, op, audit.Filter{Action: "user.pay"}); return err },
 		"audit by actor": func() error {
-			_, err := audit.List(ctx, traced.DB, op, audit.Filter{ActorID: e.Operator.ID})
+			_, err := p.Audit.List(ctx, op, audit.Filter{ActorID: e.Operator.ID})
 			return err
 		},
 		"users by name": func() error {
@@ -162,7 +164,7 @@ func TestHotPathsReadIndexes(t *testing.T) {
 			return err
 		},
 		"users by number": func() error { _, err := p.Auth.ListUsers(ctx, op, auth.UserQuery{Search: "13800001"}); return err },
-		"wallet":          func() error { _, err := p.Funding.WalletOf(ctx, buyer.ID); return err },
+		"wallet":          func() error { _, err := p.Funding.WalletOf(ctx, b); return err },
 	}
 	big := map[string]bool{}
 	var rels []struct {

@@ -8,10 +8,14 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
+	"lineescrow/app/audit"
 	"lineescrow/app/auth"
+	"lineescrow/app/books"
 	"lineescrow/app/clawback"
 	"lineescrow/app/config"
 	"lineescrow/app/funding"
@@ -44,12 +48,20 @@ type Platform struct {
 	Bank    *bankbridge.Bank
 	Sellers *sellers.Service
 	Risk    *risk.Service
+	// Audit reads the audit log.
+	Audit *audit.Service
+	// Books is the operators' view of the ledger.
+	Books *books.Service
 	// Clawbacks are recalled payments people owe the platform.
 	Clawbacks   *clawback.Service
 	Idempotency *idempotency.Store
-	Queue       *jobs.Queue
-	River       *jobs.Client
-	work        bool
+	// Health is the readiness probe: the database answers, no migration pending.
+	Health *store.Readiness
+	// DBStats shows the database pool on /metrics.
+	DBStats prometheus.Collector
+	Queue   *jobs.Queue
+	River   *jobs.Client
+	work    bool
 }
 
 // Options tune New.
@@ -73,8 +85,10 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 		v, err := p.Settings.Get(ctx, tx)
 		return v.DefaultCommission, err
 	}
-	p.Sellers = &sellers.Service{DB: db.DB, Now: o.Now}
-	p.Orders = &orders.Service{DB: db.DB, Queue: p.Queue, Settings: p.Settings, Auth: p.Auth, Rates: p.Sellers, MaxAmount: cfg.MaxAmount, Now: o.Now}
+	p.Sellers = &sellers.Service{DB: db.DB, Now: o.Now, Names: p.Auth}
+	p.Orders = &orders.Service{DB: db.DB, Queue: p.Queue, Settings: p.Settings, PayPasswords: p.Auth, Rates: p.Sellers,
+		MaxAmount: cfg.MaxAmount, Now: o.Now}
+	p.Sellers.Orders = p.Orders
 	p.Bank = bankbridge.NewBank(cfg.BankAPIURL, cfg.BankAPIKey, nil)
 	p.Payouts = &payouts.Service{DB: db.DB, Queue: p.Queue, Bank: p.Bank,
 		Settings: p.Settings, Passwords: p.Auth, MaxAmount: cfg.MaxAmount, Now: o.Now}
@@ -82,9 +96,16 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p.Payouts.Returns = p.Funding
 	p.Recon = &recon.Service{DB: db.DB, Bank: p.Bank, Events: p.Funding, Now: o.Now}
 	p.Orders.Wallets = p.Funding
+	p.Auth.TopUps = p.Funding
+	p.Orders.Credits, p.Orders.Names = p.Funding, p.Auth
 	p.Risk = &risk.Service{DB: db.DB}
+	p.Orders.Cases = orderCases{p.Risk}
+	p.Audit = &audit.Service{DB: db.DB}
+	p.Books = &books.Service{DB: db.DB, Queues: p.Funding}
 	p.Clawbacks = &clawback.Service{DB: db.DB}
 	p.Idempotency = idempotency.NewStore(db.DB, cfg.JWTSecret)
+	p.Health = store.NewReadiness(db.SQL)
+	p.DBStats = collectors.NewDBStatsCollector(db.SQL, "lineescrow")
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &orders.TimerWorker{Orders: p.Orders})
@@ -130,4 +151,21 @@ func (p *Platform) Stop(ctx context.Context) error {
 		return nil
 	}
 	return p.River.Stop(ctx)
+}
+
+// orderCases gives the order page an order's risk cases. risk cannot
+// implement orders.Cases itself: orders raises flags, so risk may not import
+// orders.
+type orderCases struct{ risk *risk.Service }
+
+func (c orderCases) OfOrder(ctx context.Context, actor models.Actor, orderID int64) ([]orders.CaseLine, error) {
+	flags, err := c.risk.List(ctx, actor, risk.Query{OrderID: orderID})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]orders.CaseLine, 0, len(flags))
+	for _, f := range flags {
+		out = append(out, orders.CaseLine{ID: f.ID, Kind: string(f.Kind), Open: f.Status == risk.Open, At: f.CreatedAt})
+	}
+	return out, nil
 }

@@ -88,7 +88,7 @@ func (s *Service) List(ctx context.Context, actor models.Actor, q Query) ([]Flag
 	db := s.DB.WithContext(ctx).Table("risk_flags f").Select("f.*")
 	switch {
 	case actor.IsOperator():
-	case actor.Role == models.RoleSeller && q.OrderID > 0:
+	case actor.IsSeller() && q.OrderID > 0:
 		db = db.Joins("JOIN orders o ON o.id = f.order_id").Where("o.seller_id = ?", actor.UserID)
 	default:
 		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")

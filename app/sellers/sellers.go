@@ -1,7 +1,8 @@
 // Package sellers owns what a seller sees of their money: by stage (held in
 // escrow for paid and shipped orders, waiting for the operator's collection,
 // available), the orders waiting for them, and the daily history behind the
-// dashboard's chart.
+// dashboard's chart. Its two pages, Dashboard and Money, show a seller their
+// own shop only and are EFORBIDDEN to anyone else.
 //
 // The history is a snapshot per seller and day (seller_balance_days), taken by
 // a periodic job and read in O(days); today's point is always live. Reading a
@@ -11,6 +12,7 @@ package sellers
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -24,6 +26,94 @@ import (
 type Service struct {
 	DB  *gorm.DB
 	Now func() time.Time
+	// Names gives the shop's name (auth).
+	Names Names
+	// Orders lists the seller's newest orders (orders).
+	Orders RecentOrders
+}
+
+// Names reads a shop's name. Errors: ENOTFOUND for no such seller.
+type Names interface {
+	ShopName(ctx context.Context, sellerID int64) (string, error)
+}
+
+// RecentOrders lists the newest orders an actor may see.
+type RecentOrders interface {
+	Recent(ctx context.Context, actor models.Actor, n int) ([]models.Order, error)
+}
+
+var errForbidden = models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+
+// DashboardOrders is how many recent orders the dashboard lists.
+const DashboardOrders = 8
+
+// Dashboard is a seller's home page.
+type Dashboard struct {
+	ShopName string
+	Stages   Stages
+	Work     Work
+	// History is the chart: nil when every day is zero.
+	History []Day
+	// Recent are the newest orders, up to DashboardOrders.
+	Recent []models.Order
+}
+
+// Dashboard returns the signed-in seller's dashboard.
+//
+// Errors: EFORBIDDEN unless actor is a seller.
+func (s *Service) Dashboard(ctx context.Context, actor models.Actor) (*Dashboard, error) {
+	if !actor.IsSeller() {
+		return nil, errForbidden
+	}
+	id := actor.UserID
+	var d Dashboard
+	var err error
+	if d.ShopName, err = s.Names.ShopName(ctx, id); err != nil {
+		return nil, fmt.Errorf("dashboard of seller %d: %w", id, err)
+	}
+	if d.Stages, err = s.stagesOf(ctx, id); err != nil {
+		return nil, err
+	}
+	if d.Work, err = s.workOf(ctx, id); err != nil {
+		return nil, err
+	}
+	if d.History, err = s.history(ctx, id, d.Stages); err != nil {
+		return nil, err
+	}
+	if d.Recent, err = s.Orders.Recent(ctx, actor, DashboardOrders); err != nil {
+		return nil, fmt.Errorf("dashboard of seller %d: %w", id, err)
+	}
+	return &d, nil
+}
+
+// MaxMoves is how many movements Money returns.
+const MaxMoves = 200
+
+// Money is a seller's money page: by stage, and the latest movements on
+// the seller's own balances (up to MaxMoves, newest first).
+type Money struct {
+	Stages Stages
+	Moves  []models.Movement
+}
+
+// Money returns the signed-in seller's money.
+//
+// Errors: EFORBIDDEN unless actor is a seller.
+func (s *Service) Money(ctx context.Context, actor models.Actor) (*Money, error) {
+	if !actor.IsSeller() {
+		return nil, errForbidden
+	}
+	id := actor.UserID
+	var m Money
+	var err error
+	if m.Stages, err = s.stagesOf(ctx, id); err != nil {
+		return nil, err
+	}
+	// Exactly this seller's accounts: "seller:4:" cannot match seller 42's.
+	if m.Moves, err = ledger.Movements(ctx, s.DB, ledger.MovementQuery{AccountPrefix: "seller:" + strconv.FormatInt(id, 10) + ":", Limit: MaxMoves}); err != nil {
+		return nil, fmt.Errorf("money of seller %d: %w", id, err)
+	}
+	return &m, nil
 }
 
 func (s *Service) now() time.Time {
@@ -40,8 +130,8 @@ type Stages struct {
 	Available models.Money `json:"available"` // can be withdrawn
 }
 
-// StagesOf returns a seller's money by stage, now.
-func (s *Service) StagesOf(ctx context.Context, sellerID int64) (Stages, error) {
+// stagesOf returns a seller's money by stage, now.
+func (s *Service) stagesOf(ctx context.Context, sellerID int64) (Stages, error) {
 	var st Stages
 	if err := s.DB.WithContext(ctx).Raw(`SELECT coalesce(sum(held), 0) FROM orders
 		WHERE seller_id = ? AND `+models.HoldingSQL, sellerID).Row().Scan(&st.Held); err != nil {
@@ -49,7 +139,7 @@ func (s *Service) StagesOf(ctx context.Context, sellerID int64) (Stages, error) 
 	}
 	bals, err := ledger.Balances(ctx, s.DB, models.SellerPendingAccount(sellerID), models.SellerAvailableAccount(sellerID))
 	if err != nil {
-		return st, err
+		return st, fmt.Errorf("money of seller %d: %w", sellerID, err)
 	}
 	st.Pending, st.Available = bals[models.SellerPendingAccount(sellerID)], bals[models.SellerAvailableAccount(sellerID)]
 	return st, nil
@@ -61,8 +151,8 @@ type Work struct {
 	ToShip, Refunds, Disputes int
 }
 
-// WorkOf counts the seller's open work.
-func (s *Service) WorkOf(ctx context.Context, sellerID int64) (Work, error) {
+// workOf counts the seller's open work.
+func (s *Service) workOf(ctx context.Context, sellerID int64) (Work, error) {
 	var w Work
 	err := s.DB.WithContext(ctx).Raw(`SELECT
 			count(*) FILTER (WHERE `+models.PhaseSQL(models.PhaseToShip)+`) AS to_ship,
@@ -86,10 +176,10 @@ type Day struct {
 // ChartDays is how many days the chart shows.
 const ChartDays = 30
 
-// History returns the seller's money at the end of each of the last
-// ChartDays days, today's as it is now; days before the first snapshot are
-// zero. It returns nil when every day is zero.
-func (s *Service) History(ctx context.Context, sellerID int64) ([]Day, error) {
+// history returns the seller's money at the end of each of the last
+// ChartDays days, today's as it is now (the seller's stages, now); days
+// before the first snapshot are zero. It returns nil when every day is zero.
+func (s *Service) history(ctx context.Context, sellerID int64, now Stages) ([]Day, error) {
 	today := midnight(s.now())
 	first := today.AddDate(0, 0, -(ChartDays - 1))
 	var rows []struct {
@@ -100,10 +190,6 @@ func (s *Service) History(ctx context.Context, sellerID int64) ([]Day, error) {
 		WHERE seller_id = ? AND day >= ? AND day < ? ORDER BY day`, sellerID, first.Format("2006-01-02"), today.Format("2006-01-02")).
 		Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("history of seller %d: %w", sellerID, err)
-	}
-	now, err := s.StagesOf(ctx, sellerID)
-	if err != nil {
-		return nil, err
 	}
 	byDay := map[string]Day{}
 	for _, r := range rows {

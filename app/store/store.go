@@ -101,6 +101,52 @@ func MigrationsCurrent(ctx context.Context, sqlDB *sql.DB) (bool, error) {
 	return !pending && err == nil, err
 }
 
+// NotReady says why the platform cannot serve: Reason is short and fit to
+// show to a load balancer ("database unreachable", "migrations pending"), the
+// cause is kept for the log.
+type NotReady struct {
+	Reason string
+	Err    error
+}
+
+func (e *NotReady) Error() string { return e.Reason }
+func (e *NotReady) Unwrap() error { return e.Err }
+
+// Readiness answers readiness probes: the database answers and every
+// embedded migration has been applied.
+type Readiness struct {
+	sql      *sql.DB
+	migrator *goose.Provider
+	err      error // why there is no migrator
+}
+
+// NewReadiness returns the readiness probe of sqlDB.
+func NewReadiness(sqlDB *sql.DB) *Readiness {
+	r := &Readiness{sql: sqlDB}
+	r.migrator, r.err = Migrator(sqlDB)
+	return r
+}
+
+// Ready returns nil when the platform can serve, or a *NotReady saying why
+// not. A migration status that cannot be read counts as pending: serving a
+// schema the code does not expect is worse than waiting.
+func (r *Readiness) Ready(ctx context.Context) error {
+	if err := r.sql.PingContext(ctx); err != nil {
+		return &NotReady{Reason: "database unreachable", Err: err}
+	}
+	if r.migrator == nil {
+		return &NotReady{Reason: "migrations pending", Err: fmt.Errorf("migration status: %w", r.err)}
+	}
+	pending, err := r.migrator.HasPending(ctx)
+	if err != nil {
+		return &NotReady{Reason: "migrations pending", Err: fmt.Errorf("migration status: %w", err)}
+	}
+	if pending {
+		return &NotReady{Reason: "migrations pending"}
+	}
+	return nil
+}
+
 // MaxRetries bounds how often InTx re-runs a transaction that failed with a
 // serialization failure or a deadlock.
 const MaxRetries = 8

@@ -69,3 +69,23 @@ func TestInTxRetriesSerializationFailuresAndDeadlocks(t *testing.T) {
 		t.Fatalf("plain error: %d calls", calls)
 	}
 }
+
+func TestReadinessSaysWhy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, url := dbtest.NewWithURL(t)
+	db, err := store.Open(ctx, url, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := store.NewReadiness(db.SQL)
+	if err := r.Ready(ctx); err != nil {
+		t.Fatalf("fresh database not ready: %v", err)
+	}
+	db.Close()
+	err = r.Ready(ctx)
+	var nr *store.NotReady
+	if !errors.As(err, &nr) || err.Error() != "database unreachable" || errors.Unwrap(err) == nil {
+		t.Fatalf("closed pool: %v (cause %v), want database unreachable with its cause", err, errors.Unwrap(err))
+	}
+}

@@ -67,25 +67,17 @@ func (s *Server) logout(c echo.Context) error {
 }
 
 func (s *Server) accountVM(c echo.Context) (views.AccountVM, error) {
-	ctx := c.Request().Context()
-	u, err := s.Auth.Get(ctx, currentUser(c).ID)
+	a, err := s.Auth.Account(c.Request().Context(), actor(c))
 	if err != nil {
 		return views.AccountVM{}, err
 	}
-	vm := views.AccountVM{User: u, HasPayPassword: u.HasPayPassword(), PasswordForm: views.NewForm(), PayForm: views.NewForm()}
+	u := a.User
+	vm := views.AccountVM{User: u, Seller: a.Seller, HasPayPassword: u.HasPayPassword(), PasswordForm: views.NewForm(), PayForm: views.NewForm()}
 	if u.PayLockedUntil != nil && u.PayLockedUntil.After(time.Now()) {
 		vm.PayLocked = views.When(*u.PayLockedUntil)
 	}
-	if u.Role == models.RoleSeller {
-		if vm.Seller, err = s.Auth.Seller(ctx, u.ID); err != nil {
-			return vm, err
-		}
-	}
-	if u.Role == models.RoleBuyer && s.Funding != nil {
-		if vm.TopUpReference, err = s.Funding.TopUpReference(ctx, u.ID); err != nil {
-			return vm, err
-		}
-		vm.TopUpReference = models.GroupReference(vm.TopUpReference)
+	if a.TopUpReference != "" {
+		vm.TopUpReference = models.GroupReference(a.TopUpReference)
 	}
 	return vm, nil
 }

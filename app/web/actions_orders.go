@@ -53,7 +53,7 @@ func (s *Server) orderActions() []action {
 			a := typed(action{
 				name: "order." + string(t.Action), summary: t.Says, tag: "orders", api: "/orders/:id/" + t.Slug,
 				roles: roles, keyed: t.Keyed, idem: !t.Keyed, fields: fields, resp: apiOrder{}, errs: []int{403, 404, 409, 423},
-				answer: func(c echo.Context, res any) (any, error) { return s.toAPIOrder(c, res.(*models.Order), false) },
+				answer: func(c echo.Context, res any) (any, error) { return s.toAPIOrder(c, res.(*models.Order), nil), nil },
 				done: func(c echo.Context, _ any) string {
 					v, err := s.Settings.Get(c.Request().Context(), nil)
 					if err != nil {

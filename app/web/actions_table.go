@@ -140,7 +140,7 @@ func (s *Server) tradeActions() []action {
 		typed(action{name: "order.checkout", summary: "Check out: create an order, reserving stock", tag: "orders",
 			page: "/listings/:id/checkout", api: "/orders", roles: buyerRoles, keyed: true, status: http.StatusCreated, resp: apiOrder{},
 			errs:   []int{403, 404, 409},
-			answer: func(c echo.Context, res any) (any, error) { return s.toAPIOrder(c, res.(*models.Order), false) },
+			answer: func(c echo.Context, res any) (any, error) { return s.toAPIOrder(c, res.(*models.Order), nil), nil },
 			done:   message("Order placed. Pay by phone banking with the reference below, or from your balance."),
 			next: func(c echo.Context, res any) string {
 				if o, ok := res.(*models.Order); ok {

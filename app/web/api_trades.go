@@ -5,7 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"lineescrow/app/ledger"
+	"lineescrow/app/orders"
 	"lineescrow/models"
 )
 
@@ -72,7 +72,7 @@ type apiMovement struct {
 	Amount     models.Money `json:"amount"`
 }
 
-func apiMovements(moves []ledger.Movement) []apiMovement {
+func apiMovements(moves []models.Movement) []apiMovement {
 	out := make([]apiMovement, 0, len(moves))
 	for _, m := range moves {
 		out = append(out, apiMovement{TransferID: m.TransferID, At: m.At, Kind: m.Kind, Account: m.Account, Direction: string(m.Direction), Amount: m.Amount})
@@ -88,7 +88,8 @@ type apiPayInstr struct {
 	Reference string       `json:"reference"`
 }
 
-func (s *Server) toAPIOrder(c echo.Context, o *models.Order, full bool) (apiOrder, error) {
+// toAPIOrder is an order in the API; with its page, also its timeline and ledger.
+func (s *Server) toAPIOrder(c echo.Context, o *models.Order, page *orders.OrderPage) apiOrder {
 	a := apiOrder{ID: o.ID, State: string(o.State), RefundState: string(o.Refund), ListingID: o.ListingID, Title: o.Title,
 		UnitPrice: o.UnitPrice, Quantity: o.Quantity, Amount: o.Amount, Held: o.Held, Released: o.Released, Refunded: o.Refunded,
 		Fee: o.Fee, Funding: string(o.Funding), PayReference: o.PayReference, RefundReason: o.RefundReason, RefuseReason: o.RefuseReason,
@@ -112,19 +113,15 @@ func (s *Server) toAPIOrder(c echo.Context, o *models.Order, full bool) (apiOrde
 		b := s.bankInfo()
 		a.PaymentInstructs = &apiPayInstr{Bank: b.Bank, Account: b.Account, Holder: b.Holder, Amount: o.Amount, Reference: o.PayReference}
 	}
-	if full {
-		events, moves, err := s.Orders.Timeline(c.Request().Context(), actor(c), o.ID)
-		if err != nil {
-			return a, err
-		}
-		for _, e := range events {
+	if page != nil {
+		for _, e := range page.Events {
 			var d any
 			_ = jsonUnmarshal(e.Detail, &d)
 			a.Timeline = append(a.Timeline, apiEvent{At: e.At, Kind: e.Kind, ActorRole: e.ActorRole, Detail: d})
 		}
-		a.Ledger = apiMovements(moves)
+		a.Ledger = apiMovements(page.Moves)
 	}
-	return a, nil
+	return a
 }
 
 // A read is what a page shows, served to programs as its twin in the API:

@@ -15,6 +15,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"lineescrow/app/audit"
 	"lineescrow/app/auth"
 	"lineescrow/app/config"
 	"lineescrow/app/dbtest"
@@ -43,7 +44,7 @@ func newEnv(t *testing.T, options ...func(*config.Config)) *env {
 	a := auth.NewService(db.DB, auth.NewTokens(cfg.JWTSecret, cfg.SessionTTL), []byte(cfg.PayPasswordPepper))
 	a.ByAccount, a.ByIP = auth.NewLimiter(time.Hour, 5), auth.NewLimiter(time.Hour, 1000)
 	a.RegisterByIP, a.RegisterByLogin = auth.NewLimiter(time.Hour, 1000), auth.NewLimiter(time.Hour, 1000)
-	s := web.New(web.Deps{Config: cfg, DB: db, Log: quiet, Auth: a})
+	s := web.New(web.Deps{Config: cfg, Health: store.NewReadiness(db.SQL), Log: quiet, Auth: a, Audit: &audit.Service{DB: db.DB}})
 	ts := httptest.NewServer(s.Echo)
 	t.Cleanup(ts.Close)
 	return &env{t: t, db: db, auth: a, srv: s, ts: ts}

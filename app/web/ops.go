@@ -79,7 +79,7 @@ func (s *Server) opsAudit(c echo.Context) error {
 		return render(c, http.StatusUnprocessableEntity, views.AuditPage(vm))
 	}
 	f.Limit = 50
-	if vm.Entries, err = audit.List(c.Request().Context(), s.DB.DB, actor(c), f); err != nil {
+	if vm.Entries, err = s.Audit.List(c.Request().Context(), actor(c), f); err != nil {
 		return err
 	}
 	if len(vm.Entries) == f.Limit {

@@ -6,41 +6,28 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"lineescrow/app/ledger"
-	"lineescrow/app/orders"
 	"lineescrow/app/risk"
-	"lineescrow/models"
 	"lineescrow/views"
 )
 
 func (s *Server) opsHome(c echo.Context) error {
-	if s.Orders == nil {
+	if s.Books == nil {
 		return c.Redirect(http.StatusSeeOther, "/ops/users")
 	}
 	ctx := c.Request().Context()
-	var vm views.OpsHomeVM
-	q, err := s.Funding.OverviewOf(ctx, actor(c))
+	ov, err := s.Books.Overview(ctx, actor(c))
 	if err != nil {
 		return err
 	}
-	vm.Disputes, vm.Suspense, vm.Flags, vm.Review, vm.Clawbacks = q.Disputes, q.Suspense, q.Flags, q.Review, q.Clawbacks
-	totals, err := ledger.Totals(ctx, s.DB.DB)
-	if err != nil {
-		return err
-	}
-	vm.Escrow, vm.Wallets, vm.TotalsAt = totals["escrow"].Total, totals["wallet"].Total, totals["escrow"].TakenAt
-	bals, err := ledger.Balances(ctx, s.DB.DB, models.AccBankCollection, models.AccSuspense, models.AccRevenueFees, models.AccExpenseBadDebt)
-	if err != nil {
-		return err
-	}
-	vm.Bank, vm.SuspenseM, vm.Fees, vm.BadDebt = bals[models.AccBankCollection], bals[models.AccSuspense], bals[models.AccRevenueFees], bals[models.AccExpenseBadDebt]
+	q := ov.Queues
+	vm := views.OpsHomeVM{Disputes: q.Disputes, Suspense: q.Suspense, Flags: q.Flags, Review: q.Review, Clawbacks: q.Clawbacks,
+		Bank: ov.Bank, SuspenseM: ov.Suspense, Fees: ov.Fees, BadDebt: ov.BadDebt, Escrow: ov.Escrow, Wallets: ov.Wallets,
+		TotalsAt: ov.TotalsAt}
 	// The full check reads every posting: run on request, not on every visit.
 	if c.QueryParam("check") != "" {
 		vm.Checked = true
-		if err := ledger.CheckInvariants(ctx, s.DB.DB); err != nil {
-			vm.Invariants = err.Error()
-		} else if err := orders.CheckInvariants(ctx, s.DB.DB); err != nil {
-			vm.Invariants = err.Error()
+		if vm.Invariants, err = s.Books.Check(ctx, actor(c)); err != nil {
+			return err
 		}
 	}
 	return render(c, http.StatusOK, views.OpsHomePage(vm))
@@ -100,23 +87,16 @@ func (s *Server) opsSettings(c echo.Context) error {
 func (s *Server) opsLedger(c echo.Context) error {
 	ctx := c.Request().Context()
 	vm := views.LedgerVM{Account: strings.TrimSpace(c.QueryParam("account"))}
-	if err := s.DB.WithContext(ctx).Raw(`SELECT a.code, a.kind, sum(b.balance) AS balance FROM ledger_accounts a
-		JOIN ledger_balances b ON b.account_id = a.id
-		WHERE a.code NOT LIKE 'escrow:%' AND a.code NOT LIKE 'wallet:%' AND a.code NOT LIKE 'seller:%'
-		GROUP BY a.code, a.kind
-		UNION ALL
-		SELECT split_part(a.code, ':', 1) || ':*', a.kind, sum(b.balance) FROM ledger_accounts a
-		JOIN ledger_balances b ON b.account_id = a.id
-		WHERE a.code LIKE 'escrow:%' OR a.code LIKE 'wallet:%' OR a.code LIKE 'seller:%'
-		GROUP BY 1, a.kind ORDER BY 1`).Scan(&vm.Accounts).Error; err != nil {
+	accounts, err := s.Books.Accounts(ctx, actor(c))
+	if err != nil {
 		return err
 	}
+	vm.TotalsAt = accounts.TotalsAt
+	for _, a := range accounts.Lines {
+		vm.Accounts = append(vm.Accounts, views.AccountBalance{Code: a.Code, Kind: string(a.Kind), Balance: a.Balance})
+	}
 	if vm.Account != "" {
-		q := ledger.MovementQuery{Account: vm.Account, Limit: 300}
-		if p, ok := strings.CutSuffix(vm.Account, "*"); ok {
-			q = ledger.MovementQuery{AccountPrefix: p, Limit: 300}
-		}
-		moves, err := ledger.Movements(ctx, s.DB.DB, q)
+		moves, err := s.Books.Movements(ctx, actor(c), vm.Account)
 		if err != nil {
 			return err
 		}

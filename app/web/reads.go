@@ -110,7 +110,7 @@ func (s *Server) apiAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	entries, err := audit.List(c.Request().Context(), s.DB.DB, actor(c), f)
+	entries, err := s.Audit.List(c.Request().Context(), actor(c), f)
 	if err != nil {
 		return err
 	}
@@ -160,11 +160,7 @@ func (s *Server) apiOrders(c echo.Context) error {
 	}
 	out := make([]apiOrder, 0, len(list))
 	for i := range list {
-		a, err := s.toAPIOrder(c, &list[i], false)
-		if err != nil {
-			return err
-		}
-		out = append(out, a)
+		out = append(out, s.toAPIOrder(c, &list[i], nil))
 	}
 	return c.JSON(http.StatusOK, ordersAnswer{Orders: out})
 }
@@ -174,19 +170,15 @@ func (s *Server) apiOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	o, err := s.Orders.Get(c.Request().Context(), actor(c), id)
+	page, err := s.Orders.OrderPage(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}
-	out, err := s.toAPIOrder(c, o, true)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, s.toAPIOrder(c, &page.Order, page))
 }
 
 func (s *Server) apiWallet(c echo.Context) error {
-	w, err := s.Funding.WalletOf(c.Request().Context(), currentUser(c).ID)
+	w, err := s.Funding.WalletOf(c.Request().Context(), actor(c))
 	if err != nil {
 		return err
 	}

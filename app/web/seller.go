@@ -5,43 +5,23 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"lineescrow/app/ledger"
 	"lineescrow/app/orders"
 	"lineescrow/models"
 	"lineescrow/views"
 )
 
 func (s *Server) sellerHome(c echo.Context) error {
-	ctx := c.Request().Context()
-	u := currentUser(c)
-	sel, err := s.Auth.Seller(ctx, u.ID)
+	d, err := s.Sellers.Dashboard(c.Request().Context(), actor(c))
 	if err != nil {
 		return err
 	}
-	vm := views.SellerHomeVM{ShopName: sel.ShopName}
-	st, err := s.Sellers.StagesOf(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	vm.Held, vm.Pending, vm.Available = st.Held, st.Pending, st.Available
-	work, err := s.Sellers.WorkOf(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	vm.ToShip, vm.Refunds, vm.Disputes = work.ToShip, work.Refunds, work.Disputes
-	recent, err := s.Orders.List(ctx, u.Actor(), orders.Query{Limit: 8})
-	if err != nil {
-		return err
-	}
-	for _, o := range recent {
+	vm := views.SellerHomeVM{ShopName: d.ShopName, Held: d.Stages.Held, Pending: d.Stages.Pending, Available: d.Stages.Available,
+		ToShip: d.Work.ToShip, Refunds: d.Work.Refunds, Disputes: d.Work.Disputes}
+	for _, o := range d.Recent {
 		vm.Recent = append(vm.Recent, views.OrderRow{Order: o, Href: orderBase(models.RoleSeller, o.ID)})
 	}
-	days, err := s.Sellers.History(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	for _, d := range days {
-		vm.Chart = append(vm.Chart, views.ChartPoint{Day: d.Day.Format("01-02"), Held: d.Held, Available: d.Available})
+	for _, p := range d.History {
+		vm.Chart = append(vm.Chart, views.ChartPoint{Day: p.Day.Format("01-02"), Held: p.Held, Available: p.Available})
 	}
 	return render(c, http.StatusOK, views.SellerHomePage(vm))
 }
@@ -75,18 +55,10 @@ func (s *Server) listingEdit(c echo.Context) error {
 }
 
 func (s *Server) sellerMoney(c echo.Context) error {
-	ctx := c.Request().Context()
-	u := currentUser(c)
-	vm := views.SellerMoneyVM{}
-	st, err := s.Sellers.StagesOf(ctx, u.ID)
+	m, err := s.Sellers.Money(c.Request().Context(), actor(c))
 	if err != nil {
 		return err
 	}
-	vm.Held, vm.Pending, vm.Available = st.Held, st.Pending, st.Available
-	moves, err := ledger.Movements(ctx, s.DB.DB, ledger.MovementQuery{AccountPrefix: "seller:" + itoa64(u.ID) + ":", Limit: 200})
-	if err != nil {
-		return err
-	}
-	vm.Moves = accountMoves(moves)
-	return render(c, http.StatusOK, views.SellerMoneyPage(vm))
+	return render(c, http.StatusOK, views.SellerMoneyPage(views.SellerMoneyVM{Held: m.Stages.Held, Pending: m.Stages.Pending,
+		Available: m.Stages.Available, Moves: accountMoves(m.Moves)}))
 }

@@ -2,6 +2,12 @@
 // API and the webhooks, the middleware every request passes, and the one error
 // handler that turns errors into pages or JSON. Handlers parse, call one
 // service method and render; the rules live in models and the app services.
+//
+// The web layer only translates. It runs no SQL and imports neither the
+// database nor the ledger (imports_test.go fails if it does): each page's data
+// is one call to the service that owns it, turned into the page's view model
+// by a function that reads nothing else (orderPageVM, tested on its own). Its
+// services are handed to it in Deps by cmd/lineescrow, or by ptest in tests.
 package web
 
 import (
@@ -14,30 +20,41 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"github.com/pressly/goose/v3"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"lineescrow/app/audit"
 	"lineescrow/app/auth"
+	"lineescrow/app/books"
 	"lineescrow/app/clawback"
 	"lineescrow/app/config"
 	"lineescrow/app/funding"
 	"lineescrow/app/idempotency"
 	"lineescrow/app/orders"
-	"lineescrow/app/platform"
 	"lineescrow/app/risk"
 	"lineescrow/app/sellers"
 	"lineescrow/app/settings"
-	"lineescrow/app/store"
 	"lineescrow/models"
 	"lineescrow/static"
 )
 
+// Health says whether the platform can serve requests (store.Readiness).
+type Health interface {
+	// Ready returns nil when ready; otherwise an error whose text is the
+	// short reason shown by /readyz ("database unreachable", "migrations
+	// pending") and which unwraps to the cause, for the log.
+	Ready(ctx context.Context) error
+}
+
 // Deps are the services the web layer calls.
 type Deps struct {
-	Config   *config.Config
-	DB       *store.DB
+	Config *config.Config
+	// Health answers /readyz; nil means there is no database.
+	Health Health
+	// Metrics are collectors /metrics shows besides the HTTP, Go and process
+	// ones (the database pool's).
+	Metrics  []prometheus.Collector
 	Log      *slog.Logger
 	Auth     *auth.Service
 	Orders   *orders.Service
@@ -45,6 +62,10 @@ type Deps struct {
 	Settings *settings.Service
 	Sellers  *sellers.Service
 	Risk     *risk.Service
+	// Audit reads the audit log (operators).
+	Audit *audit.Service
+	// Books is the operators' view of the ledger.
+	Books *books.Service
 	// Idempotency keeps the API's Idempotency-Key records.
 	Idempotency *idempotency.Store
 	// Clawbacks is the operators' queue of recalled payments to recover.
@@ -53,12 +74,6 @@ type Deps struct {
 	BankSim http.Handler
 	// Now is the clock (tests set it).
 	Now func() time.Time
-}
-
-// DepsOf returns the dependencies of the web layer from a wired platform.
-func DepsOf(p *platform.Platform) Deps {
-	return Deps{Config: p.Config, DB: p.DB, Log: p.Log, Auth: p.Auth, Orders: p.Orders, Funding: p.Funding, Settings: p.Settings,
-		Sellers: p.Sellers, Risk: p.Risk, Clawbacks: p.Clawbacks, Idempotency: p.Idempotency}
 }
 
 // Server is the platform's HTTP server.
@@ -71,7 +86,6 @@ type Server struct {
 	reads []*read
 	openAPIState
 	metrics  *httpMetrics
-	migrator *goose.Provider
 	csrfKey  []byte
 	flashKey []byte
 	bankKey  []byte
@@ -94,10 +108,7 @@ func New(d Deps) *Server {
 	}
 	s := &Server{Deps: d, Echo: echo.New(), registry: prometheus.NewRegistry()}
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if d.DB != nil {
-		s.registry.MustRegister(collectors.NewDBStatsCollector(d.DB.SQL, "lineescrow"))
-		s.migrator, _ = store.Migrator(d.DB.SQL)
-	}
+	s.registry.MustRegister(d.Metrics...)
 	s.metrics = newHTTPMetrics(s.registry)
 	secret := "unset"
 	if d.Config != nil {
@@ -292,22 +303,14 @@ func (s *Server) healthz(c echo.Context) error {
 func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
-	if s.DB == nil {
+	if s.Health == nil {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "no database"})
 	}
-	if err := s.DB.SQL.PingContext(ctx); err != nil {
-		s.Log.WarnContext(ctx, "readyz: database unreachable", "err", err)
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"})
-	}
-	pending := true
-	if s.migrator != nil {
-		var err error
-		if pending, err = s.migrator.HasPending(ctx); err != nil {
-			pending = true
+	if err := s.Health.Ready(ctx); err != nil {
+		if cause := errors.Unwrap(err); cause != nil {
+			s.Log.WarnContext(ctx, "readyz: "+err.Error(), "err", cause)
 		}
-	}
-	if pending {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "migrations pending"})
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"lineescrow/app/config"
 	"lineescrow/app/dbtest"
@@ -37,7 +39,8 @@ func do(t *testing.T, h http.Handler, method, path string, body io.Reader, heade
 func TestHealthAndReadiness(t *testing.T) {
 	t.Parallel()
 	db, url := dbtest.NewWithURL(t)
-	s := web.New(web.Deps{Config: demoConfig(t), DB: db, Log: quiet})
+	s := web.New(web.Deps{Config: demoConfig(t), Health: store.NewReadiness(db.SQL),
+		Metrics: []prometheus.Collector{collectors.NewDBStatsCollector(db.SQL, "lineescrow")}, Log: quiet})
 	if rec := do(t, s.Echo, "GET", "/healthz", nil); rec.Code != 200 {
 		t.Fatalf("GET /healthz = %d", rec.Code)
 	}
@@ -70,13 +73,18 @@ func TestHealthAndReadiness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s = web.New(web.Deps{Config: demoConfig(t), DB: gone, Log: quiet})
+	s = web.New(web.Deps{Config: demoConfig(t), Health: store.NewReadiness(gone.SQL), Log: quiet})
 	gone.Close()
-	if rec := do(t, s.Echo, "GET", "/readyz", nil); rec.Code != 503 {
-		t.Fatalf("GET /readyz without database = %d", rec.Code)
+	if rec := do(t, s.Echo, "GET", "/readyz", nil); rec.Code != 503 || !strings.Contains(rec.Body.String(), "database unreachable") {
+		t.Fatalf("GET /readyz without database = %d %s", rec.Code, rec.Body)
 	}
 	if rec := do(t, s.Echo, "GET", "/healthz", nil); rec.Code != 200 {
 		t.Fatalf("GET /healthz without database = %d", rec.Code)
+	}
+	// No database at all (a server built without one).
+	s = web.New(web.Deps{Config: demoConfig(t), Log: quiet})
+	if rec := do(t, s.Echo, "GET", "/readyz", nil); rec.Code != 503 || !strings.Contains(rec.Body.String(), "no database") {
+		t.Fatalf("GET /readyz with no database = %d %s", rec.Code, rec.Body)
 	}
 }
 

@@ -35,9 +35,7 @@ func newTradeEnv(t *testing.T) *tradeEnv {
 	t.Helper()
 	e := ptest.New(t)
 	cfg := e.Config
-	deps := web.DepsOf(e.Platform)
-	deps.Log = quiet
-	s := web.New(deps)
+	s := web.New(e.WebDeps())
 	ts := httptest.NewServer(s.Echo)
 	t.Cleanup(ts.Close)
 	key, _ := config.WebhookKey(cfg.BankWebhookSecret)
@@ -373,7 +371,7 @@ func TestPortalPagesAndAccess(t *testing.T) {
 	pages := map[*browser][]string{
 		jarless: {"/", "/listings", fmt.Sprintf("/listings/%d", o.ListingID), "/orders", fmt.Sprintf("/orders/%d", o.ID), "/wallet", "/account"},
 		seller:  {"/seller", "/seller/listings", "/seller/listings/new", "/seller/orders", fmt.Sprintf("/seller/orders/%d", o.ID), "/seller/money", "/account"},
-		op:      {"/ops", "/ops?check=1", "/ops/disputes", "/ops/orders", fmt.Sprintf("/ops/orders/%d", o.ID), "/ops/suspense", "/ops/flags", "/ops/clawbacks", "/ops/settings", "/ops/ledger?account=bank:collection", "/ops/events", "/ops/users", "/ops/audit"},
+		op:      {"/ops", "/ops?check=1", "/ops/disputes", "/ops/orders", fmt.Sprintf("/ops/orders/%d", o.ID), "/ops/suspense", "/ops/flags", "/ops/clawbacks", "/ops/settings", "/ops/ledger?account=bank:collection", "/ops/ledger?account=escrow:*", "/ops/events", "/ops/users", "/ops/audit"},
 	}
 	for br, paths := range pages {
 		for _, p := range paths {
@@ -385,6 +383,11 @@ func TestPortalPagesAndAccess(t *testing.T) {
 	}
 	if p := op.get("/ops?check=1"); p.find(`[data-testid="books-ok"]`).Length() != 1 {
 		t.Fatalf("the books check did not pass:\n%s", p.text("main"))
+	}
+	// The explorer shows each class of per-person accounts as one line, and says when it was summed.
+	if p := op.get("/ops/ledger"); p.find(`[data-testid="classes-at"]`).Length() != 1 ||
+		!strings.Contains(p.text(`[data-testid="accounts"]`), "wallet:*") || strings.Contains(p.text(`[data-testid="accounts"]`), models.WalletAccount(e.Buyer.ID)) {
+		t.Fatalf("ledger explorer:\n%s", p.text("main"))
 	}
 	if missing := views.Missing(); len(missing) > 0 {
 		t.Fatalf("rendered in Chinese without a translation: %q", missing)

@@ -32,12 +32,12 @@ func (s *Server) listingsPage(c echo.Context) error {
 	return render(c, http.StatusOK, views.ListingsPage(vm))
 }
 
-// viewerActor is the signed-in user as an actor, or the zero actor.
+// viewerActor is the signed-in user as an actor, or models.Anonymous.
 func viewerActor(c echo.Context) models.Actor {
 	if u := currentUser(c); u != nil {
 		return u.Actor()
 	}
-	return models.Actor{UserID: -1}
+	return models.Anonymous
 }
 
 // pathListing returns the listing named by the path, as the viewer may see it.
@@ -126,7 +126,7 @@ func (s *Server) opsDisputes(c echo.Context) error {
 }
 
 func (s *Server) walletPage(c echo.Context) error {
-	w, err := s.Funding.WalletOf(c.Request().Context(), currentUser(c).ID)
+	w, err := s.Funding.WalletOf(c.Request().Context(), actor(c))
 	if err != nil {
 		return err
 	}

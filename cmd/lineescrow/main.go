@@ -134,7 +134,7 @@ func serve(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 	var logins []seed.Login
-	deps := web.DepsOf(p)
+	deps := webDeps(p)
 	if cfg.Demo {
 		if logins, err = seed.Demo(ctx, db, p.Auth, p.Orders); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)

@@ -12,11 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"lineescrow/app/auth"
 	"lineescrow/app/config"
 	"lineescrow/app/dbtest"
 	"lineescrow/app/platform"
 	"lineescrow/app/store"
+	"lineescrow/app/web"
 	"lineescrow/bankbridge"
 	"lineescrow/models"
 )
@@ -188,6 +191,14 @@ func EventBody(id, typ string, data any) []byte {
 	d, _ := json.Marshal(data)
 	b, _ := json.Marshal(bankbridge.Event{ID: id, Type: typ, CreatedAt: time.Now().UTC(), Data: d})
 	return b
+}
+
+// WebDeps hands the web layer the environment's services (as the command
+// does), logging nowhere.
+func (e *Env) WebDeps() web.Deps {
+	return web.Deps{Config: e.Config, Health: e.Health, Metrics: []prometheus.Collector{e.DBStats}, Log: Quiet,
+		Auth: e.Auth, Orders: e.Orders, Funding: e.Funding, Settings: e.Settings, Sellers: e.Sellers, Risk: e.Risk,
+		Audit: e.Audit, Books: e.Books, Idempotency: e.Idempotency, Clawbacks: e.Clawbacks}
 }
 
 // Balance returns an account's balance as text.

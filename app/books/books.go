@@ -1,0 +1,236 @@
+// Package books is the operators' view of the ledger: the overview of the
+// platform's own balances and of the per-person totals (with the counts of
+// the queues waiting for them), the ledger explorer's accounts and their
+// movements, and the whole-ledger check. Every method is for operators only
+// and returns EFORBIDDEN to anyone else.
+//
+// No page here reads every account: the platform's own accounts are a fixed
+// handful read by code, and the per-person accounts (one escrow per order,
+// one wallet per buyer, …) are shown as one line per class from the totals
+// a periodic job sums (ledger.RefreshTotals), so no page's cost grows with
+// the number of orders or people. Only the check reads everything, and it
+// runs when an operator asks for it.
+package books
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"lineescrow/app/funding"
+	"lineescrow/app/ledger"
+	"lineescrow/app/orders"
+	"lineescrow/models"
+)
+
+// Queues counts what waits for operators (funding.Service).
+type Queues interface {
+	OverviewOf(ctx context.Context, actor models.Actor) (funding.Overview, error)
+}
+
+// Service reads the books.
+type Service struct {
+	DB     *gorm.DB
+	Queues Queues
+}
+
+var errForbidden = models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+
+// ClassTotal is the sum of one class of per-person accounts.
+type ClassTotal struct {
+	Class    string // "escrow", "wallet", "seller", "clawback"
+	Total    models.Money
+	Accounts int64
+}
+
+// Overview is the operators' home page: the queues, the platform's main
+// balances and the per-person totals.
+type Overview struct {
+	Queues funding.Overview
+	// Balances of the platform's own accounts, now.
+	Bank, Suspense, Fees, BadDebt models.Money
+	// Escrow and Wallets are the totals of all escrows and all wallets; Classes
+	// has every class. They are as of TotalsAt (summed every minute).
+	Escrow, Wallets models.Money
+	Classes         []ClassTotal
+	TotalsAt        time.Time
+}
+
+// Overview returns the operators' overview.
+//
+// Errors: EFORBIDDEN unless actor is an operator.
+func (s *Service) Overview(ctx context.Context, actor models.Actor) (*Overview, error) {
+	if !actor.IsOperator() {
+		return nil, errForbidden
+	}
+	q, err := s.Queues.OverviewOf(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	ov := &Overview{Queues: q}
+	bals, err := ledger.Balances(ctx, s.DB, models.AccBankCollection, models.AccSuspense, models.AccRevenueFees, models.AccExpenseBadDebt)
+	if err != nil {
+		return nil, fmt.Errorf("overview: %w", err)
+	}
+	ov.Bank, ov.Suspense, ov.Fees, ov.BadDebt = bals[models.AccBankCollection], bals[models.AccSuspense], bals[models.AccRevenueFees], bals[models.AccExpenseBadDebt]
+	if ov.Classes, ov.TotalsAt, err = s.classes(ctx); err != nil {
+		return nil, fmt.Errorf("overview: %w", err)
+	}
+	for _, c := range ov.Classes {
+		switch c.Class {
+		case "escrow":
+			ov.Escrow = c.Total
+		case "wallet":
+			ov.Wallets = c.Total
+		}
+	}
+	return ov, nil
+}
+
+// classes returns the per-person totals in ledger.Classes order and when
+// the oldest of them was summed.
+func (s *Service) classes(ctx context.Context) ([]ClassTotal, time.Time, error) {
+	totals, err := ledger.Totals(ctx, s.DB)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	var at time.Time
+	out := make([]ClassTotal, 0, len(ledger.Classes))
+	for _, class := range ledger.Classes {
+		t, ok := totals[class]
+		if !ok {
+			continue
+		}
+		if at.IsZero() || t.TakenAt.Before(at) {
+			at = t.TakenAt
+		}
+		out = append(out, ClassTotal{Class: class, Total: t.Total, Accounts: t.Accounts})
+	}
+	return out, at, nil
+}
+
+// Account is a line of the ledger explorer: one of the platform's accounts,
+// or a whole class of per-person accounts ("escrow:*").
+type Account struct {
+	Code    string
+	Kind    models.AccountKind
+	Balance models.Money
+}
+
+// Accounts is the ledger explorer's list.
+type Accounts struct {
+	Lines []Account // by code
+	// TotalsAt is when the class lines were summed.
+	TotalsAt time.Time
+}
+
+// Accounts returns the platform's own accounts that have been used, with
+// their balances now, and one line per class of per-person accounts that
+// has any, with its total as last summed.
+//
+// Errors: EFORBIDDEN unless actor is an operator.
+func (s *Service) Accounts(ctx context.Context, actor models.Actor) (*Accounts, error) {
+	if !actor.IsOperator() {
+		return nil, errForbidden
+	}
+	own, err := ledger.AccountBalances(ctx, s.DB, models.PlatformAccounts()...)
+	if err != nil {
+		return nil, fmt.Errorf("ledger accounts: %w", err)
+	}
+	out := &Accounts{}
+	for _, a := range own {
+		out.Lines = append(out.Lines, Account{Code: a.Code, Kind: a.Kind, Balance: a.Balance})
+	}
+	classes, at, err := s.classes(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("ledger accounts: %w", err)
+	}
+	out.TotalsAt = at
+	for _, c := range classes {
+		if c.Accounts == 0 {
+			continue
+		}
+		kind, err := classKind(c.Class)
+		if err != nil {
+			return nil, fmt.Errorf("ledger accounts: %w", err)
+		}
+		out.Lines = append(out.Lines, Account{Code: c.Class + ":*", Kind: kind, Balance: c.Total})
+	}
+	sort.Slice(out.Lines, func(i, j int) bool { return out.Lines[i].Code < out.Lines[j].Code })
+	return out, nil
+}
+
+// classKind is the kind of every account of a per-person class, as the
+// chart of accounts says for one of them.
+func classKind(class string) (models.AccountKind, error) {
+	sample := map[string]string{
+		"escrow": models.EscrowAccount(1), "wallet": models.WalletAccount(1),
+		"seller": models.SellerAvailableAccount(1), "clawback": models.ClawbackAccount(1),
+	}[class]
+	spec, err := models.ClassifyAccount(sample)
+	if err != nil {
+		return "", fmt.Errorf("class %q: %w", class, err)
+	}
+	return spec.Kind, nil
+}
+
+// MaxMovements is how many postings Movements returns.
+const MaxMovements = 300
+
+// Movements returns the latest postings (up to MaxMovements, newest first)
+// of one account ("wallet:12"), or of every account whose code starts with
+// what comes before a final "*" ("escrow:*").
+//
+// Errors: EFORBIDDEN unless actor is an operator; EINVALID (field account)
+// when no account is named.
+func (s *Service) Movements(ctx context.Context, actor models.Actor, account string) ([]models.Movement, error) {
+	if !actor.IsOperator() {
+		return nil, errForbidden
+	}
+	account = strings.TrimSpace(account)
+	if account == "" {
+		return nil, models.FieldError("account", "Enter an account.")
+	}
+	q := ledger.MovementQuery{Account: account, Limit: MaxMovements}
+	if p, ok := strings.CutSuffix(account, "*"); ok {
+		q = ledger.MovementQuery{AccountPrefix: p, Limit: MaxMovements}
+	}
+	moves, err := ledger.Movements(ctx, s.DB, q)
+	if err != nil {
+		return nil, fmt.Errorf("movements of %s: %w", account, err)
+	}
+	return moves, nil
+}
+
+// Check runs the whole-ledger checks (ledger.CheckInvariants) and the
+// orders' (every escrow holds what its order says). It returns what is
+// wrong, "" when every check passed. It reads every posting: run it on
+// request, not on every visit.
+//
+// Errors: EFORBIDDEN unless actor is an operator; the error that stopped a
+// check from running.
+func (s *Service) Check(ctx context.Context, actor models.Actor) (string, error) {
+	if !actor.IsOperator() {
+		return "", errForbidden
+	}
+	var problems []string
+	for _, check := range []struct {
+		run  func(context.Context, *gorm.DB) error
+		fail error
+	}{{ledger.CheckInvariants, ledger.ErrInvariants}, {orders.CheckInvariants, orders.ErrInvariants}} {
+		err := check.run(ctx, s.DB)
+		switch {
+		case err == nil:
+		case errors.Is(err, check.fail):
+			problems = append(problems, err.Error())
+		default:
+			return "", fmt.Errorf("check the books: %w", err)
+		}
+	}
+	return strings.Join(problems, "; "), nil
+}

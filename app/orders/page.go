@@ -1,0 +1,105 @@
+package orders
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"lineescrow/app/ledger"
+	"lineescrow/models"
+)
+
+// OrderPage is everything an order's page (and the API's order) shows, as
+// the actor may see it.
+type OrderPage struct {
+	Order models.Order
+	// Events and Moves are the timeline and the money trail exactly as
+	// Timeline returns them: each role sees only its own side.
+	Events []TimelineEntry
+	Moves  []models.Movement
+	// Credits are the bank transfers matched to the order.
+	Credits []CreditLine
+	// Flags are the order's risk cases; never shown to buyers (nil for them).
+	Flags []CaseLine
+	// Wallet is the buyer's balance while the order awaits payment (for the
+	// buyer only: it may pay the order, or make a short transfer up).
+	Wallet models.Money
+	// ShopName and BuyerName are the two parties' names ("" when the person
+	// is gone).
+	ShopName, BuyerName string
+	// Allowed are the actions the actor may take now (models.Allowed).
+	Allowed map[models.Action]bool
+}
+
+// CreditLine is a bank transfer matched to an order.
+type CreditLine struct {
+	BankTxnID string
+	Amount    models.Money
+	Reference string
+	Outcome   string // where its money went (funding.Outcome)
+	At        time.Time
+	Reversed  bool // the bank recalled it
+}
+
+// CaseLine is a risk case about an order.
+type CaseLine struct {
+	ID   int64
+	Kind string
+	Open bool
+	At   time.Time
+}
+
+// BankCredits lists the bank transfers matched to an order (funding). The
+// order page asks only after it checked that the actor may see the order.
+type BankCredits interface {
+	CreditsOfOrder(ctx context.Context, orderID int64) ([]CreditLine, error)
+}
+
+// Cases lists an order's risk cases as the actor may see them (risk).
+// Errors: EFORBIDDEN for an actor who may not see cases.
+type Cases interface {
+	OfOrder(ctx context.Context, actor models.Actor, orderID int64) ([]CaseLine, error)
+}
+
+// Names reads people's names (auth). Errors: ENOTFOUND for no such person.
+type Names interface {
+	ShopName(ctx context.Context, sellerID int64) (string, error)
+	DisplayName(ctx context.Context, userID int64) (string, error)
+}
+
+// OrderPage returns an order's page for the actor: the order, its timeline
+// and money trail (the actor's side only), its bank credits, its risk cases
+// (not for buyers), the buyer's balance while it awaits payment, the two
+// parties' names and what the actor may do now.
+//
+// Errors: ENOTFOUND for an order the actor cannot see.
+func (s *Service) OrderPage(ctx context.Context, actor models.Actor, id int64) (*OrderPage, error) {
+	o, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	p := &OrderPage{Order: *o, Allowed: models.Allowed(*o, actor)}
+	if p.Events, p.Moves, err = s.timeline(ctx, actor, o); err != nil {
+		return nil, err
+	}
+	if p.Credits, err = s.Credits.CreditsOfOrder(ctx, id); err != nil {
+		return nil, fmt.Errorf("order page %d: %w", id, err)
+	}
+	if !actor.IsBuyer() {
+		if p.Flags, err = s.Cases.OfOrder(ctx, actor, id); err != nil {
+			return nil, fmt.Errorf("order page %d: %w", id, err)
+		}
+	}
+	if actor.IsBuyer() && o.State == models.AwaitingPayment {
+		if p.Wallet, err = ledger.Balance(ctx, s.DB, models.WalletAccount(o.BuyerID)); err != nil {
+			return nil, fmt.Errorf("order page %d: %w", id, err)
+		}
+	}
+	if p.ShopName, err = s.Names.ShopName(ctx, o.SellerID); err != nil && models.ErrorCode(err) != models.ENOTFOUND {
+		return nil, fmt.Errorf("order page %d: %w", id, err)
+	}
+	if p.BuyerName, err = s.Names.DisplayName(ctx, o.BuyerID); err != nil && models.ErrorCode(err) != models.ENOTFOUND {
+		return nil, fmt.Errorf("order page %d: %w", id, err)
+	}
+	return p, nil
+}

@@ -1,0 +1,16 @@
+package main
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"lineescrow/app/platform"
+	"lineescrow/app/web"
+)
+
+// webDeps hands the web layer the platform's services. The bank simulator
+// (demo mode) is added by serve.
+func webDeps(p *platform.Platform) web.Deps {
+	return web.Deps{Config: p.Config, Health: p.Health, Metrics: []prometheus.Collector{p.DBStats}, Log: p.Log,
+		Auth: p.Auth, Orders: p.Orders, Funding: p.Funding, Settings: p.Settings, Sellers: p.Sellers, Risk: p.Risk,
+		Audit: p.Audit, Books: p.Books, Idempotency: p.Idempotency, Clawbacks: p.Clawbacks}
+}
