@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -138,7 +139,7 @@ func TestTokens(t *testing.T) {
 	none := forge(map[string]string{"alg": "none", "typ": "JWT"}, claims, func(string) string { return "" })
 	hs512, _ := jwt.NewWithClaims(jwt.SigningMethodHS512, jwt.MapClaims(mustMap(claims))).SignedString([]byte(secret))
 	wrongKey, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims(mustMap(claims))).SignedString([]byte("another-secret-another-secret-xx"))
-	tampered := parts[0] + "." + b64.EncodeToString([]byte(strings.Replace(string(claims), `"sub":"`+itoa(u.ID), `"sub":"`+itoa(u.ID+1), 1))) + "." + parts[2]
+	tampered := parts[0] + "." + b64.EncodeToString([]byte(strings.Replace(string(claims), `"sub":"`+strconv.FormatInt(u.ID, 10), `"sub":"`+strconv.FormatInt(u.ID+1, 10), 1))) + "." + parts[2]
 	expired := func() string {
 		m := mustMap(claims)
 		m["exp"] = time.Now().Add(-time.Minute).Unix()
@@ -179,8 +180,6 @@ func mustMap(b []byte) map[string]any {
 	}
 	return m
 }
-
-func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestChangePasswordRevokesSessions(t *testing.T) {
 	t.Parallel()
@@ -243,7 +242,7 @@ func TestPayPassword(t *testing.T) {
 		t.Fatalf("after the lock: %v", err)
 	}
 	var actions []string
-	s.DB.Raw("SELECT action FROM audit_log WHERE target = ? ORDER BY id", "user:"+itoa(u.ID)).Scan(&actions)
+	s.DB.Raw("SELECT action FROM audit_log WHERE target = ? ORDER BY id", "user:"+strconv.FormatInt(u.ID, 10)).Scan(&actions)
 	want := "user.register user.pay_password_set user.pay_password_change user.pay_locked"
 	if strings.Join(actions, " ") != want {
 		t.Fatalf("audit = %v, want %s", actions, want)
@@ -374,7 +373,7 @@ func payState(t *testing.T, s *auth.Service, id int64) payRow {
 func countAudit(t *testing.T, s *auth.Service, action string, id int64) int64 {
 	t.Helper()
 	var n int64
-	s.DB.Raw("SELECT count(*) FROM audit_log WHERE action = ? AND target = ?", action, "user:"+itoa(id)).Scan(&n)
+	s.DB.Raw("SELECT count(*) FROM audit_log WHERE action = ? AND target = ?", action, "user:"+strconv.FormatInt(id, 10)).Scan(&n)
 	return n
 }
 
@@ -457,7 +456,7 @@ func TestRightPINResetsTheCount(t *testing.T) {
 	for round := range 3 {
 		for i := 1; i < auth.MaxPayFailures; i++ {
 			err := s.VerifyPayPassword(ctx, u.ID, "111222")
-			if want := itoa(int64(auth.MaxPayFailures-i)) + " tries left"; models.ErrorField(err) != "pay_password" || !strings.Contains(models.ErrorMessage(err), want) {
+			if want := strconv.FormatInt(int64(auth.MaxPayFailures-i), 10) + " tries left"; models.ErrorField(err) != "pay_password" || !strings.Contains(models.ErrorMessage(err), want) {
 				t.Fatalf("round %d, wrong PIN %d: %v, want %q", round, i, err, want)
 			}
 		}
@@ -558,9 +557,9 @@ func TestAccountFormsShareTheLoginLimit(t *testing.T) {
 	for i := range 5 {
 		var err error
 		if i%2 == 0 {
-			err = s.ChangePassword(ctx, a, "guess "+itoa(int64(i)), "a new long password")
+			err = s.ChangePassword(ctx, a, "guess "+strconv.FormatInt(int64(i), 10), "a new long password")
 		} else {
-			err = s.SetPayPassword(ctx, a, "guess "+itoa(int64(i)), "", "135790")
+			err = s.SetPayPassword(ctx, a, "guess "+strconv.FormatInt(int64(i), 10), "", "135790")
 		}
 		if models.ErrorField(err) != "current_password" {
 			t.Fatalf("wrong guess %d: %v", i+1, err)

@@ -187,8 +187,6 @@ func (a *app) logout(t *testing.T, ctx context.Context) {
 	run(t, ctx, "logout", click(`[data-testid="logout"]`), visible(`[data-testid="login-link"]`))
 }
 
-func itoa(n int64) string { return fmt.Sprint(n) }
-
 // person opens another, isolated browser profile (its own cookies) in the
 // test's browser, for a second user.
 func person(t *testing.T, ctx context.Context) context.Context {

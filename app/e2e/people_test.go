@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -98,13 +99,13 @@ func TestOperatorSeesTheAuditEntryOfItsAction(t *testing.T) {
 	a.login(t, ctx, a.Operator.Login, ptest.Password)
 	run(t, ctx, "freeze a buyer",
 		chromedp.Navigate(a.URL+"/ops/users?q="+a.Buyer2.Login),
-		visible(`[data-testid="freeze-`+itoa(a.Buyer2.ID)+`"]`),
-		chromedp.SendKeys(css(`[data-testid="freeze-`+itoa(a.Buyer2.ID)+`"] input[name="reason"]`), "card fraud report 2026-11"),
-		chromedp.Submit(css(`[data-testid="freeze-`+itoa(a.Buyer2.ID)+`"]`)),
+		visible(`[data-testid="freeze-`+strconv.FormatInt(a.Buyer2.ID, 10)+`"]`),
+		chromedp.SendKeys(css(`[data-testid="freeze-`+strconv.FormatInt(a.Buyer2.ID, 10)+`"] input[name="reason"]`), "card fraud report 2026-11"),
+		chromedp.Submit(css(`[data-testid="freeze-`+strconv.FormatInt(a.Buyer2.ID, 10)+`"]`)),
 		visible(`[data-testid="flash-success"]`),
 		chromedp.Navigate(a.URL+"/ops/audit?action=user.freeze"),
 		visible(`[data-testid="audit-entry"][data-action="user.freeze"]`),
 	)
 	expectText(t, ctx, `[data-testid="audit"]`, "card fraud report 2026-11")
-	expectText(t, ctx, `[data-testid="audit"]`, "user:"+itoa(a.Buyer2.ID))
+	expectText(t, ctx, `[data-testid="audit"]`, "user:"+strconv.FormatInt(a.Buyer2.ID, 10))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -147,10 +148,10 @@ func TestRolesAndPages(t *testing.T) {
 	o := e.browser()
 	o.login(op.Login, "correct horse battery")
 	p := o.get("/ops/users?q=8020")
-	if p.find(`[data-testid="user-`+itoa(buyer.ID)+`"]`).Length() != 1 {
+	if p.find(`[data-testid="user-`+strconv.FormatInt(buyer.ID, 10)+`"]`).Length() != 1 {
 		t.Fatalf("buyer not listed:\n%s", p.body)
 	}
-	if p := o.post("/ops/users/"+itoa(buyer.ID)+"/freeze", url.Values{"reason": {"chargeback fraud"}}); p.status != http.StatusSeeOther {
+	if p := o.post("/ops/users/"+strconv.FormatInt(buyer.ID, 10)+"/freeze", url.Values{"reason": {"chargeback fraud"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("freeze: %d", p.status)
 	}
 	p = o.get("/ops/audit?action=user.freeze")
@@ -210,7 +211,7 @@ func TestAPITokens(t *testing.T) {
 		t.Fatalf("buyer audit: %d", code)
 	}
 	opTok := e.token(op.Login)
-	if code, body := e.api("POST", "/api/v1/ops/users/"+itoa(u.ID)+"/freeze", opTok, map[string]any{"frozen": true, "reason": "api test"}); code != 200 || body["frozen"] != true {
+	if code, body := e.api("POST", "/api/v1/ops/users/"+strconv.FormatInt(u.ID, 10)+"/freeze", opTok, map[string]any{"frozen": true, "reason": "api test"}); code != 200 || body["frozen"] != true {
 		t.Fatalf("api freeze: %d %v", code, body)
 	}
 	code, body := e.api("GET", "/api/v1/audit?action=user.freeze", opTok, nil)

@@ -8,7 +8,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -207,5 +206,3 @@ func errCode(body map[string]any) string {
 	s, _ := e["code"].(string)
 	return s
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

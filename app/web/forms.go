@@ -1,8 +1,6 @@
 package web
 
 import (
-	"strconv"
-
 	"github.com/labstack/echo/v4"
 
 	"lineescrow/models"
@@ -41,6 +39,3 @@ func statusFor(err error) int {
 	}
 	return 500
 }
-
-func itoa(n int) string     { return strconv.Itoa(n) }
-func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

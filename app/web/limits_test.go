@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +49,7 @@ func TestAccountFormsAreRateLimited(t *testing.T) {
 	b := e.browser()
 	b.login(u.Login, "correct horse battery") // one of the account's five attempts
 	for i := range 4 {
-		p := b.post("/account/password", url.Values{"current_password": {"guess " + itoa(int64(i))}, "new_password": {"a new long password"}})
+		p := b.post("/account/password", url.Values{"current_password": {"guess " + strconv.FormatInt(int64(i), 10)}, "new_password": {"a new long password"}})
 		if p.status != http.StatusUnprocessableEntity || p.text(`[data-testid="error-current_password"]`) == "" {
 			t.Fatalf("wrong guess %d: %d", i+1, p.status)
 		}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -174,7 +175,7 @@ func (sc *schemas) operation(name, summary, tag string, public bool, params []ob
 		status = http.StatusOK
 	}
 	o := obj{"operationId": name, "summary": summary, "tags": []string{tag}}
-	responses := obj{itoa(status): obj{"description": http.StatusText(status),
+	responses := obj{strconv.Itoa(status): obj{"description": http.StatusText(status),
 		"content": obj{"application/json": obj{"schema": sc.of(reflect.TypeOf(resp))}}}}
 	codes := append([]int{http.StatusUnprocessableEntity}, errs...)
 	if !public {
@@ -184,7 +185,7 @@ func (sc *schemas) operation(name, summary, tag string, public bool, params []ob
 		}
 	}
 	for _, code := range codes {
-		responses[itoa(code)] = errResp
+		responses[strconv.Itoa(code)] = errResp
 	}
 	o["responses"] = responses
 	if public {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -88,7 +89,7 @@ func baseURL(u string) func(*config.Config) { return func(c *config.Config) { c.
 // the per-account limit stays out of the way) and returns the status.
 func (p *peer) wrongLogin(n int, header ...string) int {
 	p.t.Helper()
-	login := "1390000" + strings.Repeat("0", 4-len(itoa(int64(n)))) + itoa(int64(n))
+	login := "1390000" + strings.Repeat("0", 4-len(strconv.FormatInt(int64(n), 10))) + strconv.FormatInt(int64(n), 10)
 	return p.post("/login", url.Values{"login": {login}, "password": {"wrong password"}}, header...).Code
 }
 
@@ -114,7 +115,7 @@ func (e *env) registerThrough(p *peer, login string, header ...string) string {
 	if err := e.db.Raw("SELECT id FROM users WHERE login = ?", login).Scan(&id).Error; err != nil || id == 0 {
 		e.t.Fatalf("registered user %s not found: %v", login, err)
 	}
-	return e.auditIP("user.register", "user:"+itoa(id))
+	return e.auditIP("user.register", "user:"+strconv.FormatInt(id, 10))
 }
 
 func TestSpoofedForwardedForIsIgnored(t *testing.T) {
@@ -131,7 +132,7 @@ func TestSpoofedForwardedForIsIgnored(t *testing.T) {
 			for _, addr := range []string{"192.168.1.20:40000", "127.0.0.1:40000", "198.51.100.20:40000"} {
 				p := e.peer(addr)
 				for i := range 3 {
-					if code := p.wrongLogin(i, "X-Forwarded-For", "203.0.113."+itoa(int64(i+1))); code != http.StatusUnauthorized {
+					if code := p.wrongLogin(i, "X-Forwarded-For", "203.0.113."+strconv.FormatInt(int64(i+1), 10)); code != http.StatusUnauthorized {
 						t.Fatalf("%s attempt %d: %d", addr, i+1, code)
 					}
 				}
@@ -160,7 +161,7 @@ func TestTrustedProxyPassesTheClient(t *testing.T) {
 	proxy := e.peer("10.1.2.3:51000")
 	// The client writes anything to the left; the proxy appends the address it saw.
 	for i := range 3 {
-		xff := "198.51.100." + itoa(int64(i+1)) + ", 203.0.113.7"
+		xff := "198.51.100." + strconv.FormatInt(int64(i+1), 10) + ", 203.0.113.7"
 		if code := proxy.wrongLogin(i, "X-Forwarded-For", xff); code != http.StatusUnauthorized {
 			t.Fatalf("attempt %d: %d", i+1, code)
 		}

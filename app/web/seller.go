@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -50,7 +51,7 @@ func (s *Server) listingEdit(c echo.Context) error {
 		return models.Errorf(models.ENOTFOUND, "The page you asked for does not exist, or is not yours to see.")
 	}
 	f := views.NewForm()
-	f.Values = map[string]string{"title": l.Title, "description": l.Description, "price": l.Price.String(), "stock": itoa(l.Stock)}
+	f.Values = map[string]string{"title": l.Title, "description": l.Description, "price": l.Price.String(), "stock": strconv.Itoa(l.Stock)}
 	return render(c, http.StatusOK, views.ListingFormPage(l.ID, f))
 }
 

@@ -1,5 +1,8 @@
 package web
 
+// Conversions of the money trail into view rows, the platform's bank
+// details for payers, and where each role's order pages live.
+
 import (
 	"fmt"
 
