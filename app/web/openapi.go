@@ -106,6 +106,17 @@ func (sc *schemas) object(t reflect.Type, fields []string, request bool) obj {
 	props, required := obj{}, []string{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
+			// An embedded struct's fields are the outer one's (as encoding/json does).
+			inner := sc.object(f.Type, fields, request)
+			for k, v := range inner["properties"].(obj) {
+				props[k] = v
+			}
+			if r, ok := inner["required"].([]string); ok {
+				required = append(required, r...)
+			}
+			continue
+		}
 		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if name == "" || name == "-" || !f.IsExported() || (fields != nil && !allowed[name]) {
 			continue
@@ -320,6 +331,33 @@ func (s *Server) APIActions() []APIAction {
 			fields = fieldsOf(reflect.TypeOf(a.newReq()))
 		}
 		out = append(out, APIAction{Name: a.name, Method: a.apiMethod(), Path: path, Fields: fields})
+	}
+	return out
+}
+
+// PortalTwins maps each portal route ("GET /seller") to its twin in the API
+// ("GET /api/v1/seller/dashboard"), as the tables declare them.
+func (s *Server) PortalTwins() map[string]string {
+	out := map[string]string{}
+	for _, a := range s.table {
+		if a.page != "" && a.api != "" {
+			out["POST "+a.page] = a.apiMethod() + " /api/v1" + a.api
+		}
+	}
+	for _, a := range s.table {
+		if a.page != "" && a.api == "" {
+			// The same row served on another portal: its twin is the first's.
+			for _, b := range s.table {
+				if b.api != "" && strings.HasPrefix(a.name, b.name+".") {
+					out["POST "+a.page] = b.apiMethod() + " /api/v1" + b.api
+				}
+			}
+		}
+	}
+	for _, r := range s.reads {
+		for _, p := range r.pages {
+			out["GET "+p] = "GET /api/v1" + r.api
+		}
 	}
 	return out
 }

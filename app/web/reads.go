@@ -3,13 +3,17 @@ package web
 import (
 	"net/http"
 	"reflect"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"lineescrow/app/audit"
+	"lineescrow/app/auth"
 	"lineescrow/app/clawback"
 	"lineescrow/app/funding"
 	"lineescrow/app/orders"
+	"lineescrow/app/risk"
+	"lineescrow/app/sellers"
 	"lineescrow/models"
 )
 
@@ -213,4 +217,248 @@ func nonNil[T any](l []T) []T {
 		return []T{}
 	}
 	return l
+}
+
+// The answers of the sellers' and operators' pages in the API.
+
+type stagesAnswer struct {
+	Held      models.Money `json:"held" doc:"in escrow for paid and shipped orders"`
+	Pending   models.Money `json:"pending" doc:"released, waiting for the operator's collection"`
+	Available models.Money `json:"available" doc:"can be withdrawn"`
+}
+
+type workAnswer struct {
+	ToShip   int `json:"to_ship"`
+	Refunds  int `json:"refunds"`
+	Disputes int `json:"disputes"`
+}
+
+type dayAnswer struct {
+	Day       string       `json:"day" format:"date"`
+	Held      models.Money `json:"held"`
+	Pending   models.Money `json:"pending"`
+	Available models.Money `json:"available"`
+}
+
+type dashboardAnswer struct {
+	ShopName string       `json:"shop_name"`
+	Stages   stagesAnswer `json:"stages"`
+	Work     workAnswer   `json:"work"`
+	History  []dayAnswer  `json:"history" doc:"the money at the end of each of the last 30 days; empty when all is zero"`
+	Recent   []apiOrder   `json:"recent"`
+}
+
+type sellerMoneyAnswer struct {
+	Stages    stagesAnswer  `json:"stages"`
+	Movements []apiMovement `json:"movements"`
+}
+
+type classAnswer struct {
+	Class    string       `json:"class"`
+	Total    models.Money `json:"total"`
+	Accounts int64        `json:"accounts"`
+}
+
+type overviewAnswer struct {
+	Queues   funding.Overview `json:"queues"`
+	Bank     models.Money     `json:"bank"`
+	Suspense models.Money     `json:"suspense"`
+	Fees     models.Money     `json:"fees"`
+	BadDebt  models.Money     `json:"bad_debt"`
+	Escrow   models.Money     `json:"escrow"`
+	Wallets  models.Money     `json:"wallets"`
+	Classes  []classAnswer    `json:"classes"`
+	TotalsAt time.Time        `json:"totals_at" doc:"when the per-person totals were summed (every minute)"`
+}
+
+type checkAnswer struct {
+	OK       bool   `json:"ok"`
+	Findings string `json:"findings,omitempty"`
+}
+
+type ledgerQuery struct {
+	Account string `json:"account" doc:"an account code, or a class such as escrow:*"`
+}
+
+type accountAnswer struct {
+	Code    string       `json:"code"`
+	Kind    string       `json:"kind"`
+	Balance models.Money `json:"balance"`
+}
+
+type ledgerAnswer struct {
+	Accounts  []accountAnswer `json:"accounts"`
+	TotalsAt  time.Time       `json:"totals_at"`
+	Movements []apiMovement   `json:"movements" doc:"of the account asked for"`
+}
+
+type eventsAnswer struct {
+	Events []funding.Event `json:"events"`
+}
+
+type flagsAnswer struct {
+	Flags []risk.Flag `json:"flags"`
+}
+
+type usersQuery struct {
+	Q    string `json:"q" doc:"a number or part of a name"`
+	Role string `json:"role" enum:"buyer,seller,operator"`
+}
+
+type userRow struct {
+	models.User
+	CommissionPercent string `json:"commission_percent,omitempty" doc:"sellers"`
+}
+
+type usersAnswer struct {
+	Users []userRow `json:"users"`
+}
+
+func stages(st sellers.Stages) stagesAnswer {
+	return stagesAnswer{Held: st.Held, Pending: st.Pending, Available: st.Available}
+}
+
+// sellerReads are the API twins of the seller portal's pages.
+func (s *Server) sellerReads() []read {
+	return []read{
+		{name: "seller.dashboard", summary: "The seller's money by stage, what waits for them, the last 30 days and recent orders",
+			tag: "sellers", pages: []string{"/seller"}, api: "/seller/dashboard", roles: sellerRoles, resp: dashboardAnswer{},
+			handler: func(c echo.Context) error {
+				d, err := s.Sellers.Dashboard(c.Request().Context(), actor(c))
+				if err != nil {
+					return err
+				}
+				out := dashboardAnswer{ShopName: d.ShopName, Stages: stages(d.Stages), History: []dayAnswer{}, Recent: []apiOrder{},
+					Work: workAnswer{ToShip: d.Work.ToShip, Refunds: d.Work.Refunds, Disputes: d.Work.Disputes}}
+				for _, day := range d.History {
+					out.History = append(out.History, dayAnswer{Day: day.Day.Format("2006-01-02"), Held: day.Held, Pending: day.Pending, Available: day.Available})
+				}
+				for i := range d.Recent {
+					out.Recent = append(out.Recent, s.toAPIOrder(c, &d.Recent[i], nil))
+				}
+				return c.JSON(http.StatusOK, out)
+			}},
+		{name: "seller.money", summary: "The seller's money by stage and the movements on their balances", tag: "sellers",
+			pages: []string{"/seller/money"}, api: "/seller/money", roles: sellerRoles, resp: sellerMoneyAnswer{},
+			handler: func(c echo.Context) error {
+				m, err := s.Sellers.Money(c.Request().Context(), actor(c))
+				if err != nil {
+					return err
+				}
+				return c.JSON(http.StatusOK, sellerMoneyAnswer{Stages: stages(m.Stages), Movements: apiMovements(m.Moves)})
+			}},
+	}
+}
+
+// opsReads are the API twins of the operators' pages.
+func (s *Server) opsReads() []read {
+	return []read{
+		{name: "ops.overview", summary: "The queues and the books at a glance (operators)", tag: "operators", pages: []string{"/ops"},
+			api: "/ops/overview", roles: operatorRoles, resp: overviewAnswer{}, handler: func(c echo.Context) error {
+				ov, err := s.Books.Overview(c.Request().Context(), actor(c))
+				if err != nil {
+					return err
+				}
+				out := overviewAnswer{Queues: ov.Queues, Bank: ov.Bank, Suspense: ov.Suspense, Fees: ov.Fees, BadDebt: ov.BadDebt,
+					Escrow: ov.Escrow, Wallets: ov.Wallets, Classes: []classAnswer{}, TotalsAt: ov.TotalsAt}
+				for _, cl := range ov.Classes {
+					out.Classes = append(out.Classes, classAnswer{Class: cl.Class, Total: cl.Total, Accounts: cl.Accounts})
+				}
+				return c.JSON(http.StatusOK, out)
+			}},
+		{name: "books.check", summary: "Check the whole ledger now: every transfer balances, all postings sum to zero, no constrained account is negative, every escrow holds what its order says (operators)",
+			tag: "operators", pages: []string{"/ops?check=1"}, api: "/ops/books/check", roles: operatorRoles, resp: checkAnswer{},
+			handler: func(c echo.Context) error {
+				findings, err := s.Books.Check(c.Request().Context(), actor(c))
+				if err != nil {
+					return err
+				}
+				return c.JSON(http.StatusOK, checkAnswer{OK: findings == "", Findings: findings})
+			}},
+		{name: "books.ledger", summary: "The ledger explorer: accounts with balances, and the movements of one (operators)", tag: "operators",
+			pages: []string{"/ops/ledger"}, api: "/ops/ledger", roles: operatorRoles, query: ledgerQuery{}, resp: ledgerAnswer{},
+			handler: func(c echo.Context) error {
+				var q ledgerQuery
+				if err := decodeQuery(c, &q); err != nil {
+					return err
+				}
+				ctx := c.Request().Context()
+				acc, err := s.Books.Accounts(ctx, actor(c))
+				if err != nil {
+					return err
+				}
+				out := ledgerAnswer{Accounts: []accountAnswer{}, TotalsAt: acc.TotalsAt, Movements: []apiMovement{}}
+				for _, a := range acc.Lines {
+					out.Accounts = append(out.Accounts, accountAnswer{Code: a.Code, Kind: string(a.Kind), Balance: a.Balance})
+				}
+				if q.Account != "" {
+					moves, err := s.Books.Movements(ctx, actor(c), q.Account)
+					if err != nil {
+						return err
+					}
+					out.Movements = apiMovements(moves)
+				}
+				return c.JSON(http.StatusOK, out)
+			}},
+		{name: "bank_event.list", summary: "The bank's callbacks as received, those kept for review first (operators)", tag: "operators",
+			pages: []string{"/ops/events"}, api: "/ops/events", roles: operatorRoles, resp: eventsAnswer{}, handler: func(c echo.Context) error {
+				events, err := s.Funding.Events(c.Request().Context(), actor(c), 200)
+				if err != nil {
+					return err
+				}
+				return c.JSON(http.StatusOK, eventsAnswer{Events: nonNil(events)})
+			}},
+		{name: "flag.list", summary: "Open risk cases (operators)", tag: "operators", pages: []string{"/ops/flags"}, api: "/ops/flags",
+			roles: operatorRoles, resp: flagsAnswer{}, handler: func(c echo.Context) error {
+				flags, err := s.Risk.List(c.Request().Context(), actor(c), risk.Query{OpenOnly: true})
+				if err != nil {
+					return err
+				}
+				return c.JSON(http.StatusOK, flagsAnswer{Flags: nonNil(flags)})
+			}},
+		{name: "user.list", summary: "Users, by number, name or role (operators)", tag: "operators", pages: []string{"/ops/users"},
+			api: "/ops/users", roles: operatorRoles, query: usersQuery{}, resp: usersAnswer{}, handler: func(c echo.Context) error {
+				var q usersQuery
+				if err := decodeQuery(c, &q); err != nil {
+					return err
+				}
+				ctx := c.Request().Context()
+				users, err := s.Auth.ListUsers(ctx, actor(c), auth.UserQuery{Search: q.Q, Role: models.Role(q.Role)})
+				if err != nil {
+					return err
+				}
+				var ids []int64
+				for _, u := range users {
+					if u.Role == models.RoleSeller {
+						ids = append(ids, u.ID)
+					}
+				}
+				rates := map[int64]models.Rate{}
+				if len(ids) > 0 {
+					if rates, err = s.Sellers.Commissions(ctx, ids); err != nil {
+						return err
+					}
+				}
+				out := usersAnswer{Users: []userRow{}}
+				for _, u := range users {
+					row := userRow{User: u}
+					if r, ok := rates[u.ID]; ok {
+						row.CommissionPercent = r.Percent()
+					}
+					out.Users = append(out.Users, row)
+				}
+				return c.JSON(http.StatusOK, out)
+			}},
+		{name: "settings.get", summary: "The timers, the default commission and the withdrawal limit (operators)", tag: "operators",
+			pages: []string{"/ops/settings"}, api: "/ops/settings", roles: operatorRoles, resp: settingsAnswer{}, handler: func(c echo.Context) error {
+				if !actor(c).IsOperator() {
+					return models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+				}
+				v, err := s.Settings.Get(c.Request().Context(), nil)
+				if err != nil {
+					return err
+				}
+				return c.JSON(http.StatusOK, settingsAnswer(v.Form()))
+			}},
+	}
 }

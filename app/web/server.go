@@ -220,7 +220,7 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	for _, a := range append(s.orderActions(), s.tradeActions()...) {
 		s.serve(a, api)
 	}
-	for _, r := range s.tradeReads() {
+	for _, r := range append(append(s.tradeReads(), s.sellerReads()...), s.opsReads()...) {
 		s.serveRead(r, api)
 	}
 }
