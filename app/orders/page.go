@@ -29,6 +29,9 @@ type OrderPage struct {
 	ShopName, BuyerName string
 	// Allowed are the actions the actor may take now (models.Allowed).
 	Allowed map[models.Action]bool
+	// ExtendBy is how much later a buyer's one extension makes the
+	// automatic confirmation (the operators' setting).
+	ExtendBy time.Duration
 }
 
 // CreditLine is a bank transfer matched to an order.
@@ -79,6 +82,13 @@ func (s *Service) OrderPage(ctx context.Context, actor models.Actor, id int64) (
 		return nil, err
 	}
 	p := &OrderPage{Order: *o, Allowed: models.Allowed(*o, actor)}
+	if p.Allowed[models.ActExtendConfirm] {
+		vals, err := s.Settings.Get(ctx, nil)
+		if err != nil {
+			return nil, fmt.Errorf("order page %d: %w", id, err)
+		}
+		p.ExtendBy = vals.Timers.ConfirmExtend
+	}
 	if p.Events, p.Moves, err = s.timeline(ctx, actor, o); err != nil {
 		return nil, err
 	}

@@ -37,6 +37,9 @@ func orderPageVM(ctx context.Context, p *orders.OrderPage, role models.Role, ban
 	}
 	vm := views.OrderVM{Order: o, Role: string(role), Base: orderBase(role, o.ID), Ledger: ledgerLines(p.Moves),
 		Bank: bank, Allowed: p.Allowed, Form: f}
+	if p.ExtendBy > 0 {
+		vm.ExtendBy = views.Duration(ctx, p.ExtendBy)
+	}
 	if _, ok := f.Values["amount"]; !ok && o.Refund == models.RefundNone {
 		f.Values["amount"] = o.Held.String() // a refund asks for everything held, unless the buyer says otherwise
 	}
