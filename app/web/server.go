@@ -8,6 +8,14 @@
 // is one call to the service that owns it, turned into the page's view model
 // by a function that reads nothing else (orderPageVM, tested on its own). Its
 // services are handed to it in Deps by cmd/lineescrow, or by ptest in tests.
+//
+// What people do is declared once, in the action table (actions.go: the
+// portal's form post, the API route, the roles, the Idempotency-Key rule, the
+// typed request decoded from a form or JSON by decodeRequest, the service
+// call, the answer, the message); an order's own steps come from
+// models.Lifecycle (actions_orders.go). The API's reads are a table too
+// (reads.go), each the twin of portal pages. The OpenAPI document is
+// generated from both tables (openapi.go).
 package web
 
 import (
