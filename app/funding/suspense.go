@@ -10,6 +10,7 @@ import (
 
 	"lineescrow/app/audit"
 	"lineescrow/app/ledger"
+	"lineescrow/app/payouts"
 	"lineescrow/app/store"
 	"lineescrow/models"
 )
@@ -140,6 +141,10 @@ type Wallet struct {
 	Balance   models.Money
 	Reference string
 	Moves     []models.Movement
+	// Withdrawable is what can be paid out now (the balance less what is
+	// owed for recalled payments); Payouts are the latest withdrawals.
+	Withdrawable models.Money
+	Payouts      []payouts.Payout
 }
 
 // WalletOf returns the signed-in buyer's own wallet (its latest 100
@@ -162,6 +167,14 @@ func (s *Service) WalletOf(ctx context.Context, actor models.Actor) (*Wallet, er
 	}
 	if w.Moves, err = ledger.Movements(ctx, s.DB, ledger.MovementQuery{Account: acc, Limit: 100}); err != nil {
 		return nil, fmt.Errorf("wallet of user %d: %w", userID, err)
+	}
+	if s.Payouts != nil {
+		if w.Withdrawable, err = s.Payouts.Withdrawable(ctx, actor); err != nil {
+			return nil, err
+		}
+		if w.Payouts, err = s.Payouts.List(ctx, actor, payouts.Query{Limit: 20}); err != nil {
+			return nil, err
+		}
 	}
 	return &w, nil
 }

@@ -18,10 +18,16 @@ import (
 type MovementQuery struct {
 	Ref     string
 	Account string
-	// AccountPrefix matches account codes starting with it (e.g. "seller:4:").
+	// Accounts matches any of these account codes (each read by its index).
+	Accounts []string
+	// AccountPrefix matches account codes starting with it (e.g. "escrow:").
 	AccountPrefix string
-	Limit         int
-	BeforeID      int64 // for paging: transfers with id < BeforeID
+	// From and To bound the transfers' times (From included, To excluded).
+	From, To time.Time
+	// Oldest returns the oldest transfer first.
+	Oldest   bool
+	Limit    int   // 200 unless set; at most 1000, or 20000 with From and To
+	BeforeID int64 // for paging: transfers with id < BeforeID
 }
 
 // Movements returns postings matching q, newest transfer first.
@@ -36,6 +42,18 @@ func Movements(ctx context.Context, db *gorm.DB, q MovementQuery) ([]models.Move
 		where = append(where, "a.code = ?")
 		args = append(args, q.Account)
 	}
+	if len(q.Accounts) > 0 {
+		where = append(where, "a.code IN ?")
+		args = append(args, q.Accounts)
+	}
+	if !q.From.IsZero() {
+		where = append(where, "t.created_at >= ?")
+		args = append(args, q.From)
+	}
+	if !q.To.IsZero() {
+		where = append(where, "t.created_at < ?")
+		args = append(args, q.To)
+	}
 	if q.AccountPrefix != "" {
 		where = append(where, "a.code LIKE ?")
 		args = append(args, strings.NewReplacer("%", `\%`, "_", `\_`).Replace(q.AccountPrefix)+"%")
@@ -44,7 +62,8 @@ func Movements(ctx context.Context, db *gorm.DB, q MovementQuery) ([]models.Move
 		where = append(where, "t.id < ?")
 		args = append(args, q.BeforeID)
 	}
-	if q.Limit <= 0 || q.Limit > 1000 {
+	bounded := !q.From.IsZero() && !q.To.IsZero()
+	if q.Limit <= 0 || (q.Limit > 1000 && !bounded) || q.Limit > 20000 {
 		q.Limit = 200
 	}
 	sql := `SELECT t.id AS transfer_id, t.idempotency_key AS key, t.kind, t.ref, t.memo, t.created_at AS at,
@@ -54,7 +73,11 @@ func Movements(ctx context.Context, db *gorm.DB, q MovementQuery) ([]models.Move
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
-	sql += " ORDER BY t.id DESC, p.id LIMIT ?"
+	if q.Oldest {
+		sql += " ORDER BY t.id, p.id LIMIT ?"
+	} else {
+		sql += " ORDER BY t.id DESC, p.id LIMIT ?"
+	}
 	args = append(args, q.Limit)
 	var out []models.Movement
 	if err := db.WithContext(ctx).Raw(sql, args...).Scan(&out).Error; err != nil {

@@ -94,6 +94,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 		Settings: p.Settings, Passwords: p.Auth, MaxAmount: cfg.MaxAmount, Now: o.Now}
 	p.Funding = &funding.Service{DB: db.DB, Orders: p.Orders, Payouts: p.Payouts, Queue: p.Queue, Log: log}
 	p.Payouts.Returns = p.Funding
+	p.Sellers.Payouts = p.Payouts
 	p.Recon = &recon.Service{DB: db.DB, Bank: p.Bank, Events: p.Funding, Now: o.Now}
 	p.Orders.Wallets = p.Funding
 	p.Auth.TopUps = p.Funding

@@ -12,13 +12,13 @@ package sellers
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
 	"lineescrow/app/ledger"
+	"lineescrow/app/payouts"
 	"lineescrow/models"
 )
 
@@ -30,6 +30,15 @@ type Service struct {
 	Names Names
 	// Orders lists the seller's newest orders (orders).
 	Orders RecentOrders
+	// Payouts are the seller's withdrawals (payouts).
+	Payouts Payouts
+}
+
+// Payouts reads a person's withdrawals.
+type Payouts interface {
+	Withdrawable(ctx context.Context, actor models.Actor) (models.Money, error)
+	TotalsOf(ctx context.Context, userID int64) (payouts.Totals, error)
+	List(ctx context.Context, actor models.Actor, q payouts.Query) ([]payouts.Payout, error)
 }
 
 // Names reads a shop's name. Errors: ENOTFOUND for no such seller.
@@ -89,12 +98,26 @@ func (s *Service) Dashboard(ctx context.Context, actor models.Actor) (*Dashboard
 // MaxMoves is how many movements Money returns.
 const MaxMoves = 200
 
-// Money is a seller's money page: by stage, and the latest movements on
-// the seller's own balances (up to MaxMoves, newest first).
+// Money is a seller's money page: by stage (with what is on its way to the
+// seller's bank and what reached it), what can be withdrawn now, the orders
+// behind the money held, the withdrawals, and the latest movements on the
+// seller's own balances (up to MaxMoves, newest first).
 type Money struct {
-	Stages Stages
-	Moves  []models.Movement
+	Stages       Stages
+	InPayout     models.Money // withdrawals sent, not settled
+	PaidOut      models.Money // withdrawals paid
+	Withdrawable models.Money // available, less what is owed for recalled payments
+	// Account (masked) and Holder are where withdrawals are paid.
+	Account, Holder string
+	// HeldOrders are the orders whose escrow holds the seller's money, newest
+	// first (up to MaxHeldOrders).
+	HeldOrders []models.Order
+	Payouts    []payouts.Payout
+	Moves      []models.Movement
 }
+
+// MaxHeldOrders is how many orders behind the held figure Money lists.
+const MaxHeldOrders = 50
 
 // Money returns the signed-in seller's money.
 //
@@ -109,11 +132,68 @@ func (s *Service) Money(ctx context.Context, actor models.Actor) (*Money, error)
 	if m.Stages, err = s.stagesOf(ctx, id); err != nil {
 		return nil, err
 	}
+	totals, err := s.Payouts.TotalsOf(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	m.InPayout, m.PaidOut = totals.InTransit, totals.PaidOut
+	if m.Withdrawable, err = s.Payouts.Withdrawable(ctx, actor); err != nil {
+		return nil, err
+	}
+	if m.Payouts, err = s.Payouts.List(ctx, actor, payouts.Query{Limit: 20}); err != nil {
+		return nil, err
+	}
+	if err := s.DB.WithContext(ctx).Raw("SELECT bank_account, bank_holder FROM sellers WHERE user_id = ?", id).
+		Row().Scan(&m.Account, &m.Holder); err != nil {
+		return nil, fmt.Errorf("payout account of seller %d: %w", id, err)
+	}
+	m.Account = models.MaskAccount(m.Account)
+	if err := s.DB.WithContext(ctx).Where("seller_id = ? AND "+models.HoldingSQL, id).Order("id DESC").Limit(MaxHeldOrders).
+		Find(&m.HeldOrders).Error; err != nil {
+		return nil, fmt.Errorf("held orders of seller %d: %w", id, err)
+	}
 	// Exactly this seller's accounts: "seller:4:" cannot match seller 42's.
-	if m.Moves, err = ledger.Movements(ctx, s.DB, ledger.MovementQuery{AccountPrefix: "seller:" + strconv.FormatInt(id, 10) + ":", Limit: MaxMoves}); err != nil {
+	if m.Moves, err = ledger.Movements(ctx, s.DB, ledger.MovementQuery{Accounts: ownAccounts(id), Limit: MaxMoves}); err != nil {
 		return nil, fmt.Errorf("money of seller %d: %w", id, err)
 	}
 	return &m, nil
+}
+
+// ownAccounts are a seller's own balances.
+func ownAccounts(sellerID int64) []string {
+	return []string{models.SellerPendingAccount(sellerID), models.SellerAvailableAccount(sellerID)}
+}
+
+// MaxStatementLines bounds a statement: a longer range is refused.
+const MaxStatementLines = 10000
+
+// Statement returns the movements on the seller's own balances from from to
+// to (Asia/Shanghai days, both included), oldest first: the statement of
+// account a seller downloads.
+//
+// Errors: EFORBIDDEN unless actor is a seller; EINVALID (fields from, to)
+// for a range backwards, longer than a year, or with more than
+// MaxStatementLines lines.
+func (s *Service) Statement(ctx context.Context, actor models.Actor, from, to time.Time) ([]models.Movement, error) {
+	if !actor.IsSeller() {
+		return nil, errForbidden
+	}
+	from, end := midnight(from), midnight(to).AddDate(0, 0, 1)
+	if !end.After(from) {
+		return nil, models.FieldError("to", "The end must not be before the start.")
+	}
+	if end.Sub(from) > 366*24*time.Hour {
+		return nil, models.FieldError("to", "A statement covers at most a year.")
+	}
+	moves, err := ledger.Movements(ctx, s.DB, ledger.MovementQuery{Accounts: ownAccounts(actor.UserID),
+		From: from, To: end, Limit: MaxStatementLines + 1, Oldest: true})
+	if err != nil {
+		return nil, fmt.Errorf("statement of seller %d: %w", actor.UserID, err)
+	}
+	if len(moves) > MaxStatementLines {
+		return nil, models.FieldError("from", "Too many movements for one statement: choose a shorter range.")
+	}
+	return moves, nil
 }
 
 func (s *Service) now() time.Time {

@@ -54,12 +54,3 @@ func (s *Server) listingEdit(c echo.Context) error {
 	f.Values = map[string]string{"title": l.Title, "description": l.Description, "price": l.Price.String(), "stock": strconv.Itoa(l.Stock)}
 	return render(c, http.StatusOK, views.ListingFormPage(l.ID, f))
 }
-
-func (s *Server) sellerMoney(c echo.Context) error {
-	m, err := s.Sellers.Money(c.Request().Context(), actor(c))
-	if err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, views.SellerMoneyPage(views.SellerMoneyVM{Held: m.Stages.Held, Pending: m.Stages.Pending,
-		Available: m.Stages.Available, Moves: accountMoves(m.Moves)}))
-}

@@ -40,6 +40,7 @@ import (
 	"lineescrow/app/funding"
 	"lineescrow/app/idempotency"
 	"lineescrow/app/orders"
+	"lineescrow/app/payouts"
 	"lineescrow/app/risk"
 	"lineescrow/app/sellers"
 	"lineescrow/app/settings"
@@ -67,6 +68,7 @@ type Deps struct {
 	Auth     *auth.Service
 	Orders   *orders.Service
 	Funding  *funding.Service
+	Payouts  *payouts.Service
 	Settings *settings.Service
 	Sellers  *sellers.Service
 	Risk     *risk.Service
@@ -213,6 +215,7 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	sg.GET("/orders/:id", s.orderPage)
 	sg.GET("/orders/:id/state", s.orderState)
 	sg.GET("/money", s.sellerMoney)
+	sg.GET("/statement.csv", s.statementCSV)
 
 	og := e.Group("/ops", operator)
 	og.GET("/disputes", s.opsDisputes)
@@ -225,10 +228,10 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	og.GET("/events", s.opsEvents)
 	og.GET("/clawbacks", s.opsClawbacks)
 
-	for _, a := range append(s.orderActions(), s.tradeActions()...) {
+	for _, a := range append(append(s.orderActions(), s.tradeActions()...), s.payoutActions()...) {
 		s.serve(a, api)
 	}
-	for _, r := range append(append(s.tradeReads(), s.sellerReads()...), s.opsReads()...) {
+	for _, r := range append(append(append(s.tradeReads(), s.sellerReads()...), s.opsReads()...), s.payoutReads()...) {
 		s.serveRead(r, api)
 	}
 }

@@ -125,14 +125,6 @@ func (s *Server) opsDisputes(c echo.Context) error {
 		Filters: [][2]string{{"disputed", "In dispute"}, {"refund", "Refund or dispute open"}}, Empty: "No open disputes."})
 }
 
-func (s *Server) walletPage(c echo.Context) error {
-	w, err := s.Funding.WalletOf(c.Request().Context(), actor(c))
-	if err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, views.WalletPage(views.WalletVM{Balance: w.Balance, Reference: w.Reference, Bank: s.bankInfo(), Moves: accountMoves(w.Moves)}))
-}
-
 // orderState answers the order page's htmx poll: when the order moved on
 // (a bank transfer arrived, the seller shipped), htmx reloads the page.
 func (s *Server) orderState(c echo.Context) error {
