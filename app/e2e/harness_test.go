@@ -17,6 +17,7 @@ import (
 	"lineescrow/app/platform"
 	"lineescrow/app/platform/ptest"
 	"lineescrow/app/web"
+	"lineescrow/bankbridge"
 	"lineescrow/bankbridge/banksim"
 )
 
@@ -58,6 +59,9 @@ func startApp(t *testing.T) *app {
 		t.Fatal(err)
 	}
 	go sim.Run(ctx)
+	// The platform calls this simulator, mounted on its own server.
+	bank := bankbridge.NewBank(base+"/sim/bank", cfg.BankAPIKey, nil)
+	env.Payouts.Bank, env.Recon.Bank = bank, bank
 	deps := env.WebDeps()
 	deps.Config, deps.BankSim = cfg, sim.Handler()
 	srv := web.New(deps)
