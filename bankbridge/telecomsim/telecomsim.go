@@ -34,7 +34,8 @@
 // own cycle in which its charge's collection has been paid over, and is
 // deducted there; a credit on a charge never collected is never deducted.
 // total_collected = collected amounts + their late fees − credited lines (a
-// cycle never goes below zero: credits that would wait for the next one).
+// cycle never goes below zero: a credit that would take it there waits for
+// the next one).
 // The transfer is total_collected less the operator's commission of 1.5 %,
 // rounded half-up to the fen.
 //
