@@ -1,0 +1,90 @@
+package views
+
+// zhTelecom translates the texts of the telecom front-end simulator.
+var zhTelecom = map[string]string{
+	"Telecom front-end simulator": "电信前置机模拟器",
+	"This page plays the telecom operator: the platform looks up and verifies landlines here, charges purchases to their bills and redeems recharge cards. The controls below issue the bills, record what the subscribers paid and settle each cycle, and every step reaches the platform as a signed callback.": "本页模拟电信运营商：平台在这里查询和核验固话、把货款记入话费账单、兑换充值卡。下面的操作可以出账、登记用户缴费情况并按账期结算，每一步都会以签名回调通知平台。",
+	"No bank simulator is connected: settling a cycle sends the callback but no money.": "未连接银行模拟器：结算账期只发送回调，不会转账。",
+	"Bill cycles": "账期",
+	"A charge accepted in one month is on the bill of the next month's cycle. Close a cycle to issue its bills; settle it once its bills are paid, overdue or written off: the operator keeps its commission and transfers the rest to the platform's bank account.": "当月受理的扣费计入次月账期的账单。关闭账期即出账；账单已缴、逾期或核销后即可结算：运营商扣除佣金，其余转入平台的银行账户。",
+	"No bill cycles yet.": "还没有账期。",
+	"Charges the platform makes appear here, under the cycle of the bill that carries them.": "平台发起的扣费会显示在这里，归入对应账单的账期。",
+	"Cycle":                             "账期",
+	"Charges":                           "扣费笔数",
+	"Settlement":                        "结算",
+	"Collected":                         "已收",
+	"Operator's commission":             "运营商佣金",
+	"Sent to the platform":              "转给平台",
+	"Close the cycle (issue the bills)": "关闭账期（出账）",
+	"Settle the cycle":                  "结算账期",
+	"Advance 10 days":                   "前进 10 天",
+	"Overdue bills accrue ten more days of late fee and are reported again.": "逾期账单再计十天滞纳金，并再次通知平台。",
+	"Landlines": "固话号码",
+	"The operator's demo directory. Holder names and ID numbers are shown so that a demo buyer can verify a line; the code a verification call reads to a line appears beside it.": "运营商的演示号码簿。这里显示机主姓名和身份证号，便于演示买家核验固话；验证电话播报给该号码的验证码显示在旁边。",
+	"Class %s":                      "信用等级 %s",
+	"In arrears":                    "欠费",
+	"ID number":                     "身份证号",
+	"Tenure":                        "在网时长",
+	"%d months":                     "%d 个月",
+	"Billing day":                   "出账日",
+	"Holder checks today":           "今日机主核验次数",
+	"%d of %d":                      "%d / %d",
+	"Code read to the line":         "播报的验证码",
+	"No call yet":                   "尚未来电",
+	"Work order":                    "工单",
+	"Merchant":                      "商户",
+	"Credited %s":                   "已减免 %s",
+	"Days overdue: %d, late fee %s": "逾期天数：%d，滞纳金 %s",
+	"Mark paid":                     "登记已缴",
+	"Mark overdue":                  "登记逾期",
+	"Recharge cards":                "充值卡",
+	"Card number":                   "卡号",
+	"PIN":                           "密码",
+	"Face value":                    "面值",
+	"Valid until":                   "有效期至",
+	"Issue a card":                  "发行一张卡",
+	"Failure modes":                 "故障模拟",
+	"Time out the next call":        "下一次调用超时",
+	"The next API call the platform makes is carried out, but its answer never comes: the platform must repeat it with the same key.": "平台的下一次接口调用会被执行，但收不到应答：平台必须用同一个幂等键重试。",
+
+	// Statuses.
+	"Accepted: on the next bill": "已受理：计入下期账单",
+	"Billed":                     "已出账",
+	"Paid":                       "已缴费",
+	"Overdue":                    "逾期",
+	"Written off":                "已核销",
+	"Cancelled":                  "已撤销",
+	"Suspended":                  "停机",
+	"Line closed":                "已销户",
+	"Open for charges":           "受理中",
+	"Bills issued":               "已出账",
+	"Settled":                    "已结算",
+	"Not used yet":               "未使用",
+	"Used":                       "已使用",
+	"Expired":                    "已过期",
+
+	// What each demo line is for.
+	"The demo seller's own line": "演示卖家本人的固话",
+	"The demo buyer's line":      "演示买家的固话",
+	"Class B, long tenure":       "B 级，在网时间长",
+	"Class C, long tenure":       "C 级，在网时间长",
+	"Class D: no credit":         "D 级：无信用额度",
+	"Class A, under six months":  "A 级，在网不满六个月",
+	"Class B, under six months":  "B 级，在网不满六个月",
+	"Two-character family name":  "复姓",
+
+	// The controls' errors.
+	"A card is worth 50, 100 or 200.":                               "充值卡面值为 50、100 或 200。",
+	"Charge %s cannot do that now.":                                 "扣费 %s 当前不能进行此操作。",
+	"Cycle %s is already closed.":                                   "账期 %s 已经关闭。",
+	"Cycle %s is already settled.":                                  "账期 %s 已经结算。",
+	"Cycle %s is not closed yet: close it (issue its bills) first.": "账期 %s 尚未关闭：请先关闭账期（出账）。",
+	"Enter a cycle as YYYY-MM.":                                     "请按 YYYY-MM 格式输入账期。",
+	"No charge %s.":                                                 "没有编号为 %s 的扣费。",
+}
+
+func init() {
+	for k, v := range zhTelecom {
+		zhCatalog[k] = v
+	}
+}
