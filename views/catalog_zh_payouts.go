@@ -35,8 +35,10 @@ var zhPayouts = map[string]string{
 	"Too many movements for one statement: choose a shorter range.":          "一份对账单的记录太多：请缩短时间范围。",
 	"Withdraw to your bank account":                                          "提现到银行账户",
 	"Withdrawal of %s sent to your bank. It usually arrives within minutes.": "已提交 %s 的提现，通常几分钟内到账。",
-	"Withdrawals":                                     "提现记录",
-	"You can withdraw %s now (at least %s).":          "您现在可以提现 %s（最少 %s）。",
+	"The figures by day":                     "每日数据",
+	"Day":                                    "日期",
+	"Withdrawals":                            "提现记录",
+	"You can withdraw %s now (at least %s).": "您现在可以提现 %s（最少 %s）。",
 	"Your balance is not enough for this withdrawal.": "余额不足，无法提现这么多。",
 }
 

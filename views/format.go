@@ -60,11 +60,20 @@ var kindLabels = map[string]string{
 
 // chartH scales an amount to the chart's 100-pixel height.
 func chartH(m models.Money, points []ChartPoint) int {
-	max := int64(1)
+	max := chartMax(points).Fen()
+	if max <= 0 {
+		max = 1
+	}
+	return int(m.Fen() * 100 / max)
+}
+
+// chartMax is the chart's top: the highest day's money held and available.
+func chartMax(points []ChartPoint) models.Money {
+	max := models.Zero
 	for _, p := range points {
-		if t := p.Held.Fen() + p.Available.Fen(); t > max {
+		if t := p.Held.Add(p.Available); t.GreaterThan(max) {
 			max = t
 		}
 	}
-	return int(m.Fen() * 100 / max)
+	return max
 }

@@ -114,6 +114,8 @@ type Money struct {
 	HeldOrders []models.Order
 	Payouts    []payouts.Payout
 	Moves      []models.Movement
+	// History is the chart over the last ChartDays days (nil when all zero).
+	History []Day
 }
 
 // MaxHeldOrders is how many orders behind the held figure Money lists.
@@ -130,6 +132,9 @@ func (s *Service) Money(ctx context.Context, actor models.Actor) (*Money, error)
 	var m Money
 	var err error
 	if m.Stages, err = s.stagesOf(ctx, id); err != nil {
+		return nil, err
+	}
+	if m.History, err = s.history(ctx, id, m.Stages); err != nil {
 		return nil, err
 	}
 	totals, err := s.Payouts.TotalsOf(ctx, id)
