@@ -19,6 +19,7 @@ const (
 	EINSUFFICIENT = "insufficient_funds" // a constrained account would go negative
 	ERATELIMIT    = "rate_limited"       // too many attempts; try later
 	ELOCKED       = "locked"             // a lock (e.g. payment password) is in force
+	EUNAVAILABLE  = "unavailable"        // a system we depend on (the operator's, the bank's) did not answer; try again
 	EINTERNAL     = "internal"           // a bug or an outage; details are logged, not shown
 )
 

@@ -36,8 +36,12 @@ const (
 
 // Well-known account codes.
 const (
-	AccBankCollection     = "bank:collection"
-	AccTelecomReceivable  = "telecom:receivable"
+	AccBankCollection    = "bank:collection"
+	AccTelecomReceivable = "telecom:receivable"
+	// AccTelecomCards is what the operator owes for the recharge cards
+	// people redeemed at the platform (it sold them; the cycle's settlement
+	// does not carry them).
+	AccTelecomCards       = "telecom:cards"
 	AccPayoutsInTransit   = "payouts:in_transit"
 	AccSuspense           = "suspense"
 	AccRevenueFees        = "revenue:fees"
@@ -80,6 +84,7 @@ type AccountSpec struct {
 var fixedAccounts = map[string]AccountSpec{
 	AccBankCollection:     {Kind: Asset},
 	AccTelecomReceivable:  {Kind: Asset},
+	AccTelecomCards:       {Kind: Asset},
 	AccPayoutsInTransit:   {Kind: Liability, Constrained: true},
 	AccSuspense:           {Kind: Liability, Constrained: true},
 	AccRevenueFees:        {Kind: Revenue},

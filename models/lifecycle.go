@@ -169,7 +169,7 @@ var Lifecycle = []Transition{
 		Says: "an operator releases, refunds, or splits", Effect: decide},
 	{Action: ActAutoRefundUnshipped, By: []Party{BySystem}, From: toShip, Timer: TimerShipBy,
 		Says: "not shipped in time: refunded in full", Effect: func(s *Step, o Order, cmd Command) error {
-			s.refund(o.Held, cmd.CommissionRate, cmd.Now)
+			s.refund(o.Held, cmd)
 			s.Order.CloseReason = "not shipped in time: refunded"
 			return nil
 		}},
@@ -283,7 +283,7 @@ func ship(s *Step, o Order, cmd Command) error {
 }
 
 func releaseAll(s *Step, o Order, cmd Command) error {
-	s.release(o.Held, cmd.CommissionRate, cmd.Now)
+	s.release(o.Held, cmd)
 	s.Kind = "order.release"
 	return nil
 }
@@ -305,7 +305,7 @@ func requestRefund(s *Step, o Order, cmd Command) error {
 }
 
 func acceptRefund(s *Step, o Order, cmd Command) error {
-	s.refund(o.RefundAmount, cmd.CommissionRate, cmd.Now)
+	s.refund(o.RefundAmount, cmd)
 	return nil
 }
 
@@ -316,15 +316,15 @@ func decide(s *Step, o Order, cmd Command) error {
 	}
 	switch cmd.Decision {
 	case DecideRelease:
-		s.release(o.Held, cmd.CommissionRate, cmd.Now)
+		s.release(o.Held, cmd)
 		s.Kind = "order.release"
 	case DecideRefund:
-		s.refund(o.Held, cmd.CommissionRate, cmd.Now)
+		s.refund(o.Held, cmd)
 	case DecideSplit:
 		if !cmd.Amount.IsPositive() || !cmd.Amount.LessThan(o.Held) {
 			return FieldError("buyer_amount", "For a split, the buyer's part must be more than zero and less than %s.", o.Held.Display())
 		}
-		s.refund(cmd.Amount, cmd.CommissionRate, cmd.Now)
+		s.refund(cmd.Amount, cmd)
 	default:
 		return FieldError("decision", "Choose release, refund or split.")
 	}

@@ -175,6 +175,15 @@ type Command struct {
 	Decision Decision
 	// CommissionRate is the seller's rate, for releases.
 	CommissionRate Rate
+	// ProceedsPending sends a release's proceeds to the seller's pending
+	// money instead of available: the order was paid by a fixed-line charge
+	// the operator has not collected yet.
+	ProceedsPending bool
+	// RefundTo is where refunds go back to: the buyer's wallet when empty;
+	// telecom:receivable for a fixed-line charge (the charge is cancelled or
+	// credited on the bill), expense:bad_debt when the operator wrote the
+	// charge off (the subscriber never paid it).
+	RefundTo string
 }
 
 // Step is the outcome of an allowed action: the order after it and what the
@@ -255,19 +264,26 @@ func Apply(o Order, cmd Command) (Step, error) {
 }
 
 // release moves amount from escrow: the commission to revenue:fees, the rest to
-// the seller's available money. The order completes.
-func (s *Step) release(amount Money, rate Rate, now time.Time) {
+// the seller's available money (pending when cmd.ProceedsPending). The order
+// completes.
+func (s *Step) release(amount Money, cmd Command) {
 	n := &s.Order
+	now := cmd.Now
 	fee := Zero
 	if amount.IsPositive() {
-		fee = rate.Of(amount)
+		fee = cmd.CommissionRate.Of(amount)
 		seller := amount.Sub(fee)
 		s.Postings = append(s.Postings, Posting{Account: EscrowAccount(n.ID), Direction: Debit, Amount: amount})
 		if fee.IsPositive() {
 			s.Postings = append(s.Postings, Posting{Account: AccRevenueFees, Direction: Credit, Amount: fee})
 		}
 		if seller.IsPositive() {
-			s.Postings = append(s.Postings, Posting{Account: SellerAvailableAccount(n.SellerID), Direction: Credit, Amount: seller})
+			to := SellerAvailableAccount(n.SellerID)
+			if cmd.ProceedsPending {
+				to = SellerPendingAccount(n.SellerID)
+				s.Event["to_pending"] = true
+			}
+			s.Postings = append(s.Postings, Posting{Account: to, Direction: Credit, Amount: seller})
 		}
 		s.Event["released"], s.Event["fee"], s.Event["to_seller"] = amount.String(), fee.String(), seller.String()
 	}
@@ -278,18 +294,24 @@ func (s *Step) release(amount Money, rate Rate, now time.Time) {
 	n.clearTimer()
 }
 
-// refund returns amount to the buyer's wallet; whatever is left in escrow is
-// released to the seller (a partial refund), else the order closes.
-func (s *Step) refund(amount Money, rate Rate, now time.Time) {
+// refund returns amount the way the money came (cmd.RefundTo, the buyer's
+// wallet by default); whatever is left in escrow is released to the seller (a
+// partial refund), else the order closes.
+func (s *Step) refund(amount Money, cmd Command) {
 	n := &s.Order
+	now := cmd.Now
 	rest := n.Held.Sub(amount)
-	s.Postings = append(s.Postings, Move(EscrowAccount(n.ID), WalletAccount(n.BuyerID), amount)...)
+	to := cmd.RefundTo
+	if to == "" {
+		to = WalletAccount(n.BuyerID)
+	}
+	s.Postings = append(s.Postings, Move(EscrowAccount(n.ID), to, amount)...)
 	n.Held = rest
 	n.Refunded = n.Refunded.Add(amount)
 	s.Event["refunded"] = amount.String()
 	s.Kind = "order.refund"
 	if rest.IsPositive() {
-		s.release(rest, rate, now)
+		s.release(rest, cmd)
 		s.Kind = "order.partial_refund"
 		return
 	}

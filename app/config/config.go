@@ -37,11 +37,14 @@ type Config struct {
 	BankAPIKey           string
 	TelecomAPIURL        string
 	TelecomAPIKey        string
-	Demo                 bool
-	MaxAmount            models.Money
-	DBMaxConns           int
-	LogLevel             string
-	SessionTTL           time.Duration
+	// TelecomSettlementAccount is the operator's account its cycle
+	// settlements come from: only its transfers clear telecom:receivable.
+	TelecomSettlementAccount string
+	Demo                     bool
+	MaxAmount                models.Money
+	DBMaxConns               int
+	LogLevel                 string
+	SessionTTL               time.Duration
 	// The platform's collection account, shown to payers.
 	BankName    string
 	BankAccount string
@@ -78,6 +81,7 @@ var Vars = []Var{
 	{"BANK_API_KEY", "(demo value in demo mode)", "Bearer key for the bank bridge API."},
 	{"TELECOM_API_URL", "(demo: built-in simulator)", "Base URL of the telecom front-end API."},
 	{"TELECOM_API_KEY", "(demo value in demo mode)", "Bearer key for the telecom front-end API."},
+	{"TELECOM_SETTLEMENT_ACCOUNT", "3706010100000530", "The telecom operator's bank account its cycle settlements come from (the simulator's in the demo). Only transfers from it carrying a settlement reference (`TELSET202612`) clear what the operator owes."},
 	{"DEMO", "false", "`true` runs the demo: local database, demo secrets, seed data, simulators."},
 	{"MAX_AMOUNT", "50000.00", "Largest amount accepted in one payment, top-up or payout."},
 	{"DB_MAX_CONNS", "20", "Size of the database connection pool."},
@@ -113,6 +117,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.TrustedProxies, err = parseProxies(get("TRUSTED_PROXIES", "")); err != nil {
 		return nil, fmt.Errorf("TRUSTED_PROXIES: %v", err)
 	}
+	c.TelecomSettlementAccount = get("TELECOM_SETTLEMENT_ACCOUNT", "3706010100000530")
 	c.BankName = get("COLLECTION_BANK", "中国工商银行菏泽分行")
 	c.BankAccount = get("COLLECTION_ACCOUNT", "1612 0010 0920 0012 345")
 	c.BankHolder = get("COLLECTION_HOLDER", "菏泽固话宝支付服务有限公司")

@@ -54,6 +54,9 @@ const (
 	OutcomeAlreadyPaid Outcome = "already_paid" // the order was paid before: to the wallet
 	OutcomeTopUp       Outcome = "wallet_topup"
 	OutcomeSuspense    Outcome = "suspense"
+	// OutcomeSettlement: the telecom operator's settlement of a cycle,
+	// clearing telecom:receivable.
+	OutcomeSettlement Outcome = "telecom_settlement"
 )
 
 // SuspenseState is where an unmatched credit is in the operators' queue.
@@ -90,6 +93,14 @@ func (s *Service) credit(ctx context.Context, tx *gorm.DB, d bankbridge.Received
 		return nil // already credited (another webhook id for the same transaction)
 	}
 	c := &Credit{BankTxnID: d.BankTxnID, Amount: d.Amount, Reference: d.Reference}
+	if s.Settlements != nil {
+		if ok, err := s.Settlements.SettlementCredit(ctx, tx, d.BankTxnID, d.Amount, d.Reference, d.PayerAccount); err != nil || ok {
+			if err != nil {
+				return err
+			}
+			return s.applyPendingReversals(ctx, tx, d.BankTxnID)
+		}
+	}
 	ref, kind := models.FindReference(d.Reference)
 	switch kind {
 	case models.RefOrder:

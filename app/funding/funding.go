@@ -54,8 +54,21 @@ type Service struct {
 	DB      *gorm.DB
 	Orders  *orders.Service
 	Payouts *payouts.Service
-	Queue   *jobs.Queue
-	Log     *slog.Logger
+	// Settlements takes the operator's settlement transfers (telecom); nil
+	// when fixed-line charging is not wired.
+	Settlements Settlements
+	Queue       *jobs.Queue
+	Log         *slog.Logger
+}
+
+// Settlements books the telecom operator's settlement transfers, inside the
+// credit's (or the reversal's) transaction.
+type Settlements interface {
+	// SettlementCredit books the credit when it is the operator's
+	// settlement of a cycle, and reports whether it was.
+	SettlementCredit(ctx context.Context, tx *gorm.DB, bankTxnID string, amount models.Money, reference, payer string) (bool, error)
+	// SettlementReversed hears that the bank recalled part of one.
+	SettlementReversed(ctx context.Context, tx *gorm.DB, bankTxnID, reversalTxnID string, amount models.Money) error
 }
 
 // EventStatus is where a stored bank event is.

@@ -167,6 +167,12 @@ func (s *Service) applyReversal(ctx context.Context, tx *gorm.DB, c *Credit, r p
 	if c.OrderID != nil {
 		orderID = c.OrderID
 	}
+	// A settlement from the telecom operator: it owes the amount again.
+	settlement := models.Zero
+	if c.Outcome == OutcomeSettlement && left.IsPositive() {
+		settlement, left = left, models.Zero
+		rc.take(models.AccTelecomReceivable, settlement)
+	}
 	// Nothing should be left: every yuan of a credit is in one of its parts.
 	// If something is, the platform bears it and an operator must look.
 	unplaced := left
@@ -235,6 +241,11 @@ func (s *Service) applyReversal(ctx context.Context, tx *gorm.DB, c *Credit, r p
 	}
 	if orderID != nil {
 		if err := orders.Event(ctx, tx, *orderID, "payment.reversed", detail); err != nil {
+			return err
+		}
+	}
+	if settlement.IsPositive() && s.Settlements != nil {
+		if err := s.Settlements.SettlementReversed(ctx, tx, c.BankTxnID, r.ReversalTxnID, settlement); err != nil {
 			return err
 		}
 	}

@@ -25,6 +25,7 @@ const (
 	QueueWebhooks     = "webhooks"
 	QueueHousekeeping = "housekeeping" // purges, sweeps, snapshots
 	QueuePayouts      = "payouts"      // calls to the bank
+	QueueTelecom      = "telecom"      // calls to the telecom front-end
 )
 
 // Client is the River client type of the platform (database/sql driver, so
@@ -117,6 +118,7 @@ func NewClient(db *sql.DB, o Options) (*Client, error) {
 			QueueWebhooks:      {MaxWorkers: 4},
 			QueueHousekeeping:  {MaxWorkers: 1},
 			QueuePayouts:       {MaxWorkers: 2},
+			QueueTelecom:       {MaxWorkers: 2},
 		}
 	}
 	c, err := river.NewClient(riverdatabasesql.New(db), cfg)

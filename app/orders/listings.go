@@ -37,6 +37,9 @@ type Service struct {
 	Credits BankCredits
 	Cases   Cases
 	Names   Names
+	// FixedLine routes the money of orders paid by fixed-line charge and
+	// shows their charge (telecom); nil when nothing is charged to a line.
+	FixedLine FixedLine
 }
 
 func (s *Service) now() time.Time {

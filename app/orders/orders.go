@@ -223,6 +223,12 @@ func (s *Service) Step(ctx context.Context, tx *gorm.DB, actor models.Actor, id 
 		return nil, err
 	}
 	cmd.Actor, cmd.Now, cmd.Timers = actor, s.now(), vals.Timers
+	charged := o.Funding == models.FundingTelecom && s.FixedLine != nil
+	if charged {
+		if cmd.ProceedsPending, cmd.RefundTo, err = s.FixedLine.Route(ctx, tx, &o); err != nil {
+			return nil, err
+		}
+	}
 	st, err := models.Apply(o, cmd)
 	if err != nil {
 		return nil, err
@@ -243,6 +249,11 @@ func (s *Service) Step(ctx context.Context, tx *gorm.DB, actor models.Actor, id 
 	}
 	if st.RestoreStock {
 		if err := tx.Exec("UPDATE listings SET stock = stock + ?, updated_at = now() WHERE id = ?", o.Quantity, o.ListingID).Error; err != nil {
+			return nil, err
+		}
+	}
+	if charged {
+		if err := s.FixedLine.Stepped(ctx, tx, &o, &n); err != nil {
 			return nil, err
 		}
 	}
@@ -332,6 +343,36 @@ type CommissionRates interface {
 	RateOf(ctx context.Context, tx *gorm.DB, sellerID int64) (models.Rate, error)
 }
 
+// FixedLine is the fixed-line charging of orders (telecom), asked inside the
+// step's transaction, with the order locked, about orders paid by a charge.
+type FixedLine interface {
+	// Route says where the order's money goes: whether a release's
+	// proceeds wait in the seller's pending money (the operator has not
+	// collected the charge), and the account refunds go back to.
+	Route(ctx context.Context, tx *gorm.DB, o *models.Order) (pending bool, refundTo string, err error)
+	// Stepped follows a step that changed the order: a refund goes back to
+	// the bill (the charge cancelled, or a bill credit), a release's
+	// proceeds wait for the collection.
+	Stepped(ctx context.Context, tx *gorm.DB, before, after *models.Order) error
+	// OfOrder is the order's charge as the actor may see it, or nil.
+	OfOrder(ctx context.Context, actor models.Actor, orderID int64) (*ChargeLine, error)
+}
+
+// ChargeLine is an order's fixed-line charge, as its page shows it.
+type ChargeLine struct {
+	ID        string
+	Phone     string // masked for anyone but the buyer
+	State     models.ChargeState
+	BillCycle string
+	Waiting   string // what the charge waits for now (telecom.Waiting…)
+	DueAt     *time.Time
+	LateFee   models.Money
+	Credited  models.Money
+	// HolderMismatch: the consignee's name is not the line holder's (shown
+	// to the seller and operators, never to the buyer).
+	HolderMismatch bool
+}
+
 // WalletFunding is told, in the same transaction, when a buyer pays an order
 // from the wallet (funding tracks which bank transfers that money came from).
 type WalletFunding interface {
@@ -350,7 +391,7 @@ type WalletFunding interface {
 // frozen one; EINVALID for bad parameters or a wrong payment password;
 // ELOCKED while payments are locked; EINSUFFICIENT when the wallet is short.
 func (s *Service) Do(ctx context.Context, actor models.Actor, id int64, cmd models.Command, pin string) (*models.Order, error) {
-	o, err := s.precheck(ctx, actor, id, cmd.Action)
+	o, err := s.Precheck(ctx, actor, id, cmd.Action)
 	if err != nil {
 		return nil, err
 	}
@@ -381,10 +422,11 @@ func (s *Service) Do(ctx context.Context, actor models.Actor, id int64, cmd mode
 	return out, nil
 }
 
-// precheck refuses early, before a payment password is hashed (and a guess
+// Precheck refuses early, before a payment password is hashed (and a guess
 // spent), what the order's state or the actor's status makes impossible
-// anyway. The step itself checks again under the order's lock.
-func (s *Service) precheck(ctx context.Context, actor models.Actor, id int64, action models.Action) (*models.Order, error) {
+// anyway; it returns the order as the actor sees it. The step itself checks
+// again under the order's lock.
+func (s *Service) Precheck(ctx context.Context, actor models.Actor, id int64, action models.Action) (*models.Order, error) {
 	if err := actor.CanMoveMoney(); err != nil && models.MovesMoney(action) {
 		return nil, err
 	}

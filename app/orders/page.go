@@ -29,6 +29,9 @@ type OrderPage struct {
 	ShopName, BuyerName string
 	// Allowed are the actions the actor may take now (models.Allowed).
 	Allowed map[models.Action]bool
+	// Charge is the order's fixed-line charge, when it was paid (or is being
+	// paid) by one.
+	Charge *ChargeLine
 	// ExtendBy is how much later a buyer's one extension makes the
 	// automatic confirmation (the operators' setting).
 	ExtendBy time.Duration
@@ -102,6 +105,11 @@ func (s *Service) OrderPage(ctx context.Context, actor models.Actor, id int64) (
 	}
 	if actor.IsBuyer() && o.State == models.AwaitingPayment {
 		if p.Wallet, err = ledger.Balance(ctx, s.DB, models.WalletAccount(o.BuyerID)); err != nil {
+			return nil, fmt.Errorf("order page %d: %w", id, err)
+		}
+	}
+	if s.FixedLine != nil {
+		if p.Charge, err = s.FixedLine.OfOrder(ctx, actor, id); err != nil {
 			return nil, fmt.Errorf("order page %d: %w", id, err)
 		}
 	}

@@ -4,6 +4,8 @@ package platform
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"time"
@@ -29,6 +31,7 @@ import (
 	"lineescrow/app/sellers"
 	"lineescrow/app/settings"
 	"lineescrow/app/store"
+	"lineescrow/app/telecom"
 	"lineescrow/bankbridge"
 	"lineescrow/models"
 )
@@ -45,9 +48,12 @@ type Platform struct {
 	Payouts  *payouts.Service
 	Recon    *recon.Service
 	// Bank is the bank bridge's client.
-	Bank    *bankbridge.Bank
-	Sellers *sellers.Service
-	Risk    *risk.Service
+	Bank *bankbridge.Bank
+	// Telecom is fixed-line charging; TelecomFront the front-end's client.
+	Telecom      *telecom.Service
+	TelecomFront *bankbridge.Telecom
+	Sellers      *sellers.Service
+	Risk         *risk.Service
 	// Audit reads the audit log.
 	Audit *audit.Service
 	// Books is the operators' view of the ledger.
@@ -99,6 +105,12 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p.Orders.Wallets = p.Funding
 	p.Auth.TopUps = p.Funding
 	p.Orders.Credits, p.Orders.Names = p.Funding, p.Auth
+	p.TelecomFront = bankbridge.NewTelecom(cfg.TelecomAPIURL, cfg.TelecomAPIKey, nil)
+	p.Telecom = &telecom.Service{DB: db.DB, Orders: p.Orders, Front: p.TelecomFront, Queue: p.Queue, Settings: p.Settings,
+		PayPasswords: p.Auth, Key: macKey(cfg.PayPasswordPepper), SettlementAccount: cfg.TelecomSettlementAccount,
+		MaxAmount: cfg.MaxAmount, Log: log, Now: o.Now}
+	p.Orders.FixedLine = p.Telecom
+	p.Funding.Settlements = p.Telecom
 	p.Risk = &risk.Service{DB: db.DB}
 	p.Orders.Cases = orderCases{p.Risk}
 	p.Audit = &audit.Service{DB: db.DB}
@@ -119,6 +131,11 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	river.AddWorker(workers, &payouts.SendWorker{Payouts: p.Payouts})
 	river.AddWorker(workers, &payouts.StuckWorker{Payouts: p.Payouts})
 	river.AddWorker(workers, &recon.DailyWorker{Recon: p.Recon})
+	river.AddWorker(workers, &telecom.ChargeWorker{Telecom: p.Telecom})
+	river.AddWorker(workers, &telecom.RefundWorker{Telecom: p.Telecom})
+	river.AddWorker(workers, &telecom.EventWorker{Telecom: p.Telecom})
+	river.AddWorker(workers, &telecom.ReconWorker{Telecom: p.Telecom})
+	river.AddWorker(workers, &telecom.AdvanceWorker{Telecom: p.Telecom})
 	periodic := []*river.PeriodicJob{
 		jobs.Every(5*time.Minute, funding.SweepArgs{}),
 		jobs.Every(24*time.Hour, funding.PurgeArgs{}),
@@ -127,6 +144,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 		jobs.Every(time.Minute, ledger.TotalsArgs{}),
 		jobs.Every(time.Hour, payouts.StuckArgs{}),
 		jobs.Every(24*time.Hour, recon.DailyArgs{}),
+		jobs.Every(24*time.Hour, telecom.AdvanceArgs{}),
 	}
 	client, err := jobs.NewClient(db.SQL, jobs.Options{Workers: workers, Logger: log, PollInterval: o.PollInterval, Work: o.Work,
 		Periodic: periodic})
@@ -152,6 +170,15 @@ func (p *Platform) Stop(ctx context.Context) error {
 		return nil
 	}
 	return p.River.Stop(ctx)
+}
+
+// macKey derives the key of the MACs of ID digits, verification codes and
+// card numbers from the payment password pepper: a secret kept out of the
+// database, as these MACs must be.
+func macKey(pepper string) []byte {
+	m := hmac.New(sha256.New, []byte(pepper))
+	m.Write([]byte("lineescrow telecom MACs"))
+	return m.Sum(nil)
 }
 
 // orderCases gives the order page an order's risk cases. risk cannot

@@ -25,11 +25,17 @@ type Values struct {
 	DefaultCommission models.Rate
 	// PayoutDailyLimit bounds what one person withdraws in a day.
 	PayoutDailyLimit models.Money
+	// Credit is the landlines' credit at the platform.
+	Credit models.CreditPolicy
+	// AdvanceCap bounds all advances (垫资) outstanding at once;
+	// AdvanceSellerCap is the cap of a seller without one of their own.
+	AdvanceCap, AdvanceSellerCap models.Money
 }
 
 // Defaults are used for keys never set.
 var Defaults = Values{Timers: models.DefaultTimers, DefaultCommission: models.RateOfFraction(decimal.RequireFromString("0.006")),
-	PayoutDailyLimit: models.FromFen(5_000_000)}
+	PayoutDailyLimit: models.FromFen(5_000_000), Credit: models.DefaultCreditPolicy,
+	AdvanceCap: models.FromFen(10_000_000), AdvanceSellerCap: models.FromFen(1_000_000)}
 
 // Keys, as stored and as form fields.
 const (
@@ -40,6 +46,17 @@ const (
 	KeyRefundAnswer      = "timer.refund_answer"
 	KeyDefaultCommission = "fees.default_commission"
 	KeyPayoutDailyLimit  = "payouts.daily_limit"
+	KeyLimitA            = "credit.limit_a"
+	KeyLimitB            = "credit.limit_b"
+	KeyLimitC            = "credit.limit_c"
+	KeyLimitD            = "credit.limit_d"
+	KeyNewLineMonths     = "credit.new_line_months"
+	KeyNewLineLimit      = "credit.new_line_limit"
+	KeyChargesPerDay     = "credit.charges_per_day"
+	KeyNewBindingDays    = "credit.new_binding_days"
+	KeyNewBindingCharges = "credit.new_binding_charges"
+	KeyAdvanceCap        = "advance.global_cap"
+	KeyAdvanceSellerCap  = "advance.seller_cap"
 )
 
 // Service reads and changes settings.
@@ -68,7 +85,47 @@ func (v *Values) durations() map[string]*time.Duration {
 	}
 }
 
+// amounts are the settings that are amounts of money (0 allowed).
+func (v *Values) amounts() map[string]*models.Money {
+	return map[string]*models.Money{
+		KeyPayoutDailyLimit: &v.PayoutDailyLimit, KeyLimitA: &v.Credit.LimitA, KeyLimitB: &v.Credit.LimitB,
+		KeyLimitC: &v.Credit.LimitC, KeyLimitD: &v.Credit.LimitD, KeyNewLineLimit: &v.Credit.NewLineLimit,
+		KeyAdvanceCap: &v.AdvanceCap, KeyAdvanceSellerCap: &v.AdvanceSellerCap,
+	}
+}
+
+// counts are the settings that are whole numbers, with their bounds.
+func (v *Values) counts() map[string]struct {
+	n        *int
+	min, max int
+} {
+	type c = struct {
+		n        *int
+		min, max int
+	}
+	return map[string]c{
+		KeyNewLineMonths: {&v.Credit.NewLineMonths, 0, 120}, KeyChargesPerDay: {&v.Credit.ChargesPerDay, 0, 100},
+		KeyNewBindingDays: {&v.Credit.NewBindingDays, 0, 365}, KeyNewBindingCharges: {&v.Credit.NewBindingCharges, 0, 100},
+	}
+}
+
 func (v *Values) set(key, value string) error {
+	if m, ok := v.amounts()[key]; ok {
+		a, err := models.ParseMoney(strings.TrimSpace(value))
+		if err != nil || a.IsNegative() || a.GreaterThan(models.FromFen(100_000_000_00)) {
+			return models.FieldError(key, "Enter an amount such as 3000.00 (0 or more).")
+		}
+		*m = a
+		return nil
+	}
+	if c, ok := v.counts()[key]; ok {
+		n, err := strconv.Atoi(strings.TrimSpace(value))
+		if err != nil || n < c.min || n > c.max {
+			return models.FieldError(key, "Enter a whole number from %d to %d.", c.min, c.max)
+		}
+		*c.n = n
+		return nil
+	}
 	if d, ok := v.durations()[key]; ok {
 		dur, err := ParseDuration(value)
 		if err != nil {
@@ -85,22 +142,20 @@ func (v *Values) set(key, value string) error {
 		v.DefaultCommission = r
 		return nil
 	}
-	if key == KeyPayoutDailyLimit {
-		m, err := models.ParseAmount(strings.TrimSpace(value), models.Zero)
-		if err != nil {
-			return models.FieldError(key, "Enter an amount such as 50000.00.")
-		}
-		v.PayoutDailyLimit = m
-		return nil
-	}
 	return models.FieldError(key, "Unknown setting.")
 }
 
 // Form returns the settings as form values (durations as 72h / 7d, the rate in percent).
 func (v Values) Form() map[string]string {
-	out := map[string]string{KeyDefaultCommission: v.DefaultCommission.Percent(), KeyPayoutDailyLimit: v.PayoutDailyLimit.String()}
+	out := map[string]string{KeyDefaultCommission: v.DefaultCommission.Percent()}
 	for k, d := range v.durations() {
 		out[k] = FormatDuration(*d)
+	}
+	for k, m := range v.amounts() {
+		out[k] = m.String()
+	}
+	for k, c := range v.counts() {
+		out[k] = strconv.Itoa(*c.n)
 	}
 	return out
 }

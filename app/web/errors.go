@@ -23,6 +23,7 @@ var statusOf = map[string]int{
 	models.EINSUFFICIENT: http.StatusUnprocessableEntity,
 	models.ERATELIMIT:    http.StatusTooManyRequests,
 	models.ELOCKED:       http.StatusLocked,
+	models.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	models.EINTERNAL:     http.StatusInternalServerError,
 }
 

@@ -1,0 +1,233 @@
+package telecom
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"lineescrow/app/orders"
+	"lineescrow/models"
+)
+
+// What a charge waits for, in the words the pages use.
+const (
+	WaitingOperator = "operator" // requested: the phone company has not confirmed it yet
+	WaitingBill     = "bill"     // accepted: it will be on the bill of its cycle
+	WaitingPayment  = "payment"  // billed: the subscriber pays the bill by its due date
+	WaitingOverdue  = "overdue"  // the bill is overdue: the line is blocked
+	WaitingNothing  = ""         // collected, cancelled, written off
+)
+
+// Waiting says what a charge waits for now.
+func Waiting(c models.Charge) string {
+	switch c.State {
+	case models.ChargeRequested:
+		return WaitingOperator
+	case models.ChargeAccepted:
+		return WaitingBill
+	case models.ChargeBilled:
+		return WaitingPayment
+	case models.ChargeOverdue:
+		return WaitingOverdue
+	}
+	return WaitingNothing
+}
+
+// DueAt is when the bill carrying the charge is due, once it is billed.
+func DueAt(c models.Charge) *time.Time {
+	if c.BilledAt == nil {
+		return nil
+	}
+	t := c.BilledAt.Add(DueAfter)
+	return &t
+}
+
+// BillDate is when the bill of a cycle (YYYY-MM) is issued for a line whose
+// billing day is day: a charge accepted in one month is on that bill.
+func BillDate(cycle string, day int) *time.Time {
+	t, err := time.ParseInLocation("2006-01", cycle, models.Shanghai)
+	if err != nil {
+		return nil
+	}
+	if day < 1 || day > 28 {
+		day = 1
+	}
+	t = t.AddDate(0, 0, day-1)
+	return &t
+}
+
+// LinePage is the buyer's landline page: the bound line (or the binding in
+// progress), its credit and its charges.
+type LinePage struct {
+	Line    *models.Landline
+	Binding *models.Landline
+	Credit  Credit
+	Policy  models.CreditPolicy
+	Charges []ChargeView
+	// Cards are the buyer's recharge card top-ups.
+	Cards []Redemption
+}
+
+// ChargeView is a charge with what it waits for.
+type ChargeView struct {
+	models.Charge
+	OrderTitle string
+	Waiting    string
+	BillDate   *time.Time // when the bill carrying it is issued (accepted)
+	DueAt      *time.Time // when that bill is due (billed)
+}
+
+// Page returns the buyer's landline page.
+//
+// Errors: EFORBIDDEN unless a buyer.
+func (s *Service) Page(ctx context.Context, actor models.Actor) (*LinePage, error) {
+	if err := buyerOnly(actor); err != nil {
+		return nil, err
+	}
+	vals, err := s.settings(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	p := &LinePage{Policy: vals.Credit}
+	if p.Line, err = s.bound(ctx, s.DB, actor.UserID); err != nil {
+		return nil, err
+	}
+	if p.Line == nil {
+		if p.Binding, err = s.binding(ctx, s.DB, actor.UserID, false); err != nil {
+			return nil, err
+		}
+	} else {
+		if p.Credit, err = s.credit(ctx, s.DB, p.Line, vals.Credit); err != nil {
+			return nil, err
+		}
+	}
+	if p.Charges, err = s.views(ctx, s.DB.Where("c.buyer_id = ? AND c.state NOT IN ('refused', 'void')", actor.UserID), 100); err != nil {
+		return nil, err
+	}
+	day := 1
+	if p.Line != nil {
+		day = p.Line.BillingDay
+	}
+	for i := range p.Charges {
+		if p.Charges[i].State == models.ChargeAccepted {
+			p.Charges[i].BillDate = BillDate(p.Charges[i].Cycle(), day)
+		}
+	}
+	if p.Cards, err = s.Redemptions(ctx, actor); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// views reads charges with their orders' titles, newest first.
+func (s *Service) views(ctx context.Context, q *gorm.DB, limit int) ([]ChargeView, error) {
+	var rows []struct {
+		models.Charge
+		OrderTitle string
+	}
+	if err := q.WithContext(ctx).Table("telecom_charges c").Select("c.*, o.title AS order_title").
+		Joins("JOIN orders o ON o.id = c.order_id").Order("c.created_at DESC, c.id").Limit(limit).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("charges: %w", err)
+	}
+	out := make([]ChargeView, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, ChargeView{Charge: r.Charge, OrderTitle: r.OrderTitle, Waiting: Waiting(r.Charge), DueAt: DueAt(r.Charge)})
+	}
+	return out, nil
+}
+
+// OfOrder is orders.FixedLine's: the order's charge (the live one, else the
+// latest attempt) as the actor may see it; the order page checked that the
+// actor may see the order. Only the buyer sees the whole number; the
+// mismatch of names is for the seller and operators.
+func (s *Service) OfOrder(ctx context.Context, actor models.Actor, orderID int64) (*orders.ChargeLine, error) {
+	var c models.Charge
+	res := s.DB.WithContext(ctx).Where("order_id = ?", orderID).
+		Order("CASE WHEN state IN ('refused', 'void') THEN 1 ELSE 0 END, created_at DESC").Limit(1).Find(&c)
+	if res.Error != nil {
+		return nil, fmt.Errorf("charge of order %d: %w", orderID, res.Error)
+	}
+	if res.RowsAffected == 0 || c.State == models.ChargeRefused {
+		return nil, nil
+	}
+	l := &orders.ChargeLine{ID: c.ID, Phone: models.MaskLandline(c.Phone), State: c.State, BillCycle: c.Cycle(), Waiting: Waiting(c),
+		DueAt: DueAt(c), LateFee: c.LateFee, Credited: c.Credited}
+	if actor.IsBuyer() {
+		l.Phone = models.FormatLandline(c.Phone)
+	} else {
+		l.HolderMismatch = c.HolderMismatch
+	}
+	return l, nil
+}
+
+// SellerCharges lists the seller's orders paid by fixed-line charge whose
+// proceeds still wait for the operator (or were advanced), newest first.
+//
+// Errors: EFORBIDDEN unless a seller.
+func (s *Service) SellerCharges(ctx context.Context, actor models.Actor) ([]ChargeView, error) {
+	if !actor.IsSeller() {
+		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+	}
+	out, err := s.views(ctx, s.DB.Where("c.seller_id = ? AND c.to_pending > 0 AND NOT c.proceeds_released", actor.UserID), 200)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Phone = models.MaskLandline(out[i].Phone)
+	}
+	return out, nil
+}
+
+// ChargeQuery filters the operators' list of charges.
+type ChargeQuery struct {
+	State   string // a ChargeState, or "flagged"
+	Cycle   string
+	OrderID int64
+	Limit   int
+}
+
+// OpsCharge is a charge as operators see it, with the links that flagged it.
+type OpsCharge struct {
+	ChargeView
+	LinkList []models.Link
+}
+
+// Charges lists charges for operators.
+//
+// Errors: EFORBIDDEN unless an operator.
+func (s *Service) Charges(ctx context.Context, actor models.Actor, q ChargeQuery) ([]OpsCharge, error) {
+	if !actor.IsOperator() {
+		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+	}
+	db := s.DB.Where("true")
+	switch q.State {
+	case "":
+	case "flagged":
+		db = db.Where("c.flagged")
+	default:
+		db = db.Where("c.state = ?", q.State)
+	}
+	if q.Cycle != "" {
+		db = db.Where("c.bill_cycle = ?", q.Cycle)
+	}
+	if q.OrderID > 0 {
+		db = db.Where("c.order_id = ?", q.OrderID)
+	}
+	if q.Limit <= 0 || q.Limit > 500 {
+		q.Limit = 100
+	}
+	vs, err := s.views(ctx, db, q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]OpsCharge, 0, len(vs))
+	for _, v := range vs {
+		oc := OpsCharge{ChargeView: v}
+		_ = json.Unmarshal(v.Links, &oc.LinkList)
+		out = append(out, oc)
+	}
+	return out, nil
+}
