@@ -70,7 +70,7 @@ func TestBooksPageSaysWhatHolds(t *testing.T) {
 	vm := BooksVM{Kinds: []KindLine{{Kind: "asset", Total: m("105.00")}, {Kind: "liability", Total: m("104.40")},
 		{Kind: "revenue", Total: m("0.60")}, {Kind: "expense"}, {Kind: "equity"}}, TotalsAt: time.Now()}
 	doc := booksDoc(t, vm)
-	if got := doc.Find(`[data-testid="zero-sum"] .mono`).Text(); got != "Assets ¥105.00 + Expenses ¥0.00 − Liabilities ¥104.40 − Revenue ¥0.60 − Equity ¥0.00 = ¥0.00" {
+	if got := doc.Find(`[data-testid="zero-sum"] .muted`).Text(); got != "Assets ¥105.00 + Expenses ¥0.00 − Liabilities ¥104.40 − Revenue ¥0.60 − Equity ¥0.00 = ¥0.00" {
 		t.Errorf("zero sum written %q", got)
 	}
 	if doc.Find(`.badge.err`).Length() != 0 || doc.Find(`[data-testid="check-books"]`).Length() != 1 {
