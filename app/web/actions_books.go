@@ -24,7 +24,7 @@ func (s *Server) booksActions() []action {
 	return []action{
 		typed(action{name: "recon.run", summary: "Reconcile a day's bank statement with the ledger now (operators); a day may be run again",
 			tag: "operators", page: "/ops/recon/run", api: "/ops/recon/run", roles: operatorRoles, idem: true, resp: recon.Run{},
-			errs: []int{http.StatusForbidden},
+			errs: []int{http.StatusForbidden, http.StatusConflict}, // 409: the Idempotency-Key was used for another request
 			done: func(c echo.Context, res any) string {
 				r := res.(*recon.Run)
 				return views.Tf(c.Request().Context(), "Reconciled %s: %d lines, %d matched, %d booked from the statement, %d new breaks.",

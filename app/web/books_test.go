@@ -328,6 +328,9 @@ func TestReconThroughThePortalAndTheAPI(t *testing.T) {
 	if code != 200 || h.Get("Idempotent-Replayed") != "true" || again["id"] != run["id"] {
 		t.Fatalf("API run replayed: %d %v", code, again)
 	}
+	if code, body, _ := e.api(t, "POST", "/api/v1/ops/recon/run", tok, "rr-1", map[string]string{"date": "2026-01-01"}); code != 409 {
+		t.Fatalf("the key again with another day: %d %v", code, body)
+	}
 	if n := e.Count("SELECT count(*) FROM recon_runs"); n != 2 {
 		t.Fatalf("%d runs, want 2 (portal, API once)", n)
 	}
