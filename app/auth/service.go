@@ -531,6 +531,7 @@ func (s *Service) SetFrozen(ctx context.Context, actor models.Actor, userID int6
 
 // UserQuery filters the operators' user list.
 type UserQuery struct {
+	ID     int64  // only this user
 	Search string // login digits or part of a name
 	Role   models.Role
 	Limit  int
@@ -542,6 +543,9 @@ func (s *Service) ListUsers(ctx context.Context, actor models.Actor, q UserQuery
 		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
 	}
 	db := s.DB.WithContext(ctx).Model(&models.User{})
+	if q.ID != 0 {
+		db = db.Where("id = ?", q.ID)
+	}
 	if q.Role != "" {
 		db = db.Where("role = ?", q.Role)
 	}

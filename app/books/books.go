@@ -1,15 +1,17 @@
 // Package books is the operators' view of the ledger: the overview of the
 // platform's own balances and of the per-person totals (with the counts of
-// the queues waiting for them), the ledger explorer's accounts and their
-// movements, and the whole-ledger check. Every method is for operators only
-// and returns EFORBIDDEN to anyone else.
+// the queues waiting for them), the books' dashboard (totals by account kind
+// and the invariants cheap enough to compute live), the ledger explorer's
+// accounts and their movements, and the whole-ledger check. Every method of
+// Service is for operators only and returns EFORBIDDEN to anyone else.
 //
 // No page here reads every account: the platform's own accounts are a fixed
 // handful read by code, and the per-person accounts (one escrow per order,
 // one wallet per buyer, …) are shown as one line per class from the totals
 // a periodic job sums (ledger.RefreshTotals), so no page's cost grows with
-// the number of orders or people. Only the check reads everything, and it
-// runs when an operator asks for it.
+// the number of orders or people; so are the totals by kind, summed in the
+// same statement. Only the check reads everything (Verify), and it runs when
+// an operator asks for it or from the command line.
 package books
 
 import (
@@ -33,10 +35,25 @@ type Queues interface {
 	OverviewOf(ctx context.Context, actor models.Actor) (funding.Overview, error)
 }
 
+// PayoutQueue counts the payouts waiting for the bank's result
+// (payouts.Service).
+type PayoutQueue interface {
+	// Waiting returns how many payouts wait for a result, and how many of
+	// them have waited longer than they should.
+	Waiting(ctx context.Context) (waiting, stuck int, err error)
+}
+
+// Breaks counts the reconciliation's open breaks (recon.Service).
+type Breaks interface {
+	OpenBreaks(ctx context.Context) (int, error)
+}
+
 // Service reads the books.
 type Service struct {
-	DB     *gorm.DB
-	Queues Queues
+	DB      *gorm.DB
+	Queues  Queues
+	Payouts PayoutQueue
+	Breaks  Breaks
 }
 
 var errForbidden = models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
@@ -52,6 +69,9 @@ type ClassTotal struct {
 // balances and the per-person totals.
 type Overview struct {
 	Queues funding.Overview
+	// Payouts wait for the bank's result; Stuck of them longer than they
+	// should. Breaks are the reconciliation's, open.
+	Payouts, Stuck, Breaks int
 	// Balances of the platform's own accounts, now.
 	Bank, Suspense, Fees, BadDebt models.Money
 	// Escrow and Wallets are the totals of all escrows and all wallets; Classes
@@ -73,6 +93,12 @@ func (s *Service) Overview(ctx context.Context, actor models.Actor) (*Overview, 
 		return nil, err
 	}
 	ov := &Overview{Queues: q}
+	if ov.Payouts, ov.Stuck, err = s.Payouts.Waiting(ctx); err != nil {
+		return nil, fmt.Errorf("overview: %w", err)
+	}
+	if ov.Breaks, err = s.Breaks.OpenBreaks(ctx); err != nil {
+		return nil, fmt.Errorf("overview: %w", err)
+	}
 	bals, err := ledger.Balances(ctx, s.DB, models.AccBankCollection, models.AccSuspense, models.AccRevenueFees, models.AccExpenseBadDebt)
 	if err != nil {
 		return nil, fmt.Errorf("overview: %w", err)
@@ -207,10 +233,9 @@ func (s *Service) Movements(ctx context.Context, actor models.Actor, account str
 	return moves, nil
 }
 
-// Check runs the whole-ledger checks (ledger.CheckInvariants) and the
-// orders' (every escrow holds what its order says). It returns what is
-// wrong, "" when every check passed. It reads every posting: run it on
-// request, not on every visit.
+// Check runs the whole-ledger checks (Verify) for an operator. It returns
+// what is wrong, "" when every check passed. It reads every posting: run it
+// on request, not on every visit.
 //
 // Errors: EFORBIDDEN unless actor is an operator; the error that stopped a
 // check from running.
@@ -218,12 +243,23 @@ func (s *Service) Check(ctx context.Context, actor models.Actor) (string, error)
 	if !actor.IsOperator() {
 		return "", errForbidden
 	}
+	return Verify(ctx, s.DB)
+}
+
+// Verify runs every check of the whole ledger: each transfer balances, all
+// postings sum to zero, no constrained account is negative, every balance
+// equals its postings (ledger.CheckInvariants), and every escrow holds what
+// its order says (orders.CheckInvariants). It returns what is wrong, ""
+// when every check passed, or the error that stopped a check from running.
+// The operators' check (Check) and `lineescrow ledger verify` both run it:
+// one list of checks for the page, the API and the command line.
+func Verify(ctx context.Context, db *gorm.DB) (string, error) {
 	var problems []string
 	for _, check := range []struct {
 		run  func(context.Context, *gorm.DB) error
 		fail error
 	}{{ledger.CheckInvariants, ledger.ErrInvariants}, {orders.CheckInvariants, orders.ErrInvariants}} {
-		err := check.run(ctx, s.DB)
+		err := check.run(ctx, db)
 		switch {
 		case err == nil:
 		case errors.Is(err, check.fail):
@@ -233,4 +269,76 @@ func (s *Service) Check(ctx context.Context, actor models.Actor) (string, error)
 		}
 	}
 	return strings.Join(problems, "; "), nil
+}
+
+// KindTotal is the sum of the balances of every account of one kind, each on
+// its normal side.
+type KindTotal struct {
+	Kind     models.AccountKind
+	Total    models.Money
+	Accounts int64
+}
+
+// MaxNegative is how many negative accounts the dashboard names.
+const MaxNegative = 20
+
+// Dashboard is the books' page: the totals by account kind, the invariants
+// cheap enough to compute on every visit, and the whole-ledger check when
+// asked for.
+type Dashboard struct {
+	// Kinds are the totals in ledger.Kinds order (asset, liability, revenue,
+	// expense, equity), summed together as of TotalsAt (every minute).
+	Kinds    []KindTotal
+	TotalsAt time.Time
+	// ZeroSum is assets + expenses − liabilities − revenue − equity from
+	// those totals: zero when all postings sum to zero.
+	ZeroSum models.Money
+	// Negative are constrained accounts below zero now (at most
+	// MaxNegative): none while the database's guard holds.
+	Negative []ledger.Negative
+	// Checked says the whole-ledger check ran for this page; Findings is
+	// what it found ("" when every check passed).
+	Checked  bool
+	Findings string
+}
+
+// Balanced reports whether the kinds' totals sum to zero.
+func (d *Dashboard) Balanced() bool { return d.ZeroSum.IsZero() }
+
+// DashboardOf returns the books' dashboard; with check it also runs the
+// whole-ledger check (Verify), which reads every posting.
+//
+// Errors: EFORBIDDEN unless actor is an operator; the error that stopped a
+// check from running.
+func (s *Service) DashboardOf(ctx context.Context, actor models.Actor, check bool) (*Dashboard, error) {
+	if !actor.IsOperator() {
+		return nil, errForbidden
+	}
+	totals, err := ledger.Totals(ctx, s.DB)
+	if err != nil {
+		return nil, fmt.Errorf("books dashboard: %w", err)
+	}
+	d := &Dashboard{}
+	for _, k := range ledger.Kinds {
+		t := totals[ledger.KindClass(k)]
+		if d.TotalsAt.IsZero() || t.TakenAt.Before(d.TotalsAt) {
+			d.TotalsAt = t.TakenAt
+		}
+		d.Kinds = append(d.Kinds, KindTotal{Kind: k, Total: t.Total, Accounts: t.Accounts})
+		if k.DebitNormal() {
+			d.ZeroSum = d.ZeroSum.Add(t.Total)
+		} else {
+			d.ZeroSum = d.ZeroSum.Sub(t.Total)
+		}
+	}
+	if d.Negative, err = ledger.NegativeAccounts(ctx, s.DB, MaxNegative); err != nil {
+		return nil, fmt.Errorf("books dashboard: %w", err)
+	}
+	if check {
+		d.Checked = true
+		if d.Findings, err = Verify(ctx, s.DB); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
 }

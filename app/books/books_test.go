@@ -25,6 +25,9 @@ func TestOnlyOperatorsReadTheBooks(t *testing.T) {
 		if _, err := e.Books.Check(e.Ctx, who); models.ErrorCode(err) != models.EFORBIDDEN {
 			t.Errorf("%+v runs the check: %v", who, err)
 		}
+		if _, err := e.Books.DashboardOf(e.Ctx, who, true); models.ErrorCode(err) != models.EFORBIDDEN {
+			t.Errorf("%+v reads the dashboard: %v", who, err)
+		}
 	}
 }
 

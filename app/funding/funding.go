@@ -341,3 +341,22 @@ func (s *Service) Events(ctx context.Context, actor models.Actor, limit int) ([]
 	}
 	return append(review, latest...), nil
 }
+
+// EventsOf lists the bank's callbacks about one bank transaction (its
+// credit, its reversals; a payout's result names the bank's payment), and the
+// events booked from the statement for it, newest first (at most 100).
+//
+// Errors: EFORBIDDEN unless actor is an operator.
+func (s *Service) EventsOf(ctx context.Context, actor models.Actor, bankTxnID string) ([]Event, error) {
+	if !actor.IsOperator() {
+		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+	}
+	var out []Event
+	if err := s.DB.WithContext(ctx).Raw(`SELECT webhook_id, type, status, note, received_at,
+		coalesce(payload::text, encode(raw, 'escape'), '') AS payload
+		FROM bank_events WHERE payload #>> '{data,bank_txn_id}' = ? ORDER BY received_at DESC LIMIT 100`, bankTxnID).
+		Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("bank events of %s: %w", bankTxnID, err)
+	}
+	return out, nil
+}

@@ -119,13 +119,12 @@ func CheckInvariants(ctx context.Context, db *gorm.DB) error {
 	if !total.IsZero() {
 		problems = append(problems, "all postings sum to "+total.String())
 	}
-	var negative []string
-	if err := db.Raw(`SELECT a.code FROM ledger_balances b JOIN ledger_accounts a ON a.id = b.account_id
-		WHERE b.constrained AND b.balance < 0 LIMIT 20`).Scan(&negative).Error; err != nil {
+	negative, err := NegativeAccounts(ctx, db, 20)
+	if err != nil {
 		return fmt.Errorf("check invariants: %w", err)
 	}
-	for _, code := range negative {
-		problems = append(problems, "constrained account "+code+" is negative")
+	for _, n := range negative {
+		problems = append(problems, "constrained account "+n.Code+" is negative")
 	}
 	var drift []struct {
 		Code     string
@@ -156,8 +155,28 @@ func CheckInvariants(ctx context.Context, db *gorm.DB) error {
 // wrong, as opposed to when the check could not run.
 var ErrInvariants = errors.New("ledger invariants violated")
 
+// Negative is a constrained account whose balance is below zero.
+type Negative struct {
+	Code    string
+	Balance models.Money
+}
+
+// NegativeAccounts returns up to limit constrained accounts whose balance is
+// below zero, by code. The database refuses such a balance (CHECK), so there
+// are none unless one was written behind the ledger's back; the query reads
+// a partial index of exactly those rows (empty), so it is cheap enough to run
+// on every visit of the books page.
+func NegativeAccounts(ctx context.Context, db *gorm.DB, limit int) ([]Negative, error) {
+	var out []Negative
+	if err := db.WithContext(ctx).Raw(`SELECT a.code, b.balance FROM ledger_balances b JOIN ledger_accounts a ON a.id = b.account_id
+		WHERE b.constrained AND b.balance < 0 ORDER BY a.code LIMIT ?`, limit).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("negative accounts: %w", err)
+	}
+	return out, nil
+}
+
 // Total is the sum of one class of per-person accounts (all escrows, all
-// wallets …) as of the last refresh.
+// wallets …), or of every account of one kind, as of the last refresh.
 type Total struct {
 	Class    string
 	Total    models.Money
@@ -168,39 +187,84 @@ type Total struct {
 // Classes of per-person accounts whose totals the operators' overview shows.
 var Classes = []string{"escrow", "wallet", "seller", "clawback"}
 
-// RefreshTotals sums every class of per-person accounts into ledger_totals.
-// It reads every such balance row once: a periodic job runs it, pages read
-// the result (Totals), so no page's cost grows with the number of accounts.
+// Kinds are the account kinds whose totals RefreshTotals sums beside the
+// classes (under KindClass), for the books' dashboard and its zero sum.
+var Kinds = []models.AccountKind{models.Asset, models.Liability, models.Revenue, models.Expense, models.Equity}
+
+// KindClass is the name under which the total of every account of kind k is
+// kept with the classes' totals ("kind:asset").
+func KindClass(k models.AccountKind) string { return "kind:" + string(k) }
+
+// RefreshTotals sums every class of per-person accounts, and every account
+// by kind, into ledger_totals. One statement computes them all, so they are
+// the figures of one moment (one snapshot of the balances, one taken_at):
+// the kinds' zero sum (assets + expenses = liabilities + revenue + equity)
+// holds among them as it holds in the ledger. It reads every balance row
+// once: a periodic job runs it, pages read the result (Totals), so no page's
+// cost grows with the number of accounts.
 func RefreshTotals(ctx context.Context, db *gorm.DB) error {
+	kinds := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		kinds[i] = string(k)
+	}
 	return db.WithContext(ctx).Exec(`
+		WITH balances AS (
+			SELECT a.id, a.code, a.kind, coalesce(sum(b.balance), 0) AS balance
+			FROM ledger_accounts a LEFT JOIN ledger_balances b ON b.account_id = a.id
+			GROUP BY a.id),
+		sums AS (
+			SELECT c.class, coalesce(sum(b.balance), 0) AS total, count(b.id) AS accounts
+			FROM unnest(?::text[]) AS c(class) LEFT JOIN balances b ON b.code LIKE c.class || ':%'
+			GROUP BY c.class
+			UNION ALL
+			SELECT 'kind:' || k.kind, coalesce(sum(b.balance), 0), count(b.id)
+			FROM unnest(?::text[]) AS k(kind) LEFT JOIN balances b ON b.kind = k.kind
+			GROUP BY k.kind)
 		INSERT INTO ledger_totals (class, total, accounts, taken_at)
-		SELECT c.class, coalesce(sum(b.balance), 0), count(DISTINCT a.id), now()
-		FROM unnest(?::text[]) AS c(class)
-		LEFT JOIN ledger_accounts a ON a.code LIKE c.class || ':%'
-		LEFT JOIN ledger_balances b ON b.account_id = a.id
-		GROUP BY c.class
+		SELECT class, total, accounts, now() FROM sums
 		ON CONFLICT (class) DO UPDATE SET total = EXCLUDED.total, accounts = EXCLUDED.accounts, taken_at = EXCLUDED.taken_at`,
-		"{"+strings.Join(Classes, ",")+"}").Error
+		"{"+strings.Join(Classes, ",")+"}", "{"+strings.Join(kinds, ",")+"}").Error
 }
 
-// Totals returns the last refreshed totals by class (refreshing them first
-// when there are none yet).
+// Totals returns the last refreshed totals by class, the kinds' under
+// KindClass (refreshing them first when any is missing: before the first
+// run of the job).
 func Totals(ctx context.Context, db *gorm.DB) (map[string]Total, error) {
+	out, err := readTotals(ctx, db)
+	if err != nil || complete(out) {
+		return out, err
+	}
+	if err := RefreshTotals(ctx, db); err != nil {
+		return nil, fmt.Errorf("ledger totals: %w", err)
+	}
+	return readTotals(ctx, db)
+}
+
+func readTotals(ctx context.Context, db *gorm.DB) (map[string]Total, error) {
 	var rows []Total
 	if err := db.WithContext(ctx).Raw(`SELECT class, total, accounts, taken_at FROM ledger_totals`).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("ledger totals: %w", err)
-	}
-	if len(rows) == 0 {
-		if err := RefreshTotals(ctx, db); err != nil {
-			return nil, fmt.Errorf("ledger totals: %w", err)
-		}
-		return Totals(ctx, db)
 	}
 	out := make(map[string]Total, len(rows))
 	for _, r := range rows {
 		out[r.Class] = r
 	}
 	return out, nil
+}
+
+// complete reports whether totals has every class and every kind.
+func complete(totals map[string]Total) bool {
+	for _, c := range Classes {
+		if _, ok := totals[c]; !ok {
+			return false
+		}
+	}
+	for _, k := range Kinds {
+		if _, ok := totals[KindClass(k)]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // TotalsArgs is the periodic job that refreshes the totals.

@@ -14,7 +14,9 @@ import (
 
 	"lineescrow/app/audit"
 	"lineescrow/app/auth"
+	"lineescrow/app/ledger"
 	"lineescrow/app/orders"
+	"lineescrow/app/payouts"
 	"lineescrow/app/platform"
 	"lineescrow/app/platform/ptest"
 	"lineescrow/app/risk"
@@ -79,11 +81,31 @@ func seed(t *testing.T, db *gorm.DB) {
 			SELECT 'evt_seed_' || i, 'transfer.received', '{}', 'processed', now() - i * interval '1 minute' FROM generate_series(1, 20000) i`,
 		`INSERT INTO bank_credits (bank_txn_id, amount, reference, outcome) SELECT 'BSEED' || i, 1, '', 'suspense' FROM generate_series(1, 20000) i`,
 		`INSERT INTO risk_flags (kind, detail, status) SELECT 'timer_failed', '{}', 'resolved' FROM generate_series(1, 10000) i`,
+		// A wallet for every buyer (balances zero, as no money moved), payouts
+		// by the thousand, a year of reconciliations with their cleared breaks.
+		`INSERT INTO ledger_accounts (code, kind, constrained, shards)
+			SELECT 'wallet:' || id, 'liability', true, 1 FROM users WHERE role = 'buyer' ON CONFLICT (code) DO NOTHING`,
+		`INSERT INTO ledger_balances (account_id, shard, constrained)
+			SELECT id, 0, true FROM ledger_accounts a WHERE code LIKE 'wallet:%'
+			AND NOT EXISTS (SELECT 1 FROM ledger_balances b WHERE b.account_id = a.id)`,
+		`INSERT INTO payouts (id, user_id, source, amount, beneficiary_account, beneficiary_name, memo, state, created_at, settled_at)
+			SELECT 'POSEED' || lpad(i::text, 12, '0'), s.user_id, 'seller:' || s.user_id || ':available', 10 + i % 90, '6217000011112222',
+				'Seller', '', CASE WHEN i % 500 = 0 THEN 'sent' WHEN i % 50 = 0 THEN 'failed' ELSE 'succeeded' END,
+				now() - i * interval '1 minute', CASE WHEN i % 500 <> 0 THEN now() - i * interval '1 minute' + interval '1 hour' END
+			FROM generate_series(1, 30000) i JOIN sellers s ON s.user_id = (SELECT user_id FROM sellers ORDER BY user_id OFFSET (i % 200) LIMIT 1)`,
+		`INSERT INTO recon_runs (day, status, finished_at, lines, matched, breaks) SELECT current_date - i, 'clean', now(), 100, 100, 0
+			FROM generate_series(1, 3000) i`,
+		`INSERT INTO recon_breaks (run_id, day, kind, bank_txn_id, status, cleared_at)
+			SELECT r.id, r.day, 'unknown_line', 'BSEED' || r.id || '-' || i, 'cleared', now() FROM recon_runs r, generate_series(1, 5) i`,
 		`VACUUM ANALYZE`, // as autovacuum would have: statistics, and GIN pending lists flushed
 	} {
 		if err := db.Exec(q).Error; err != nil {
 			t.Fatalf("seed: %v\n%s", err, q)
 		}
+	}
+	// As the periodic job would have: the totals summed.
+	if err := ledger.RefreshTotals(context.Background(), db); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -165,6 +187,23 @@ func TestHotPathsReadIndexes(t *testing.T) {
 		},
 		"users by number": func() error { _, err := p.Auth.ListUsers(ctx, op, auth.UserQuery{Search: "13800001"}); return err },
 		"wallet":          func() error { _, err := p.Funding.WalletOf(ctx, b); return err },
+		"books dashboard": func() error { _, err := p.Books.DashboardOf(ctx, op, false); return err },
+		"payouts queue":   func() error { _, err := p.Payouts.QueueOf(ctx, op, payouts.QueueQuery{}); return err },
+		"payouts waiting": func() error {
+			_, err := p.Payouts.QueueOf(ctx, op, payouts.QueueQuery{OpenOnly: true})
+			return err
+		},
+		"one payout": func() error {
+			_, err := p.Payouts.QueueOf(ctx, op, payouts.QueueQuery{ID: "POSEED000000000042"})
+			return err
+		},
+		"reconciliation report": func() error { _, err := p.Recon.ReportOf(ctx, op); return err },
+		"bank events of a transaction": func() error {
+			_, err := p.Funding.EventsOf(ctx, op, "B20261129000123")
+			return err
+		},
+		"user by id":       func() error { _, err := p.Auth.ListUsers(ctx, op, auth.UserQuery{ID: buyer.ID}); return err },
+		"wallet movements": func() error { _, err := p.Books.Movements(ctx, op, "wallet:*"); return err },
 	}
 	big := map[string]bool{}
 	var rels []struct {

@@ -114,7 +114,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p.Risk = &risk.Service{DB: db.DB}
 	p.Orders.Cases = orderCases{p.Risk}
 	p.Audit = &audit.Service{DB: db.DB}
-	p.Books = &books.Service{DB: db.DB, Queues: p.Funding}
+	p.Books = &books.Service{DB: db.DB, Queues: p.Funding, Payouts: p.Payouts, Breaks: p.Recon}
 	p.Clawbacks = &clawback.Service{DB: db.DB}
 	p.Idempotency = idempotency.NewStore(db.DB, cfg.JWTSecret)
 	p.Health = store.NewReadiness(db.SQL)

@@ -294,6 +294,8 @@ func (s *Service) RunOf(ctx context.Context, id int64) (*Run, error) {
 type Report struct {
 	Runs   []Run   `json:"runs"`
 	Breaks []Break `json:"breaks"`
+	// Yesterday is the day the daily job reconciles (UTC), the run form's default.
+	Yesterday string `json:"yesterday" format:"date"`
 }
 
 // ReportOf returns the last 30 runs and the open breaks (up to 200).
@@ -303,7 +305,7 @@ func (s *Service) ReportOf(ctx context.Context, actor models.Actor) (*Report, er
 	if !actor.IsOperator() {
 		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
 	}
-	r := &Report{Runs: []Run{}, Breaks: []Break{}}
+	r := &Report{Runs: []Run{}, Breaks: []Break{}, Yesterday: s.yesterday()}
 	db := s.DB.WithContext(ctx)
 	if err := db.Table("recon_runs").Order("id DESC").Limit(30).Find(&r.Runs).Error; err != nil {
 		return nil, err
@@ -312,6 +314,38 @@ func (s *Service) ReportOf(ctx context.Context, actor models.Actor) (*Report, er
 		return nil, err
 	}
 	return r, nil
+}
+
+// OpenBreaks counts the breaks waiting for an operator (for the overview).
+func (s *Service) OpenBreaks(ctx context.Context) (int, error) {
+	var n int
+	if err := s.DB.WithContext(ctx).Raw(`SELECT count(*) FROM recon_breaks WHERE status = 'open'`).Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("open breaks: %w", err)
+	}
+	return n, nil
+}
+
+// Facts are what the statement said of a break's line, as its run kept them.
+type Facts struct {
+	Direction    string    // credit or debit
+	Reference    string    // the line's memo
+	Counterparty string    // who paid or was paid
+	BookedAt     time.Time // when the bank booked it
+}
+
+// Facts returns what the break's detail says of its statement line (zero
+// values for what it does not say: a balance difference has no line).
+func (b *Break) Facts() Facts {
+	var d struct {
+		Direction    string    `json:"direction"`
+		Reference    string    `json:"reference"`
+		Counterparty string    `json:"counterparty"`
+		BookedAt     time.Time `json:"booked_at"`
+	}
+	if json.Unmarshal(b.Detail, &d) != nil {
+		return Facts{}
+	}
+	return Facts{Direction: d.Direction, Reference: d.Reference, Counterparty: d.Counterparty, BookedAt: d.BookedAt}
 }
 
 // Clear closes a break with a note saying what was done.
@@ -353,6 +387,10 @@ type DailyWorker struct {
 
 // Work reconciles yesterday.
 func (w *DailyWorker) Work(ctx context.Context, _ *river.Job[DailyArgs]) error {
-	_, err := w.Recon.Reconcile(ctx, models.System, w.Recon.now().UTC().AddDate(0, 0, -1).Format("2006-01-02"))
+	_, err := w.Recon.Reconcile(ctx, models.System, w.Recon.yesterday())
 	return err
 }
+
+// yesterday is the day before today, UTC: the last day whose statement is
+// complete.
+func (s *Service) yesterday() string { return s.now().UTC().AddDate(0, 0, -1).Format("2006-01-02") }

@@ -396,7 +396,7 @@ func (s *Service) accepted(ctx context.Context, id, workOrder, cycle string) err
 			o, err = s.Orders.PaySystem(ctx, sp, c.OrderID, models.FundingTelecom,
 				models.Move(models.AccTelecomReceivable, models.EscrowAccount(c.OrderID), c.Amount))
 			if err == nil && !o.Amount.Equal(c.Amount) {
-				return models.Errorf(models.ECONFLICT, "order %d costs %s, the charge is %s", o.ID, o.Amount, c.Amount)
+				return models.Errorf(models.ECONFLICT, "Order %d costs %s, not the charge's %s.", o.ID, o.Amount.Display(), c.Amount.Display())
 			}
 			return err
 		})

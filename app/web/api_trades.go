@@ -67,6 +67,7 @@ type apiMovement struct {
 	TransferID int64        `json:"transfer_id"`
 	At         time.Time    `json:"at"`
 	Kind       string       `json:"kind"`
+	Ref        string       `json:"ref" doc:"what the transfer belongs to: order:N, payout:ID, bank:TXN (a bank transaction), user:N"`
 	Account    string       `json:"account"`
 	Direction  string       `json:"direction"`
 	Amount     models.Money `json:"amount"`
@@ -75,7 +76,7 @@ type apiMovement struct {
 func apiMovements(moves []models.Movement) []apiMovement {
 	out := make([]apiMovement, 0, len(moves))
 	for _, m := range moves {
-		out = append(out, apiMovement{TransferID: m.TransferID, At: m.At, Kind: m.Kind, Account: m.Account, Direction: string(m.Direction), Amount: m.Amount})
+		out = append(out, apiMovement{TransferID: m.TransferID, At: m.At, Kind: m.Kind, Ref: m.Ref, Account: m.Account, Direction: string(m.Direction), Amount: m.Amount})
 	}
 	return out
 }

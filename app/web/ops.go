@@ -15,9 +15,13 @@ import (
 )
 
 func (s *Server) opsUsers(c echo.Context) error {
-	vm := views.OpsUsersVM{Search: c.QueryParam("q"), Role: c.QueryParam("role")}
+	var q usersQuery
+	if err := decodeQuery(c, &q); err != nil {
+		return err
+	}
+	vm := views.OpsUsersVM{ID: q.ID, Search: q.Q, Role: q.Role}
 	var err error
-	vm.Users, err = s.Auth.ListUsers(c.Request().Context(), actor(c), auth.UserQuery{Search: vm.Search, Role: models.Role(vm.Role)})
+	vm.Users, err = s.Auth.ListUsers(c.Request().Context(), actor(c), auth.UserQuery{ID: q.ID, Search: vm.Search, Role: models.Role(vm.Role)})
 	if err != nil {
 		return err
 	}

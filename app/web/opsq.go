@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"lineescrow/app/funding"
 	"lineescrow/app/risk"
 	"lineescrow/views"
 )
@@ -21,15 +22,9 @@ func (s *Server) opsHome(c echo.Context) error {
 	}
 	q := ov.Queues
 	vm := views.OpsHomeVM{Disputes: q.Disputes, Suspense: q.Suspense, Flags: q.Flags, Review: q.Review, Clawbacks: q.Clawbacks,
+		Payouts: ov.Payouts, Stuck: ov.Stuck, Breaks: ov.Breaks,
 		Bank: ov.Bank, SuspenseM: ov.Suspense, Fees: ov.Fees, BadDebt: ov.BadDebt, Escrow: ov.Escrow, Wallets: ov.Wallets,
 		TotalsAt: ov.TotalsAt}
-	// The full check reads every posting: run on request, not on every visit.
-	if c.QueryParam("check") != "" {
-		vm.Checked = true
-		if vm.Invariants, err = s.Books.Check(ctx, actor(c)); err != nil {
-			return err
-		}
-	}
 	return render(c, http.StatusOK, views.OpsHomePage(vm))
 }
 
@@ -100,13 +95,28 @@ func (s *Server) opsLedger(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		vm.Moves = ledgerLines(moves)
+		vm.Moves = explorerLines(moves)
 	}
 	return render(c, http.StatusOK, views.LedgerPage(vm))
 }
 
-func (s *Server) opsEvents(c echo.Context) error {
+// bankEvents are the bank's events the page and its API twin show: the
+// latest, or those of one bank transaction.
+func (s *Server) bankEvents(c echo.Context) ([]funding.Event, eventsQuery, error) {
+	var q eventsQuery
+	if err := decodeQuery(c, &q); err != nil {
+		return nil, q, err
+	}
+	if q.Txn != "" {
+		events, err := s.Funding.EventsOf(c.Request().Context(), actor(c), q.Txn)
+		return events, q, err
+	}
 	events, err := s.Funding.Events(c.Request().Context(), actor(c), 200)
+	return events, q, err
+}
+
+func (s *Server) opsEvents(c echo.Context) error {
+	events, q, err := s.bankEvents(c)
 	if err != nil {
 		return err
 	}
@@ -115,7 +125,7 @@ func (s *Server) opsEvents(c echo.Context) error {
 		rows = append(rows, views.BankEventRow{WebhookID: ev.WebhookID, Type: ev.Type, Status: string(ev.Status), Note: ev.Note,
 			At: ev.ReceivedAt, Payload: ev.Payload})
 	}
-	return render(c, http.StatusOK, views.BankEventsPage(rows))
+	return render(c, http.StatusOK, views.BankEventsPage(views.BankEventsVM{Rows: rows, Txn: q.Txn}))
 }
 
 func (s *Server) opsClawbacks(c echo.Context) error {

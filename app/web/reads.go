@@ -261,6 +261,9 @@ type classAnswer struct {
 
 type overviewAnswer struct {
 	Queues   funding.Overview `json:"queues"`
+	Payouts  int              `json:"payouts" doc:"payouts waiting for the bank's result"`
+	Stuck    int              `json:"stuck_payouts" doc:"of them, those waiting longer than they should"`
+	Breaks   int              `json:"recon_breaks" doc:"the reconciliation's open breaks"`
 	Bank     models.Money     `json:"bank"`
 	Suspense models.Money     `json:"suspense"`
 	Fees     models.Money     `json:"fees"`
@@ -292,6 +295,10 @@ type ledgerAnswer struct {
 	Movements []apiMovement   `json:"movements" doc:"of the account asked for"`
 }
 
+type eventsQuery struct {
+	Txn string `json:"txn" doc:"only the events of this bank transaction"`
+}
+
 type eventsAnswer struct {
 	Events []funding.Event `json:"events"`
 }
@@ -301,6 +308,7 @@ type flagsAnswer struct {
 }
 
 type usersQuery struct {
+	ID   int64  `json:"id" doc:"only this user"`
 	Q    string `json:"q" doc:"a number or part of a name"`
 	Role string `json:"role" enum:"buyer,seller,operator"`
 }
@@ -359,21 +367,12 @@ func (s *Server) opsReads() []read {
 				if err != nil {
 					return err
 				}
-				out := overviewAnswer{Queues: ov.Queues, Bank: ov.Bank, Suspense: ov.Suspense, Fees: ov.Fees, BadDebt: ov.BadDebt,
+				out := overviewAnswer{Queues: ov.Queues, Payouts: ov.Payouts, Stuck: ov.Stuck, Breaks: ov.Breaks, Bank: ov.Bank, Suspense: ov.Suspense, Fees: ov.Fees, BadDebt: ov.BadDebt,
 					Escrow: ov.Escrow, Wallets: ov.Wallets, Classes: []classAnswer{}, TotalsAt: ov.TotalsAt}
 				for _, cl := range ov.Classes {
 					out.Classes = append(out.Classes, classAnswer{Class: cl.Class, Total: cl.Total, Accounts: cl.Accounts})
 				}
 				return c.JSON(http.StatusOK, out)
-			}},
-		{name: "books.check", summary: "Check the whole ledger now: every transfer balances, all postings sum to zero, no constrained account is negative, every escrow holds what its order says (operators)",
-			tag: "operators", pages: []string{"/ops?check=1"}, api: "/ops/books/check", roles: operatorRoles, resp: checkAnswer{},
-			handler: func(c echo.Context) error {
-				findings, err := s.Books.Check(c.Request().Context(), actor(c))
-				if err != nil {
-					return err
-				}
-				return c.JSON(http.StatusOK, checkAnswer{OK: findings == "", Findings: findings})
 			}},
 		{name: "books.ledger", summary: "The ledger explorer: accounts with balances, and the movements of one (operators)", tag: "operators",
 			pages: []string{"/ops/ledger"}, api: "/ops/ledger", roles: operatorRoles, query: ledgerQuery{}, resp: ledgerAnswer{},
@@ -401,8 +400,9 @@ func (s *Server) opsReads() []read {
 				return c.JSON(http.StatusOK, out)
 			}},
 		{name: "bank_event.list", summary: "The bank's callbacks as received, those kept for review first (operators)", tag: "operators",
-			pages: []string{"/ops/events"}, api: "/ops/events", roles: operatorRoles, resp: eventsAnswer{}, handler: func(c echo.Context) error {
-				events, err := s.Funding.Events(c.Request().Context(), actor(c), 200)
+			pages: []string{"/ops/events"}, api: "/ops/events", roles: operatorRoles, query: eventsQuery{}, resp: eventsAnswer{},
+			handler: func(c echo.Context) error {
+				events, _, err := s.bankEvents(c)
 				if err != nil {
 					return err
 				}
@@ -423,7 +423,7 @@ func (s *Server) opsReads() []read {
 					return err
 				}
 				ctx := c.Request().Context()
-				users, err := s.Auth.ListUsers(ctx, actor(c), auth.UserQuery{Search: q.Q, Role: models.Role(q.Role)})
+				users, err := s.Auth.ListUsers(ctx, actor(c), auth.UserQuery{ID: q.ID, Search: q.Q, Role: models.Role(q.Role)})
 				if err != nil {
 					return err
 				}

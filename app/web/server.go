@@ -41,6 +41,7 @@ import (
 	"lineescrow/app/idempotency"
 	"lineescrow/app/orders"
 	"lineescrow/app/payouts"
+	"lineescrow/app/recon"
 	"lineescrow/app/risk"
 	"lineescrow/app/sellers"
 	"lineescrow/app/settings"
@@ -68,7 +69,6 @@ type Deps struct {
 	Auth     *auth.Service
 	Orders   *orders.Service
 	Funding  *funding.Service
-	Payouts  *payouts.Service
 	Settings *settings.Service
 	Sellers  *sellers.Service
 	Risk     *risk.Service
@@ -80,6 +80,10 @@ type Deps struct {
 	Idempotency *idempotency.Store
 	// Clawbacks is the operators' queue of recalled payments to recover.
 	Clawbacks *clawback.Service
+	// Recon is the reconciliation with the bank (operators).
+	Recon *recon.Service
+	// Payouts takes money out to bank accounts; operators see its queue.
+	Payouts *payouts.Service
 	// BankSim is the bank simulator's handler, mounted at /sim/bank in demo mode.
 	BankSim http.Handler
 	// Now is the clock (tests set it).
@@ -227,11 +231,18 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	og.GET("/ledger", s.opsLedger)
 	og.GET("/events", s.opsEvents)
 	og.GET("/clawbacks", s.opsClawbacks)
+	s.booksPages(og)
 
 	for _, a := range append(append(s.orderActions(), s.tradeActions()...), s.payoutActions()...) {
 		s.serve(a, api)
 	}
 	for _, r := range append(append(append(s.tradeReads(), s.sellerReads()...), s.opsReads()...), s.payoutReads()...) {
+		s.serveRead(r, api)
+	}
+	for _, a := range s.booksActions() {
+		s.serve(a, api)
+	}
+	for _, r := range s.booksReads() {
 		s.serveRead(r, api)
 	}
 }

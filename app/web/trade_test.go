@@ -371,7 +371,7 @@ func TestPortalPagesAndAccess(t *testing.T) {
 	pages := map[*browser][]string{
 		jarless: {"/", "/listings", fmt.Sprintf("/listings/%d", o.ListingID), "/orders", fmt.Sprintf("/orders/%d", o.ID), "/wallet", "/account"},
 		seller:  {"/seller", "/seller/listings", "/seller/listings/new", "/seller/orders", fmt.Sprintf("/seller/orders/%d", o.ID), "/seller/money", "/account"},
-		op:      {"/ops", "/ops?check=1", "/ops/disputes", "/ops/orders", fmt.Sprintf("/ops/orders/%d", o.ID), "/ops/suspense", "/ops/flags", "/ops/clawbacks", "/ops/settings", "/ops/ledger?account=bank:collection", "/ops/ledger?account=escrow:*", "/ops/events", "/ops/users", "/ops/audit"},
+		op:      {"/ops", "/ops/books", "/ops/books?check=1", "/ops/recon", "/ops/payouts", "/ops/payouts?open=true", "/ops/disputes", "/ops/orders", fmt.Sprintf("/ops/orders/%d", o.ID), "/ops/suspense", "/ops/flags", "/ops/clawbacks", "/ops/settings", "/ops/ledger?account=bank:collection", "/ops/ledger?account=escrow:*", "/ops/events", "/ops/users", "/ops/audit"},
 	}
 	for br, paths := range pages {
 		for _, p := range paths {
@@ -381,7 +381,7 @@ func TestPortalPagesAndAccess(t *testing.T) {
 			}
 		}
 	}
-	if p := op.get("/ops?check=1"); p.find(`[data-testid="books-ok"]`).Length() != 1 {
+	if p := op.get("/ops/books?check=1"); p.find(`[data-testid="books-ok"]`).Length() != 1 {
 		t.Fatalf("the books check did not pass:\n%s", p.text("main"))
 	}
 	// The explorer shows each class of per-person accounts as one line, and says when it was summed.

@@ -2,14 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"time"
 
+	"lineescrow/app/books"
 	"lineescrow/app/config"
-	"lineescrow/app/ledger"
-	"lineescrow/app/orders"
 	"lineescrow/app/platform"
 	"lineescrow/models"
 )
@@ -29,11 +29,13 @@ func ledgerCmd(ctx context.Context, getenv func(string) string, args []string, s
 		return err
 	}
 	defer db.Close()
-	if err := ledger.CheckInvariants(ctx, db.DB); err != nil {
+	// The same checks as the operators' books page and its API.
+	findings, err := books.Verify(ctx, db.DB)
+	if err != nil {
 		return err
 	}
-	if err := orders.CheckInvariants(ctx, db.DB); err != nil {
-		return err
+	if findings != "" {
+		return errors.New(findings)
 	}
 	fmt.Fprintln(stdout, "ledger verified: every transfer balances, all postings sum to zero, no constrained account is negative,",
 		"every balance equals its postings, every order's escrow holds what the order says")
