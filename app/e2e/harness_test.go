@@ -19,6 +19,7 @@ import (
 	"lineescrow/app/web"
 	"lineescrow/bankbridge"
 	"lineescrow/bankbridge/banksim"
+	"lineescrow/bankbridge/telecomsim"
 )
 
 // chromePath finds the browser: CHROME_PATH, then Debian's chromium.
@@ -39,6 +40,8 @@ type app struct {
 	*ptest.Env
 	URL string
 	Sim *banksim.Sim
+	// Tel is the telecom front-end simulator, mounted at /sim/telecom.
+	Tel *telecomsim.Sim
 }
 
 func startApp(t *testing.T) *app {
@@ -59,11 +62,18 @@ func startApp(t *testing.T) *app {
 		t.Fatal(err)
 	}
 	go sim.Run(ctx)
-	// The platform calls this simulator, mounted on its own server.
+	tel, err := telecomsim.New(telecomsim.Config{WebhookURL: base + "/webhooks/telecom", Secret: cfg.TelecomWebhookSecret,
+		APIKey: cfg.TelecomAPIKey, Prefix: "/sim/telecom", Log: ptest.Quiet, Bank: sim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go tel.Run(ctx)
+	// The platform calls these simulators, mounted on its own server.
 	bank := bankbridge.NewBank(base+"/sim/bank", cfg.BankAPIKey, nil)
 	env.Payouts.Bank, env.Recon.Bank = bank, bank
+	env.Telecom.Front = bankbridge.NewTelecom(base+"/sim/telecom", cfg.TelecomAPIKey, nil)
 	deps := env.WebDeps()
-	deps.Config, deps.BankSim = cfg, sim.Handler()
+	deps.Config, deps.BankSim, deps.TelecomSim = cfg, sim.Handler(), tel.Handler()
 	srv := web.New(deps)
 	hs := &http.Server{Handler: srv.Echo}
 	go hs.Serve(ln)
@@ -77,7 +87,7 @@ func startApp(t *testing.T) *app {
 		_ = hs.Shutdown(sctx)
 		_ = env.Stop(sctx)
 	})
-	return &app{Env: env, URL: base, Sim: sim}
+	return &app{Env: env, URL: base, Sim: sim, Tel: tel}
 }
 
 // browser opens a fresh headless Chromium (its own profile) for one test.

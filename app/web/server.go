@@ -45,6 +45,7 @@ import (
 	"lineescrow/app/risk"
 	"lineescrow/app/sellers"
 	"lineescrow/app/settings"
+	"lineescrow/app/telecom"
 	"lineescrow/models"
 	"lineescrow/static"
 )
@@ -84,8 +85,12 @@ type Deps struct {
 	Recon *recon.Service
 	// Payouts takes money out to bank accounts; operators see its queue.
 	Payouts *payouts.Service
+	// Telecom is fixed-line charging: landlines, charges, advances, cards.
+	Telecom *telecom.Service
 	// BankSim is the bank simulator's handler, mounted at /sim/bank in demo mode.
 	BankSim http.Handler
+	// TelecomSim is the telecom front-end simulator's, at /sim/telecom.
+	TelecomSim http.Handler
 	// Now is the clock (tests set it).
 	Now func() time.Time
 }
@@ -103,6 +108,7 @@ type Server struct {
 	csrfKey  []byte
 	flashKey []byte
 	bankKey  []byte
+	telKey   []byte
 }
 
 func (s *Server) now() time.Time {
@@ -131,6 +137,7 @@ func New(d Deps) *Server {
 	s.csrfKey, s.flashKey = derive(secret, "csrf"), derive(secret, "flash")
 	if d.Config != nil {
 		s.bankKey, _ = config.WebhookKey(d.Config.BankWebhookSecret)
+		s.telKey, _ = config.WebhookKey(d.Config.TelecomWebhookSecret)
 	}
 
 	e := s.Echo
@@ -200,6 +207,10 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 		e.Any("/sim/bank", echo.WrapHandler(s.BankSim))
 		e.Any("/sim/bank/*", echo.WrapHandler(s.BankSim))
 	}
+	if s.TelecomSim != nil {
+		e.Any("/sim/telecom", echo.WrapHandler(s.TelecomSim))
+		e.Any("/sim/telecom/*", echo.WrapHandler(s.TelecomSim))
+	}
 
 	e.GET("/listings", s.listingsPage)
 	e.GET("/listings/:id", s.listingPage)
@@ -244,6 +255,17 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	}
 	for _, r := range s.booksReads() {
 		s.serveRead(r, api)
+	}
+	if s.Telecom != nil {
+		e.POST("/webhooks/telecom", s.telecomWebhook)
+		s.landlinePages(b, sg)
+		s.telecomOpsPages(og)
+		for _, a := range append(s.landlineActions(), s.telecomOpsActions()...) {
+			s.serve(a, api)
+		}
+		for _, r := range append(s.landlineReads(), s.telecomOpsReads()...) {
+			s.serveRead(r, api)
+		}
 	}
 }
 

@@ -1,28 +1,47 @@
 package web
 
 import (
-	"errors"
-	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"lineescrow/app/funding"
+	"lineescrow/app/telecom"
 	"lineescrow/bankbridge"
 	"lineescrow/models"
 )
+
+// telecomWebhook receives the telecom front-end's callbacks
+// (contracts/telecom-frontend.md section 2), exactly as the bank's: signed
+// with the telecom secret, stored before the 2xx, duplicates answered 2xx.
+func (s *Server) telecomWebhook(c echo.Context) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	id, err := bankbridge.Verify(s.telKey, c.Request().Header, body, s.now())
+	if err != nil {
+		Log(c.Request().Context()).Warn("telecom webhook refused", "reason", err.Error(), "webhook_id", c.Request().Header.Get("webhook-id"))
+		return c.JSON(http.StatusUnauthorized, APIError{Error: APIErrorBody{Code: models.EUNAUTHORIZED, Message: err.Error()}})
+	}
+	status, err := s.Telecom.Receive(c.Request().Context(), id, body)
+	if err != nil {
+		return err
+	}
+	answer := "received"
+	if status == telecom.EventReview {
+		answer = "stored for review"
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": answer, "id": id})
+}
 
 // bankWebhook receives the bank's callbacks (contracts/bank-bridge.md): the
 // signature is checked on the raw body before anything is parsed; the event is
 // stored durably before the 2xx; duplicates are answered 2xx and change nothing.
 func (s *Server) bankWebhook(c echo.Context) error {
-	body, err := io.ReadAll(c.Request().Body)
+	body, err := readBody(c)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
-		}
-		return models.Errorf(models.EINVALID, "The body could not be read.")
+		return err
 	}
 	id, err := bankbridge.Verify(s.bankKey, c.Request().Header, body, s.now())
 	if err != nil {

@@ -25,6 +25,7 @@ import (
 	"lineescrow/app/store"
 	"lineescrow/app/web"
 	"lineescrow/bankbridge/banksim"
+	"lineescrow/bankbridge/telecomsim"
 )
 
 func main() {
@@ -146,6 +147,15 @@ func serve(ctx context.Context, stdout io.Writer) error {
 		}
 		go sim.Run(ctx)
 		deps.BankSim = sim.Handler()
+		// The operator's front-end: its settlements reach the platform as
+		// transfers through the bank simulator.
+		tel, err := telecomsim.New(telecomsim.Config{WebhookURL: cfg.BaseURL + "/webhooks/telecom", Secret: cfg.TelecomWebhookSecret,
+			APIKey: cfg.TelecomAPIKey, Prefix: "/sim/telecom", Log: log, Bank: sim})
+		if err != nil {
+			return err
+		}
+		go tel.Run(ctx)
+		deps.TelecomSim = tel.Handler()
 	}
 	srv := web.New(deps)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

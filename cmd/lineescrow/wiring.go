@@ -7,10 +7,11 @@ import (
 	"lineescrow/app/web"
 )
 
-// webDeps hands the web layer the platform's services. The bank simulator
-// (demo mode) is added by serve.
+// webDeps hands the web layer the platform's services. The simulators
+// (demo mode) are added by serve.
 func webDeps(p *platform.Platform) web.Deps {
 	return web.Deps{Config: p.Config, Health: p.Health, Metrics: []prometheus.Collector{p.DBStats}, Log: p.Log,
 		Auth: p.Auth, Orders: p.Orders, Funding: p.Funding, Settings: p.Settings, Sellers: p.Sellers, Risk: p.Risk,
-		Audit: p.Audit, Books: p.Books, Idempotency: p.Idempotency, Clawbacks: p.Clawbacks, Recon: p.Recon, Payouts: p.Payouts}
+		Audit: p.Audit, Books: p.Books, Idempotency: p.Idempotency, Clawbacks: p.Clawbacks, Recon: p.Recon, Payouts: p.Payouts,
+		Telecom: p.Telecom}
 }
