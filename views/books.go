@@ -163,6 +163,13 @@ type ReconBreak struct {
 	// What the statement said of the line (none for a balance difference).
 	Direction, Reference, Counterparty string
 	BookedAt                           time.Time
+	// Cycle is set for a break of the telecom operator's settlement report:
+	// BankTxnID is then the charge (or "total", "commission", the
+	// settlement's reference), Why the reconciliation's words, Report and
+	// Ours the two statuses of a status mismatch.
+	Cycle             string
+	OrderID           int64
+	Why, Report, Ours string
 }
 
 func runStatusLabel(status string) string {
@@ -199,6 +206,20 @@ func breakKindLabel(kind string) string {
 		return "Closing balance differs"
 	case "missing_from_statement":
 		return "Missing from the statement"
+	case "unknown_charge":
+		return "Charge unknown to the platform"
+	case "status_mismatch":
+		return "Status differs"
+	case "late_fee_mismatch":
+		return "Late fee differs"
+	case "missing_from_report":
+		return "Missing from the settlement"
+	case "unknown_credit":
+		return "Bill credit unknown to the platform"
+	case "total_mismatch":
+		return "Total differs"
+	case "transfer_mismatch":
+		return "Transfer differs"
 	}
 	return kind
 }
@@ -212,6 +233,9 @@ func moneyOrDash(m *models.Money) string {
 
 // breakText says in words what a break is.
 func breakText(ctx context.Context, b ReconBreak) string {
+	if b.Cycle != "" {
+		return settlementBreakText(ctx, b)
+	}
 	switch b.Kind {
 	case "unknown_line":
 		if b.Direction == "credit" {
@@ -322,4 +346,28 @@ func init() {
 			kindLabels[k] = v
 		}
 	}
+}
+
+// settlementBreakText says in words what a break of a cycle's settlement is.
+func settlementBreakText(ctx context.Context, b ReconBreak) string {
+	switch b.Kind {
+	case "unknown_charge":
+		return Tf(ctx, "The operator's settlement of %s has a line of %s for a charge the platform does not know.", b.Cycle, moneyOrDash(b.Actual))
+	case "status_mismatch":
+		if b.Why != "" {
+			return Tf(ctx, "Cycle %s: %s.", b.Cycle, b.Why)
+		}
+		return Tf(ctx, "Cycle %s: the operator says the charge is %s, the platform %s.", b.Cycle, b.Report, b.Ours)
+	case "amount_mismatch":
+		return Tf(ctx, "Cycle %s: the operator's line is %s, the charge %s.", b.Cycle, moneyOrDash(b.Actual), moneyOrDash(b.Expected))
+	case "late_fee_mismatch":
+		return Tf(ctx, "Cycle %s: the operator collected a late fee of %s, the platform booked %s.", b.Cycle, moneyOrDash(b.Actual), moneyOrDash(b.Expected))
+	case "missing_from_report":
+		return Tf(ctx, "Cycle %s: the platform's charge of %s is not in the operator's settlement.", b.Cycle, moneyOrDash(b.Expected))
+	case "unknown_credit":
+		return Tf(ctx, "Cycle %s: the operator deducted a bill credit of %s the platform did not make.", b.Cycle, moneyOrDash(b.Actual))
+	case "total_mismatch", "transfer_mismatch":
+		return Tf(ctx, "Cycle %s: %s (expected %s, actual %s).", b.Cycle, b.Why, moneyOrDash(b.Expected), moneyOrDash(b.Actual))
+	}
+	return b.Kind
 }

@@ -72,9 +72,15 @@ type Run struct {
 
 // Break is something a run could not match.
 type Break struct {
-	ID        int64           `json:"id"`
-	RunID     int64           `json:"run_id"`
-	Day       time.Time       `json:"day"`
+	ID    int64 `json:"id"`
+	RunID int64 `json:"run_id"`
+	// Day is the statement's day; for a break of the telecom operator's
+	// settlement (Cycle set, RunID 0) the day it was found.
+	Day time.Time `json:"day"`
+	// Cycle is the bill cycle (YYYY-MM) of a break in the operator's
+	// settlement report; BankTxnID is then the charge, "commission",
+	// "total" or the settlement reference.
+	Cycle     string          `json:"cycle,omitempty"`
 	Kind      BreakKind       `json:"kind"`
 	BankTxnID string          `json:"bank_txn_id"`
 	Expected  *models.Money   `json:"expected"`
@@ -310,7 +316,8 @@ func (s *Service) ReportOf(ctx context.Context, actor models.Actor) (*Report, er
 	if err := db.Table("recon_runs").Order("id DESC").Limit(30).Find(&r.Runs).Error; err != nil {
 		return nil, err
 	}
-	if err := db.Table("recon_breaks").Where("status = 'open'").Order("id DESC").Limit(200).Find(&r.Breaks).Error; err != nil {
+	if err := db.Table("recon_breaks").Select(`id, coalesce(run_id, 0) AS run_id, coalesce(day, created_at::date) AS day, cycle, kind,
+		bank_txn_id, expected, actual, detail, status, note, created_at`).Where("status = 'open'").Order("id DESC").Limit(200).Find(&r.Breaks).Error; err != nil {
 		return nil, err
 	}
 	return r, nil

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"lineescrow/app/orders"
+	"lineescrow/bankbridge"
 	"lineescrow/models"
 )
 
@@ -203,12 +204,18 @@ func (s *Service) Charges(ctx context.Context, actor models.Actor, q ChargeQuery
 		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
 	}
 	db := s.DB.Where("true")
-	switch q.State {
+	switch models.ChargeState(q.State) {
 	case "":
 	case "flagged":
 		db = db.Where("c.flagged")
-	default:
+	case models.ChargeRequested, models.ChargeRefused, models.ChargeAccepted, models.ChargeVoid, models.ChargeBilled,
+		models.ChargeCollected, models.ChargeOverdue, models.ChargeWrittenOff, models.ChargeCancelled:
 		db = db.Where("c.state = ?", q.State)
+	default:
+		return nil, models.FieldError("state", "Choose a state from the list.")
+	}
+	if q.Cycle != "" && !bankbridge.ValidCycle(q.Cycle) {
+		return nil, models.FieldError("cycle", "Enter a cycle as YYYY-MM.")
 	}
 	if q.Cycle != "" {
 		db = db.Where("c.bill_cycle = ?", q.Cycle)

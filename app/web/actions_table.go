@@ -112,13 +112,27 @@ type settingsRequest struct {
 	RefundAnswer      string `json:"timer.refund_answer" doc:"accept unanswered refund requests after"`
 	DefaultCommission string `json:"fees.default_commission" doc:"commission for new sellers, in percent"`
 	PayoutDailyLimit  string `json:"payouts.daily_limit" doc:"what one person may withdraw in a day, such as 50000.00"`
+	LimitA            string `json:"credit.limit_a" doc:"landline credit of class A lines, such as 3000.00"`
+	LimitB            string `json:"credit.limit_b" doc:"landline credit of class B lines"`
+	LimitC            string `json:"credit.limit_c" doc:"landline credit of class C lines"`
+	LimitD            string `json:"credit.limit_d" doc:"landline credit of class D lines (0: none)"`
+	NewLineMonths     string `json:"credit.new_line_months" doc:"lines with less tenure than this many months are capped"`
+	NewLineLimit      string `json:"credit.new_line_limit" doc:"the cap of short-tenure lines"`
+	ChargesPerDay     string `json:"credit.charges_per_day" doc:"charges one line may make in a day"`
+	NewBindingDays    string `json:"credit.new_binding_days" doc:"for this many days after binding, a line is new"`
+	NewBindingCharges string `json:"credit.new_binding_charges" doc:"charges a new line may make in all"`
+	AdvanceCap        string `json:"advance.global_cap" doc:"all advances outstanding at once"`
+	AdvanceSellerCap  string `json:"advance.seller_cap" doc:"a seller's advances outstanding, unless the seller has a cap of their own"`
 }
 
 func (r *settingsRequest) form() map[string]string {
 	out := map[string]string{}
 	for k, v := range map[string]string{"timer.unpaid_close": r.UnpaidClose, "timer.ship_by": r.ShipBy, "timer.auto_confirm": r.AutoConfirm,
 		"timer.confirm_extend": r.ConfirmExtend, "timer.refund_answer": r.RefundAnswer, "fees.default_commission": r.DefaultCommission,
-		"payouts.daily_limit": r.PayoutDailyLimit} {
+		"payouts.daily_limit": r.PayoutDailyLimit, "credit.limit_a": r.LimitA, "credit.limit_b": r.LimitB, "credit.limit_c": r.LimitC,
+		"credit.limit_d": r.LimitD, "credit.new_line_months": r.NewLineMonths, "credit.new_line_limit": r.NewLineLimit,
+		"credit.charges_per_day": r.ChargesPerDay, "credit.new_binding_days": r.NewBindingDays, "credit.new_binding_charges": r.NewBindingCharges,
+		"advance.global_cap": r.AdvanceCap, "advance.seller_cap": r.AdvanceSellerCap} {
 		if v != "" {
 			out[k] = v
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -80,9 +81,20 @@ func reconVM(r *recon.Report) views.ReconVM {
 	}
 	for _, b := range r.Breaks {
 		f := b.Facts()
-		vm.Breaks = append(vm.Breaks, views.ReconBreak{ID: b.ID, Day: b.Day.UTC().Format("2006-01-02"), Kind: string(b.Kind),
+		rb := views.ReconBreak{ID: b.ID, Day: b.Day.UTC().Format("2006-01-02"), Kind: string(b.Kind),
 			BankTxnID: b.BankTxnID, Expected: b.Expected, Actual: b.Actual, Direction: f.Direction, Reference: f.Reference,
-			Counterparty: f.Counterparty, BookedAt: f.BookedAt})
+			Counterparty: f.Counterparty, BookedAt: f.BookedAt, Cycle: b.Cycle}
+		if b.Cycle != "" {
+			var d struct {
+				Why     string `json:"why"`
+				OrderID int64  `json:"order_id"`
+				Report  string `json:"report"`
+				Ours    string `json:"ours"`
+			}
+			_ = json.Unmarshal(b.Detail, &d)
+			rb.Why, rb.OrderID, rb.Report, rb.Ours = d.Why, d.OrderID, d.Report, d.Ours
+		}
+		vm.Breaks = append(vm.Breaks, rb)
 	}
 	return vm
 }
