@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"lineescrow/app/platform/ptest"
 	"lineescrow/app/telecom"
@@ -647,4 +648,106 @@ func TestUnknownChargeKeptForReview(t *testing.T) {
 	if st, _ := e.Telecom.Receive(e.Ctx, "evt_tel_y", []byte(`{"id":"evt_tel_y","type":"charge.billed","data":{}}`)); st != telecom.EventReview {
 		t.Fatalf("malformed: %s", st)
 	}
+}
+
+func TestChargesPerDayAndNewLine(t *testing.T) {
+	e := setup(t)
+	e.set(t, map[string]string{"credit.charges_per_day": "2", "credit.new_binding_charges": "3", "credit.new_binding_days": "7"})
+	e.bind(t, e.Buyer, telecomsim.LineBuyer)
+	e.pay(t, e.Buyer, "10.00")
+	e.pay(t, e.Buyer, "10.00")
+	o := e.Checkout(e.Buyer, e.Listing("10.00", 1), 1)
+	if _, err := e.Telecom.PayByCharge(e.Ctx, e.Buyer.Actor(), o.ID, ptest.PIN); code(err) != models.ERATELIMIT ||
+		!strings.Contains(models.ErrorMessage(err), "2 times today") {
+		t.Fatalf("third charge today: %v", err)
+	}
+	// The next day the daily limit resets; the new line's limit does not.
+	e.Clock.Advance(24 * time.Hour)
+	e.pay(t, e.Buyer, "10.00")
+	o = e.Checkout(e.Buyer, e.Listing("10.00", 1), 1)
+	if _, err := e.Telecom.PayByCharge(e.Ctx, e.Buyer.Actor(), o.ID, ptest.PIN); code(err) != models.ERATELIMIT ||
+		!strings.Contains(models.ErrorMessage(err), "bound less than 7 days ago") {
+		t.Fatalf("fourth charge of a new line: %v", err)
+	}
+	// After the first week the line is no longer new.
+	e.Clock.Advance(7 * 24 * time.Hour)
+	if _, err := e.Telecom.PayByCharge(e.Ctx, e.Buyer.Actor(), o.ID, ptest.PIN); err != nil {
+		t.Fatalf("after a week: %v", err)
+	}
+	e.check(t)
+}
+
+// TestCancelAfterTheBillBecomesACredit: the refund is decided while the
+// charge is not billed yet, the bill is issued before the cancel reaches
+// the front-end: the cancel is refused as already billed and the refund
+// becomes a bill credit of the same amount.
+func TestCancelAfterTheBillBecomesACredit(t *testing.T) {
+	e := setup(t)
+	e.bind(t, e.Buyer, telecomsim.LineBuyer)
+	o, c := e.pay(t, e.Buyer, "70.00")
+	if _, err := e.Orders.RequestRefund(e.Ctx, e.Buyer.Actor(), o.ID, models.MustParseMoney("70.00"), "不要了"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Orders.AcceptRefund(e.Ctx, e.Seller.Actor(), o.ID, ptest.PIN); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.Count("SELECT count(*) FROM telecom_refunds WHERE method = 'cancel'"); n != 1 {
+		t.Fatalf("%d cancels planned", n)
+	}
+	e.sim.CloseCycle(c.Cycle()) // billed at the operator; its callback not delivered yet
+	if err := e.Telecom.RefundNow(e.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.Count("SELECT count(*) FROM telecom_refunds WHERE method = 'bill_credit' AND state = 'done' AND amount = 70.00"); n != 1 {
+		t.Fatal("the refund did not become a bill credit")
+	}
+	e.flush()
+	if got := e.charge(t, c.ID); got.State != models.ChargeBilled || got.Credited.String() != "70.00" {
+		t.Fatalf("charge: %+v", got)
+	}
+	p, _ := e.Telecom.Page(e.Ctx, e.Buyer.Actor())
+	if !p.Credit.Used.IsZero() {
+		t.Fatalf("a refunded charge uses %s of the credit", p.Credit.Used)
+	}
+	e.want(t, map[string]string{models.AccTelecomReceivable: "0.00", models.WalletAccount(e.Buyer.ID): "0.00"})
+	e.check(t)
+}
+
+// TestCollectionRacesAdvances: the operator's collections arrive while
+// advances run; wherever each yuan was advanced or not, the seller ends
+// with all of it available, none pending, no exposure left.
+func TestCollectionRacesAdvances(t *testing.T) {
+	e := setup(t)
+	e.bind(t, e.Buyer, telecomsim.LineBuyer)
+	e.set(t, map[string]string{"advance.global_cap": "1000.00", "advance.seller_cap": "1000.00"})
+	var cs []*models.Charge
+	for i := 0; i < 6; i++ {
+		o, c := e.pay(t, e.Buyer, "50.00")
+		e.ship(t, o)
+		e.confirm(t, o)
+		cs = append(cs, c)
+	}
+	e.sim.CloseCycle(cs[0].Cycle())
+	e.flush()
+	for _, c := range cs {
+		e.sim.MarkPaid(c.ID)
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 4; i++ {
+			if _, err := e.Telecom.Advance(e.Ctx, models.System, 0); err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	go func() { defer wg.Done(); e.flush() }()
+	wg.Wait()
+	e.flush()
+	e.want(t, map[string]string{models.SellerPendingAccount(e.Seller.ID): "0.00", models.SellerAvailableAccount(e.Seller.ID): "298.20"})
+	if ex, _ := e.Telecom.ExposureOf(e.Ctx, e.Operator.Actor()); !ex.Total.IsZero() {
+		t.Fatalf("exposure left: %s", ex.Total)
+	}
+	e.check(t)
 }
