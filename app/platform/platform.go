@@ -136,6 +136,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	river.AddWorker(workers, &telecom.EventWorker{Telecom: p.Telecom})
 	river.AddWorker(workers, &telecom.ReconWorker{Telecom: p.Telecom})
 	river.AddWorker(workers, &telecom.AdvanceWorker{Telecom: p.Telecom})
+	river.AddWorker(workers, &telecom.PurgeWorker{Telecom: p.Telecom})
 	periodic := []*river.PeriodicJob{
 		jobs.Every(5*time.Minute, funding.SweepArgs{}),
 		jobs.Every(24*time.Hour, funding.PurgeArgs{}),
@@ -145,6 +146,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 		jobs.Every(time.Hour, payouts.StuckArgs{}),
 		jobs.Every(24*time.Hour, recon.DailyArgs{}),
 		jobs.Every(24*time.Hour, telecom.AdvanceArgs{}),
+		jobs.Every(24*time.Hour, telecom.PurgeArgs{}),
 	}
 	client, err := jobs.NewClient(db.SQL, jobs.Options{Workers: workers, Logger: log, PollInterval: o.PollInterval, Work: o.Work,
 		Periodic: periodic})

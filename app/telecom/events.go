@@ -311,3 +311,31 @@ func (s *Service) releaseProceeds(ctx context.Context, tx *gorm.DB, c *models.Ch
 	}
 	return clawback.SweepCredited(ctx, tx, ps)
 }
+
+// EventRetention is how long processed callbacks are kept (as the bank's);
+// those under review stay until an operator has dealt with them.
+const EventRetention = 90 * 24 * time.Hour
+
+// PurgeArgs is the daily job that deletes processed callbacks older than
+// EventRetention; the charges and transfers they caused are kept for ever.
+type PurgeArgs struct{}
+
+// Kind names the job.
+func (PurgeArgs) Kind() string { return "telecom_event_purge" }
+
+// InsertOpts: housekeeping.
+func (PurgeArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: jobs.QueueHousekeeping}
+}
+
+// PurgeWorker runs PurgeArgs.
+type PurgeWorker struct {
+	river.WorkerDefaults[PurgeArgs]
+	Telecom *Service
+}
+
+// Work purges.
+func (w *PurgeWorker) Work(ctx context.Context, _ *river.Job[PurgeArgs]) error {
+	return w.Telecom.DB.WithContext(ctx).Exec(`DELETE FROM telecom_events WHERE status = 'processed'
+		AND received_at < now() - make_interval(secs => ?)`, EventRetention.Seconds()).Error
+}

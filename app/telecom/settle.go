@@ -210,6 +210,8 @@ func (s *Service) Reconcile(ctx context.Context, cycle string) (*Settlement, err
 				Postings: models.Move(models.AccExpenseTelecomComm, models.AccTelecomReceivable, kept)}); err != nil {
 				return err
 			}
+		} else {
+			kept = models.Zero // more announced than collected: a break above, nothing booked
 		}
 		matched, sum, seen := 0, models.Zero, map[string]bool{}
 		for _, line := range rep.Lines {

@@ -751,3 +751,22 @@ func TestCollectionRacesAdvances(t *testing.T) {
 	}
 	e.check(t)
 }
+
+func TestOldCallbacksPurged(t *testing.T) {
+	e := setup(t)
+	for id, st := range map[string]string{"old_done": "processed", "old_review": "review", "new_done": "processed"} {
+		age := "100 days"
+		if id == "new_done" {
+			age = "1 day"
+		}
+		e.DB.Exec(`INSERT INTO telecom_events (webhook_id, type, raw, status, received_at) VALUES (?, 'charge.billed', '\x7b7d', ?, now() - ?::interval)`, id, st, age)
+	}
+	if err := (&telecom.PurgeWorker{Telecom: e.Telecom}).Work(e.Ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	e.DB.Raw("SELECT webhook_id FROM telecom_events ORDER BY webhook_id").Scan(&left)
+	if strings.Join(left, ",") != "new_done,old_review" {
+		t.Fatalf("left: %v", left)
+	}
+}
