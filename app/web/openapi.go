@@ -280,7 +280,7 @@ func (s *Server) buildOpenAPI() obj {
 	sc.named["Error"] = obj{"type": "object", "required": []string{"error"}, "properties": obj{"error": obj{"type": "object",
 		"required": []string{"code", "message"}, "properties": obj{
 			"code": obj{"type": "string", "enum": []string{"invalid", "not_found", "conflict", "unauthorized", "forbidden",
-				"insufficient_funds", "rate_limited", "locked", "internal", "bad_request", "too_large", "method_not_allowed",
+				"insufficient_funds", "rate_limited", "locked", "unavailable", "internal", "bad_request", "too_large", "method_not_allowed",
 				"unsupported_media_type"}},
 			"message": obj{"type": "string"}, "field": obj{"type": "string"}, "request_id": obj{"type": "string"}}}}}
 	out := obj{}
