@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"lineescrow/app/platform/ptest"
@@ -24,6 +27,21 @@ import (
 type telEnv struct {
 	*tradeEnv
 	sim *telecomsim.Sim
+	// lose, while set, loses the answers of the charge calls after the
+	// simulator acted on them (the timeout the contract warns of).
+	lose atomic.Bool
+}
+
+// loser forwards the platform's calls, losing the charges' answers when told.
+type loser struct{ e *telEnv }
+
+func (l loser) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil && l.e.lose.Load() && strings.HasSuffix(r.URL.Path, "/v1/charges") {
+		res.Body.Close()
+		return nil, errors.New("timeout: the answer was lost")
+	}
+	return res, err
 }
 
 func newTelEnv(t *testing.T) *telEnv {
@@ -37,8 +55,9 @@ func newTelEnv(t *testing.T) *telEnv {
 	}
 	api := httptest.NewServer(sim.Handler())
 	t.Cleanup(api.Close)
-	e.Telecom.Front = bankbridge.NewTelecom(api.URL+"/tel", cfg.TelecomAPIKey, nil)
-	return &telEnv{tradeEnv: e, sim: sim}
+	te := &telEnv{tradeEnv: e, sim: sim}
+	e.Telecom.Front = bankbridge.NewTelecom(api.URL+"/tel", cfg.TelecomAPIKey, &http.Client{Transport: loser{te}})
+	return te
 }
 
 // flush delivers the simulator's callbacks to the platform.
@@ -418,6 +437,36 @@ func TestPayingByLandlineBill(t *testing.T) {
 	}
 	if p := seller.get(fmt.Sprintf("/seller/orders/%d", o.ID)); p.status != 200 || p.find(`[data-testid="holder-mismatch"]`).Length() != 0 {
 		t.Fatal("a warning for the holder's own order")
+	}
+}
+
+// TestAChargeNotConfirmedYet: when the phone company's answer is lost the
+// order stays unpaid, the buyer is told the charge is not confirmed yet and
+// not to pay again, and is not offered the landline again; the API answers
+// the charge as requested.
+func TestAChargeNotConfirmedYet(t *testing.T) {
+	t.Parallel()
+	e := newTelEnv(t)
+	e.bind(t, e.Buyer, telecomsim.LineBuyer)
+	e.lose.Store(true)
+	b := e.browser(t, e.Buyer)
+	o := e.Checkout(e.Buyer, e.Listing("80.00", 2), 1)
+	path := fmt.Sprintf("/orders/%d", o.ID)
+	if p := b.post(path+"/pay-by-landline", url.Values{"pay_password": {ptest.PIN}, "pay_via": {"landline"}}); p.status != 303 {
+		t.Fatalf("pay: %d %s", p.status, p.text(`[data-testid="form-error"]`))
+	}
+	p := b.get(path)
+	if !strings.Contains(p.text(`[data-testid="flash-warning"]`), "do not pay this order again") || p.find(`[data-testid="flash-success"]`).Length() != 0 {
+		t.Fatalf("the buyer is not warned: %q", p.text(`[data-testid="flash-warning"]`))
+	}
+	if st, _ := p.find(`[data-testid="order-charge"]`).Attr("data-state"); st != "requested" || p.find(`[data-testid="charge-unconfirmed"]`).Length() != 1 ||
+		p.find(`[data-testid="landline-pay-form"]`).Length() != 0 || e.Order(o.ID).State != models.AwaitingPayment {
+		t.Fatalf("the order page: charge %q, pay form %d", st, p.find(`[data-testid="landline-pay-form"]`).Length())
+	}
+	o2 := e.Checkout(e.Buyer, e.Listing("60.00", 2), 1)
+	code, ch, _ := e.api(t, "POST", fmt.Sprintf("/api/v1/orders/%d/pay-by-landline", o2.ID), e.token(t, e.Buyer), "lost-1", map[string]string{"pay_password": ptest.PIN})
+	if code != 200 || ch["state"] != "requested" || ch["waiting"] != telecom.WaitingOperator {
+		t.Fatalf("API: %d %v", code, ch)
 	}
 }
 
