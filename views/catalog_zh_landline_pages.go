@@ -58,11 +58,12 @@ var zhLandlinePages = map[string]string{
 	"Landline unbound.":  "固话已解绑。",
 
 	// A charge: its state and what it waits for.
-	"Waiting for the phone company": "等待电信公司确认",
-	"Accepted, not billed yet":      "已受理，尚未出账",
-	"Paid with the phone bill":      "已随话费缴清",
-	"Not used":                      "未使用",
-	"Refused":                       "已拒绝",
+	"Not confirmed by the phone company yet":                                         "电信公司尚未确认",
+	"Waiting for the phone company's answer":                                         "等待电信公司答复",
+	"Accepted, not billed yet":                                                       "已受理，尚未出账",
+	"Paid with the phone bill":                                                       "已随话费缴清",
+	"Not used":                                                                       "未使用",
+	"Refused":                                                                        "已拒绝",
 	"The phone company has not confirmed the charge yet.":                            "电信公司尚未确认这笔扣款。",
 	"On your phone bill issued on %s.":                                               "将计入 %s 出账的话费账单。",
 	"On your phone bill of %s.":                                                      "将计入 %s 账期的话费账单。",
@@ -137,8 +138,9 @@ var zhLandlinePages = map[string]string{
 	// The seller's money page.
 	"Orders a buyer charged to a landline: your part becomes available when the buyer pays the phone bill that carries it. Part of it may be paid to you early.": "买家记入固话话费的订单：买家缴清对应的话费账单后，您的款项转为可用；其中一部分可能会提前支付给您。",
 	"No money of yours waits for a phone bill.": "没有等待话费的款项。",
-	"Paid early":    "已提前支付",
-	"Still waiting": "仍在等待",
+	"Waiting for the phone company":             "等待电信公司收款",
+	"Paid early":                                "已提前支付",
+	"Still waiting":                             "仍在等待",
 }
 
 func init() {

@@ -140,7 +140,7 @@ type SellerChargeRow struct {
 func ChargeStateLabel(state string) string {
 	switch models.ChargeState(state) {
 	case models.ChargeRequested:
-		return "Waiting for the phone company"
+		return "Not confirmed by the phone company yet"
 	case models.ChargeAccepted:
 		return "Accepted, not billed yet"
 	case models.ChargeBilled:
@@ -281,7 +281,7 @@ func CreditWhy(ctx context.Context, l LineVM) []string {
 func CardStateLabel(state string) string {
 	switch state {
 	case "requested":
-		return "Waiting for the phone company"
+		return "Waiting for the phone company's answer"
 	case "redeemed":
 		return "Added to your balance"
 	case "refused":
