@@ -43,6 +43,8 @@ type apiOrder struct {
 	Timeline         []apiEvent    `json:"timeline,omitempty"`
 	Ledger           []apiMovement `json:"ledger,omitempty"`
 	PaymentInstructs *apiPayInstr  `json:"payment_instructions,omitempty"`
+	// Charge is the order's fixed-line charge (with the order's page only).
+	Charge *apiOrderCharge `json:"charge,omitempty" doc:"the order's fixed-line charge, when it was paid (or is being paid) by one"`
 }
 
 type apiConsignee struct {
@@ -121,6 +123,7 @@ func (s *Server) toAPIOrder(c echo.Context, o *models.Order, page *orders.OrderP
 			a.Timeline = append(a.Timeline, apiEvent{At: e.At, Kind: e.Kind, ActorRole: e.ActorRole, Detail: d})
 		}
 		a.Ledger = apiMovements(page.Moves)
+		a.Charge = toAPIOrderCharge(page.Charge)
 	}
 	return a
 }

@@ -22,7 +22,16 @@ func (s *Server) orderVM(c echo.Context, id int64, f *views.Form) (views.OrderVM
 	if err != nil {
 		return views.OrderVM{}, err
 	}
-	return orderPageVM(ctx, p, u.Role, s.bankInfo(), s.Config.Demo, f), nil
+	vm := orderPageVM(ctx, p, u.Role, s.bankInfo(), s.Config.Demo, f)
+	if u.Role == models.RoleBuyer && p.Order.State == models.AwaitingPayment && s.Telecom != nil {
+		// Whether the buyer can pay by landline bill: the line and its credit.
+		lp, err := s.Telecom.Page(ctx, u.Actor())
+		if err != nil {
+			return views.OrderVM{}, err
+		}
+		vm.Landline = landlinePayVM(lp)
+	}
+	return vm, nil
 }
 
 // orderPageVM turns an order's page into its view model for role: the
@@ -40,6 +49,7 @@ func orderPageVM(ctx context.Context, p *orders.OrderPage, role models.Role, ban
 	if p.ExtendBy > 0 {
 		vm.ExtendBy = views.Duration(ctx, p.ExtendBy)
 	}
+	vm.Charge = orderChargeVM(p.Charge)
 	if _, ok := f.Values["amount"]; !ok && o.Refund == models.RefundNone {
 		f.Values["amount"] = o.Held.String() // a refund asks for everything held, unless the buyer says otherwise
 	}
@@ -96,6 +106,7 @@ func eventDetail(ctx context.Context, raw []byte) []string {
 		{"reversed", "Taken back by the bank: %s"}, {"from_seller", "Taken back from the seller's balance: %s"},
 		{"from_refund", "Taken back from the refund: %s"}, {"earlier_transfers", "From earlier transfers: %s"},
 		{"refund_capped_to", "The refund asked for is now at most: %s"},
+		{"phone", "Landline: %s"}, {"bill_cycle", "Bill cycle: %s"}, {"days_overdue", "Days overdue: %s"}, {"late_fee", "Late fee: %s"},
 	}
 	var out []string
 	for _, l := range labels {

@@ -313,3 +313,29 @@ func TestOrderPageViewModelInChinese(t *testing.T) {
 		t.Fatalf("details = %q", got)
 	}
 }
+
+// The order's fixed-line charge, as the order page shows it: what
+// OfOrder gave (which already masks the line and keeps the holder check
+// from the buyer), nothing made up; no charge, no card.
+func TestOrderPageViewModelShowsTheCharge(t *testing.T) {
+	o := baseOrder()
+	paidAt := at(5)
+	o.State, o.Held, o.Funding, o.PaidAt = models.Paid, money("50.00"), models.FundingTelecom, &paidAt
+	due := at(60 * 24 * 30)
+	line := &orders.ChargeLine{ID: "TC1", Phone: "0530-***2001", State: models.ChargeBilled, BillCycle: "2026-12", Waiting: "payment",
+		DueAt: &due, LateFee: money("0.00"), Credited: money("10.00"), HolderMismatch: true}
+	p := &orders.OrderPage{Order: o, Allowed: models.Allowed(o, pageSeller), Charge: line}
+	vm := orderPageVM(context.Background(), p, models.RoleSeller, pageBank, false, nil)
+	want := &views.OrderChargeVM{Phone: "0530-***2001", HolderMismatch: true, ChargeFacts: views.ChargeFacts{State: "billed",
+		Waiting: views.WaitPayment, BillCycle: "2026-12", DueAt: &due, LateFee: money("0.00"), Credited: money("10.00")}}
+	if !reflect.DeepEqual(vm.Charge, want) {
+		t.Fatalf("Charge = %+v, want %+v", vm.Charge, want)
+	}
+	if vm.Landline != nil {
+		t.Fatal("the order page's view model read the buyer's landline")
+	}
+	p.Charge = nil
+	if vm := orderPageVM(context.Background(), p, models.RoleSeller, pageBank, false, nil); vm.Charge != nil {
+		t.Fatalf("a charge from nowhere: %+v", vm.Charge)
+	}
+}

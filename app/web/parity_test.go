@@ -81,6 +81,7 @@ func TestAPITwinsAnswer(t *testing.T) {
 		"/api/v1/ops/payouts": op, "/api/v1/ops/payouts?open=true": op, "/api/v1/ops/events?txn=B1": op, "/api/v1/ops/users?id=1": op, "/api/v1/ops/ledger?account=bank:collection": op,
 		"/api/v1/ops/events": op, "/api/v1/ops/flags": op, "/api/v1/ops/users?role=seller": op, "/api/v1/ops/settings": op,
 		"/api/v1/ops/suspense": op, "/api/v1/ops/clawbacks": op, "/api/v1/audit": op, "/api/v1/me": buyer, "/api/v1/wallet": buyer,
+		"/api/v1/landline": buyer, "/api/v1/seller/charges": seller,
 	} {
 		code, body, _ := e.api(t, "GET", path, who, "", nil)
 		if code != 200 || len(body) == 0 {

@@ -60,7 +60,7 @@ func (s *Server) payoutActions() []action {
 				if currentUser(c).Role == models.RoleSeller {
 					return s.sellerMoneyPage(c, statusFor(err), f)
 				}
-				return s.walletPageWith(c, statusFor(err), f)
+				return s.walletPageWith(c, statusFor(err), f, views.NewForm())
 			},
 		}, func(c echo.Context, r *withdrawRequest) (any, error) {
 			return s.Payouts.Withdraw(c.Request().Context(), actor(c), payouts.Withdrawal{Amount: r.Amount, Account: r.Account, PayPassword: r.PayPassword})
@@ -175,20 +175,37 @@ func (s *Server) sellerMoneyPageWith(c echo.Context, status int, f, sf *views.Fo
 	for _, o := range m.HeldOrders {
 		vm.HeldOrders = append(vm.HeldOrders, views.OrderRow{Order: o, Href: orderBase(models.RoleSeller, o.ID)})
 	}
+	if s.Telecom != nil {
+		charges, err := s.Telecom.SellerCharges(c.Request().Context(), actor(c))
+		if err != nil {
+			return err
+		}
+		vm.Telecom, vm.Charges = true, sellerChargeRows(charges)
+	}
 	return render(c, status, views.SellerMoneyPage(vm))
 }
 
 func (s *Server) walletPage(c echo.Context) error {
-	return s.walletPageWith(c, http.StatusOK, views.NewForm())
+	return s.walletPageWith(c, http.StatusOK, views.NewForm(), views.NewForm())
 }
 
-func (s *Server) walletPageWith(c echo.Context, status int, f *views.Form) error {
+// walletPageWith shows the wallet with the withdrawal form f and the
+// recharge card form cf.
+func (s *Server) walletPageWith(c echo.Context, status int, f, cf *views.Form) error {
 	w, err := s.Funding.WalletOf(c.Request().Context(), actor(c))
 	if err != nil {
 		return err
 	}
-	return render(c, status, views.WalletPage(views.WalletVM{Balance: w.Balance, Reference: w.Reference, Bank: s.bankInfo(),
+	vm := views.WalletVM{Balance: w.Balance, Reference: w.Reference, Bank: s.bankInfo(),
 		Moves: accountMoves(w.Moves), Payouts: payoutRows(w.Payouts),
 		Withdraw: views.WithdrawVM{Action: "/wallet/withdraw", Withdrawable: w.Withdrawable, Minimum: payouts.Minimum, AskAccount: true,
-			Holder: currentUser(c).DisplayName, Form: f}}))
+			Holder: currentUser(c).DisplayName, Form: f}}
+	if s.Telecom != nil {
+		cards, err := s.Telecom.Redemptions(c.Request().Context(), actor(c))
+		if err != nil {
+			return err
+		}
+		vm.CardForm, vm.Cards = cf, cardRows(cards)
+	}
+	return render(c, status, views.WalletPage(vm))
 }

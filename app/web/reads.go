@@ -14,6 +14,7 @@ import (
 	"lineescrow/app/orders"
 	"lineescrow/app/risk"
 	"lineescrow/app/sellers"
+	"lineescrow/app/telecom"
 	"lineescrow/models"
 )
 
@@ -44,6 +45,8 @@ type walletAnswer struct {
 	Balance models.Money  `json:"balance"`
 	Topup   apiPayInstr   `json:"topup"`
 	History []apiMovement `json:"history"`
+	// Cards are the recharge card top-ups, newest first.
+	Cards []telecom.Redemption `json:"cards"`
 }
 
 type creditsAnswer struct {
@@ -187,8 +190,16 @@ func (s *Server) apiWallet(c echo.Context) error {
 		return err
 	}
 	b := s.bankInfo()
-	return c.JSON(http.StatusOK, walletAnswer{Balance: w.Balance,
-		Topup: apiPayInstr{Bank: b.Bank, Account: b.Account, Holder: b.Holder, Reference: w.Reference}, History: apiMovements(w.Moves)})
+	out := walletAnswer{Balance: w.Balance, Topup: apiPayInstr{Bank: b.Bank, Account: b.Account, Holder: b.Holder, Reference: w.Reference},
+		History: apiMovements(w.Moves), Cards: []telecom.Redemption{}}
+	if s.Telecom != nil {
+		cards, err := s.Telecom.Redemptions(c.Request().Context(), actor(c))
+		if err != nil {
+			return err
+		}
+		out.Cards = nonNil(cards)
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) apiSuspense(c echo.Context) error {

@@ -369,7 +369,7 @@ func TestPortalPagesAndAccess(t *testing.T) {
 	op.login(e.Operator.Login, ptest.Password)
 	e.Credit("5.00", "no reference")
 	pages := map[*browser][]string{
-		jarless: {"/", "/listings", fmt.Sprintf("/listings/%d", o.ListingID), "/orders", fmt.Sprintf("/orders/%d", o.ID), "/wallet", "/account"},
+		jarless: {"/", "/listings", fmt.Sprintf("/listings/%d", o.ListingID), "/orders", fmt.Sprintf("/orders/%d", o.ID), "/wallet", "/landline", "/account"},
 		seller:  {"/seller", "/seller/listings", "/seller/listings/new", "/seller/orders", fmt.Sprintf("/seller/orders/%d", o.ID), "/seller/money", "/account"},
 		op:      {"/ops", "/ops/books", "/ops/books?check=1", "/ops/recon", "/ops/payouts", "/ops/payouts?open=true", "/ops/disputes", "/ops/orders", fmt.Sprintf("/ops/orders/%d", o.ID), "/ops/suspense", "/ops/flags", "/ops/clawbacks", "/ops/settings", "/ops/ledger?account=bank:collection", "/ops/ledger?account=escrow:*", "/ops/events", "/ops/users", "/ops/audit"},
 	}
