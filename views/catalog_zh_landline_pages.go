@@ -66,6 +66,7 @@ var zhLandlinePages = map[string]string{
 	"Refused":                                                                        "已拒绝",
 	"The phone company has not confirmed the charge yet.":                            "电信公司尚未确认这笔扣款。",
 	"On your phone bill issued on %s.":                                               "将计入 %s 出账的话费账单。",
+	"On the buyer's phone bill issued on %s.":                                        "将计入买家 %s 出账的话费账单。",
 	"On your phone bill of %s.":                                                      "将计入 %s 账期的话费账单。",
 	"On your next phone bill.":                                                       "将计入下一期话费账单。",
 	"On your phone bill, due by %s.":                                                 "已计入话费账单，请在 %s 前缴费。",

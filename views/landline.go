@@ -213,6 +213,9 @@ func SellerWaits(ctx context.Context, c ChargeFacts) string {
 	case WaitOperator:
 		return T(ctx, "The phone company has not confirmed the charge yet.")
 	case WaitBill:
+		if c.BillDate != nil {
+			return Tf(ctx, "On the buyer's phone bill issued on %s.", Day(*c.BillDate))
+		}
 		if c.BillCycle != "" {
 			return Tf(ctx, "On the buyer's phone bill of %s, not issued yet.", c.BillCycle)
 		}

@@ -364,10 +364,13 @@ type ChargeLine struct {
 	Phone     string // masked for anyone but the buyer
 	State     models.ChargeState
 	BillCycle string
-	Waiting   string // what the charge waits for now (telecom.Waiting…)
-	DueAt     *time.Time
-	LateFee   models.Money
-	Credited  models.Money
+	// BillDate is when the bill carrying the charge is issued, while it is
+	// not yet.
+	BillDate *time.Time
+	Waiting  string // what the charge waits for now (telecom.Waiting…)
+	DueAt    *time.Time
+	LateFee  models.Money
+	Credited models.Money
 	// HolderMismatch: the consignee's name is not the line holder's (shown
 	// to the seller and operators, never to the buyer).
 	HolderMismatch bool

@@ -187,7 +187,7 @@ func (s *Service) Redemptions(ctx context.Context, actor models.Actor) ([]Redemp
 		return nil, models.Errorf(models.EFORBIDDEN, "Only buyers top up a balance.")
 	}
 	var out []Redemption
-	if err := s.DB.WithContext(ctx).Where("user_id = ?", actor.UserID).Order("created_at DESC").Limit(50).Find(&out).Error; err != nil {
+	if err := s.DB.WithContext(ctx).Where("user_id = ?", actor.UserID).Order("created_at DESC, id DESC").Limit(50).Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("redemptions: %w", err)
 	}
 	return out, nil

@@ -81,10 +81,12 @@ type ChargeView struct {
 	DueAt      *time.Time // when that bill is due (billed)
 }
 
-// Page returns the buyer's landline page.
+// Standing is the buyer's bound line (or binding in progress) and its
+// credit, without the lists: what an order page needs to offer paying by
+// phone bill.
 //
 // Errors: EFORBIDDEN unless a buyer.
-func (s *Service) Page(ctx context.Context, actor models.Actor) (*LinePage, error) {
+func (s *Service) Standing(ctx context.Context, actor models.Actor) (*LinePage, error) {
 	if err := buyerOnly(actor); err != nil {
 		return nil, err
 	}
@@ -97,13 +99,21 @@ func (s *Service) Page(ctx context.Context, actor models.Actor) (*LinePage, erro
 		return nil, err
 	}
 	if p.Line == nil {
-		if p.Binding, err = s.binding(ctx, s.DB, actor.UserID, false); err != nil {
-			return nil, err
-		}
-	} else {
-		if p.Credit, err = s.credit(ctx, s.DB, p.Line, vals.Credit); err != nil {
-			return nil, err
-		}
+		p.Binding, err = s.binding(ctx, s.DB, actor.UserID, false)
+		return p, err
+	}
+	p.Credit, err = s.credit(ctx, s.DB, p.Line, vals.Credit)
+	return p, err
+}
+
+// Page returns the buyer's landline page: Standing, the charges and the
+// card top-ups.
+//
+// Errors: EFORBIDDEN unless a buyer.
+func (s *Service) Page(ctx context.Context, actor models.Actor) (*LinePage, error) {
+	p, err := s.Standing(ctx, actor)
+	if err != nil {
+		return nil, err
 	}
 	if p.Charges, err = s.views(ctx, s.DB.Where("c.buyer_id = ? AND c.state NOT IN ('refused', 'void')", actor.UserID), 100); err != nil {
 		return nil, err
@@ -156,6 +166,13 @@ func (s *Service) OfOrder(ctx context.Context, actor models.Actor, orderID int64
 	}
 	l := &orders.ChargeLine{ID: c.ID, Phone: models.MaskLandline(c.Phone), State: c.State, BillCycle: c.Cycle(), Waiting: Waiting(c),
 		DueAt: DueAt(c), LateFee: c.LateFee, Credited: c.Credited}
+	if c.State == models.ChargeAccepted {
+		var day int
+		if err := s.DB.WithContext(ctx).Raw("SELECT billing_day FROM landlines WHERE id = ?", c.LandlineID).Scan(&day).Error; err != nil {
+			return nil, err
+		}
+		l.BillDate = BillDate(c.Cycle(), day)
+	}
 	if actor.IsBuyer() {
 		l.Phone = models.FormatLandline(c.Phone)
 	} else {

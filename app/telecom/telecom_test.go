@@ -181,6 +181,11 @@ func TestChargeCollectedSettled(t *testing.T) {
 	if c.HolderMismatch || c.Flagged {
 		t.Fatalf("flags: %+v", c)
 	}
+	op, err := e.Orders.OrderPage(e.Ctx, e.Buyer.Actor(), o.ID)
+	if err != nil || op.Charge == nil || op.Charge.BillDate == nil || !op.Charge.BillDate.Equal(*telecom.BillDate(c.Cycle(), 1)) ||
+		op.Charge.Waiting != telecom.WaitingBill {
+		t.Fatalf("the order's charge: %+v %v", op.Charge, err)
+	}
 	p, _ := e.Telecom.Page(e.Ctx, e.Buyer.Actor())
 	if p.Credit.Used.String() != "259.00" || p.Credit.Available.String() != "2741.00" || p.Charges[0].Waiting != telecom.WaitingBill {
 		t.Fatalf("credit after the charge: %+v", p.Credit)

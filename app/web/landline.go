@@ -112,6 +112,7 @@ type apiOrderCharge struct {
 	State          string       `json:"state"`
 	Waiting        string       `json:"waiting" doc:"operator, bill, payment, overdue, or empty"`
 	BillCycle      string       `json:"bill_cycle"`
+	BillDate       *time.Time   `json:"bill_date" doc:"when the bill carrying it is issued, while it is not yet"`
 	DueAt          *time.Time   `json:"due_at"`
 	LateFee        models.Money `json:"late_fee"`
 	Credited       models.Money `json:"credited"`
@@ -184,8 +185,8 @@ func toAPIOrderCharge(l *orders.ChargeLine) *apiOrderCharge {
 	if l == nil {
 		return nil
 	}
-	return &apiOrderCharge{ID: l.ID, Phone: l.Phone, State: string(l.State), Waiting: l.Waiting, BillCycle: l.BillCycle, DueAt: l.DueAt,
-		LateFee: l.LateFee, Credited: l.Credited, HolderMismatch: l.HolderMismatch}
+	return &apiOrderCharge{ID: l.ID, Phone: l.Phone, State: string(l.State), Waiting: l.Waiting, BillCycle: l.BillCycle, BillDate: l.BillDate,
+		DueAt: l.DueAt, LateFee: l.LateFee, Credited: l.Credited, HolderMismatch: l.HolderMismatch}
 }
 
 // The view models.
@@ -240,7 +241,7 @@ func orderChargeVM(l *orders.ChargeLine) *views.OrderChargeVM {
 		return nil
 	}
 	return &views.OrderChargeVM{Phone: l.Phone, HolderMismatch: l.HolderMismatch, ChargeFacts: views.ChargeFacts{State: string(l.State),
-		Waiting: l.Waiting, BillCycle: l.BillCycle, DueAt: l.DueAt, LateFee: l.LateFee, Credited: l.Credited}}
+		Waiting: l.Waiting, BillCycle: l.BillCycle, BillDate: l.BillDate, DueAt: l.DueAt, LateFee: l.LateFee, Credited: l.Credited}}
 }
 
 func cardRows(list []telecom.Redemption) []views.CardRow {
