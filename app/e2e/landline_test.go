@@ -160,7 +160,7 @@ func TestBuyerBindsLandlineAndPaysByPhoneBill(t *testing.T) {
 		t.Fatal("the order page shows no bill cycle")
 	}
 	waitState(t, buyer, orderURL, "paid")
-	expectText(t, buyer, `[data-testid="order-charge"] [data-testid="charge-waits"]`, "On your phone bill of "+cycle)
+	expectText(t, buyer, `[data-testid="order-charge"] [data-testid="charge-waits"]`, "On your phone bill issued on "+cycle+"-01") // the line's billing day is the 1st
 	run(t, buyer, "the charge on the landline page", chromedp.Navigate(a.URL+"/landline"), visible(`[data-testid="line-charges"]`))
 	expectText(t, buyer, fmt.Sprintf(`[data-testid="line-charge-%d"]`, id), "On your phone bill issued on "+cycle+"-01") // the line's billing day is the 1st
 	expectText(t, buyer, `[data-testid="credit-used"]`, "¥259.00")
