@@ -73,6 +73,14 @@ CREATE TABLE telecom_charges (
     holder_mismatch   BOOLEAN NOT NULL DEFAULT false,   -- the consignee is not the line's holder
     flagged           BOOLEAN NOT NULL DEFAULT false,   -- a fraud link or mismatch: never advanced
     links             JSONB NOT NULL DEFAULT '[]',      -- what linked the seller to the line
+    -- The work order's words, fixed when the charge is recorded: every
+    -- repeat of the call sends the same body under the same key.
+    merchant_name     TEXT NOT NULL DEFAULT '',
+    description       TEXT NOT NULL DEFAULT '',
+    -- What the write-off booked (the subscriber's debt, its late fees), so
+    -- a bill paid after all reverses exactly that.
+    written_off       NUMERIC(18, 2) NOT NULL DEFAULT 0,
+    written_off_fee   NUMERIC(18, 2) NOT NULL DEFAULT 0,
     settled_cycle     TEXT,                             -- the settlement that paid its collection over
     attempts          INT NOT NULL DEFAULT 0,
     last_error        TEXT NOT NULL DEFAULT '',
@@ -97,7 +105,10 @@ CREATE TABLE telecom_refunds (
     charge_id   TEXT NOT NULL REFERENCES telecom_charges (id),
     order_id    BIGINT NOT NULL REFERENCES orders (id),
     amount      NUMERIC(18, 2) NOT NULL CHECK (amount > 0),
-    method      TEXT NOT NULL CHECK (method IN ('cancel', 'bill_credit', 'none')),
+    -- cancel, bill_credit: at the front-end; none: the charge was written
+    -- off (nothing to give back); wallet: the front-end refused the credit
+    -- and an operator refunded the buyer's balance instead.
+    method      TEXT NOT NULL CHECK (method IN ('cancel', 'bill_credit', 'none', 'wallet')),
     state       TEXT NOT NULL DEFAULT 'requested' CHECK (state IN ('requested', 'done')),
     bill_cycle  TEXT,
     deducted_cycle TEXT,                                -- the settlement that deducted the credit
@@ -188,6 +199,10 @@ CREATE TABLE card_redemptions (
     user_id     BIGINT NOT NULL REFERENCES users (id),
     card_last4  TEXT NOT NULL,                          -- never the whole number, never the PIN
     card_mac    TEXT NOT NULL,                          -- HMAC of the number: one redemption in flight per card
+    -- The number and PIN sealed (AES-GCM, a key derived from the payment
+    -- password pepper, never in the database) while the front-end has not
+    -- answered, so the job can repeat the call; erased once it has.
+    sealed      BYTEA,
     state       TEXT NOT NULL DEFAULT 'requested' CHECK (state IN ('requested', 'redeemed', 'refused')),
     refusal     TEXT NOT NULL DEFAULT '',
     face_value  NUMERIC(18, 2),
@@ -218,6 +233,7 @@ ALTER TABLE recon_breaks DROP COLUMN cycle;
 ALTER TABLE recon_breaks ALTER COLUMN day SET NOT NULL;
 ALTER TABLE recon_breaks ALTER COLUMN run_id SET NOT NULL;
 ALTER TABLE bank_credits DROP CONSTRAINT bank_credits_outcome_check;
+UPDATE bank_credits SET outcome = 'suspense' WHERE outcome = 'telecom_settlement';
 ALTER TABLE bank_credits ADD CONSTRAINT bank_credits_outcome_check CHECK (outcome IN ('order_paid', 'short_paid',
     'overpaid', 'short', 'after_close', 'already_paid', 'wallet_topup', 'suspense'));
 DROP TABLE telecom_settlements;

@@ -96,6 +96,10 @@ type Charge struct {
 	HolderMismatch   bool
 	Flagged          bool
 	Links            []byte `gorm:"type:jsonb"`
+	MerchantName     string
+	Description      string
+	WrittenOff       Money
+	WrittenOffFee    Money
 	SettledCycle     *string
 	Attempts         int
 	LastError        string

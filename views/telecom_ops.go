@@ -23,7 +23,16 @@ type OpsChargeRow struct {
 	DueAt                                              *time.Time
 	HolderMismatch, Flagged                            bool
 	Links                                              []LinkLine
+	Refunds                                            []OpenRefundRow
 	CreatedAt                                          time.Time
+}
+
+// OpenRefundRow is a refund not made yet at the front-end.
+type OpenRefundRow struct {
+	ID, Method, LastError string
+	Amount                models.Money
+	Attempts              int
+	At                    time.Time
 }
 
 // LinkLine is what tied a seller to the line that paid them.
@@ -135,4 +144,14 @@ func settlementStatusLabel(s string) string {
 		return "Failed"
 	}
 	return s
+}
+
+func refundMethodLabel(m string) string {
+	switch m {
+	case "cancel":
+		return "a cancel"
+	case "bill_credit":
+		return "a bill credit"
+	}
+	return m
 }

@@ -137,6 +137,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	river.AddWorker(workers, &telecom.ReconWorker{Telecom: p.Telecom})
 	river.AddWorker(workers, &telecom.AdvanceWorker{Telecom: p.Telecom})
 	river.AddWorker(workers, &telecom.PurgeWorker{Telecom: p.Telecom})
+	river.AddWorker(workers, &telecom.RedeemWorker{Telecom: p.Telecom})
 	periodic := []*river.PeriodicJob{
 		jobs.Every(5*time.Minute, funding.SweepArgs{}),
 		jobs.Every(24*time.Hour, funding.PurgeArgs{}),

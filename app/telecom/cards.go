@@ -2,15 +2,23 @@ package telecom
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
 	"lineescrow/app/clawback"
+	"lineescrow/app/jobs"
 	"lineescrow/app/ledger"
+	"lineescrow/app/risk"
 	"lineescrow/app/store"
 	"lineescrow/bankbridge"
 	"lineescrow/models"
@@ -73,17 +81,19 @@ func (s *Service) RedeemCard(ctx context.Context, actor models.Actor, cardNo, pi
 		return nil, err
 	}
 	r := &Redemption{ID: newID("RC"), UserID: actor.UserID, CardLast4: no[12:], State: "requested", CreatedAt: s.now()}
-	err := store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
+	sealed, err := s.seal(no, p)
+	if err != nil {
+		return nil, err
+	}
+	err = store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
 		if err := tx.Exec("SELECT 1 FROM users WHERE id = ? FOR UPDATE", actor.UserID).Error; err != nil {
 			return err
 		}
+		// Those in flight count: tried at once, they would all pass the count.
 		var failed int64
-		if err := tx.Model(&Redemption{}).Where("user_id = ? AND state = 'refused' AND created_at >= ?", actor.UserID, dayStart(s.now())).
+		if err := tx.Model(&Redemption{}).Where("user_id = ? AND state IN ('refused', 'requested') AND created_at >= ?", actor.UserID, dayStart(s.now())).
 			Count(&failed).Error; err != nil {
 			return err
-		}
-		if failed >= CardFailuresPerDay {
-			return models.Errorf(models.ERATELIMIT, "Too many cards were refused today. Try again tomorrow.")
 		}
 		// The same card again while its redemption has no answer: the same
 		// redemption, asked again with its key, so the front-end answers
@@ -100,45 +110,100 @@ func (s *Service) RedeemCard(ctx context.Context, actor models.Actor, cardNo, pi
 			r = &open
 			return nil
 		}
+		if failed >= CardFailuresPerDay {
+			return models.Errorf(models.ERATELIMIT, "Too many cards were refused today. Try again tomorrow.")
+		}
 		err := tx.Transaction(func(sp *gorm.DB) error {
-			return sp.Exec(`INSERT INTO card_redemptions (id, user_id, card_last4, card_mac, state, created_at) VALUES (?, ?, ?, ?, 'requested', ?)`,
-				r.ID, r.UserID, r.CardLast4, s.mac("card", no), r.CreatedAt).Error
+			return sp.Exec(`INSERT INTO card_redemptions (id, user_id, card_last4, card_mac, sealed, state, created_at) VALUES (?, ?, ?, ?, ?, 'requested', ?)`,
+				r.ID, r.UserID, r.CardLast4, s.mac("card", no), sealed, r.CreatedAt).Error
 		})
 		if store.IsUniqueViolation(err, "card_redemptions_in_flight") {
 			return models.Errorf(models.ECONFLICT, "This card is already being redeemed. Wait a moment and look at your balance.")
 		}
+		if err != nil {
+			return err
+		}
+		// The second line: should the answer be lost (or this process
+		// stop), the job asks again with the same redemption id.
+		_, err = s.Queue.InsertTx(ctx, tx, RedeemArgs{RedemptionID: r.ID}, &river.InsertOpts{ScheduledAt: s.now().Add(time.Minute)})
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	// The PIN never reaches the database, so the repeats are this very
-	// call, made again while the buyer waits, or the buyer's own second try
-	// with the same card (the same redemption, above).
-	face, err := s.Front.RedeemCard(ctx, r.ID, no, p)
-	for i := 0; i < 2 && errors.Is(err, bankbridge.ErrUnavailable); i++ {
-		face, err = s.Front.RedeemCard(ctx, r.ID, no, p)
+	if err := s.redeem(ctx, r.ID, no, p); err != nil {
+		if models.AsError(err) != nil {
+			return nil, err
+		}
+		s.log().WarnContext(ctx, "card redemption not answered yet; the job repeats it", "redemption_id", r.ID, "err", err)
 	}
+	return s.redemption(ctx, r.ID)
+}
+
+// redeem asks the front-end for a requested redemption and settles its
+// answer. A *models.Error is the front-end's refusal (settled); another
+// error means no decisive answer, to be repeated with the same id.
+func (s *Service) redeem(ctx context.Context, id, no, pin string) error {
+	face, err := s.Front.RedeemCard(ctx, id, no, pin)
 	var refused *bankbridge.CardRefused
 	switch {
 	case err == nil:
-		if err := s.redeemed(ctx, r.ID, face); err != nil {
-			return nil, err
-		}
+		return s.redeemed(ctx, id, face)
 	case errors.As(err, &refused):
-		if err := s.DB.WithContext(ctx).Exec(`UPDATE card_redemptions SET state = 'refused', refusal = ?, done_at = now() WHERE id = ? AND state = 'requested'`,
-			refused.Code, r.ID).Error; err != nil {
-			return nil, err
+		if err := s.DB.WithContext(ctx).Exec(`UPDATE card_redemptions SET state = 'refused', refusal = ?, sealed = NULL, done_at = now()
+			WHERE id = ? AND state = 'requested'`, refused.Code, id).Error; err != nil {
+			return err
 		}
-		return nil, cardRefusal(refused.Code)
+		return cardRefusal(refused.Code)
 	case errors.Is(err, bankbridge.ErrKeyReused):
-		return nil, models.FieldError("card_pin", "This card's first try has not been answered yet: type the same PIN as the first time.")
+		return models.FieldError("card_pin", "This card's first try has not been answered yet: type the same PIN as the first time.")
 	default:
-		s.DB.WithContext(context.WithoutCancel(ctx)).Exec(`UPDATE card_redemptions SET attempts = attempts + 1, last_error = ? WHERE id = ?`,
-			truncate(err.Error(), 300), r.ID)
-		return nil, models.Errorf(models.EUNAVAILABLE, "The phone company did not answer in time. Submit the same card and PIN again in a minute: the card is redeemed only once.")
+		if uerr := s.DB.WithContext(context.WithoutCancel(ctx)).Exec(`UPDATE card_redemptions SET attempts = attempts + 1, last_error = ? WHERE id = ?`,
+			truncate(err.Error(), 300), id).Error; uerr != nil {
+			return errors.Join(err, uerr)
+		}
+		return fmt.Errorf("redeem card %s: %w", id, err)
 	}
-	return s.redemption(ctx, r.ID)
+}
+
+// seal encrypts a card's number and PIN for the job that may have to repeat
+// the call (AES-GCM under a key derived from Key: never in the database).
+func (s *Service) seal(no, pin string) ([]byte, error) {
+	aead, err := s.cardAEAD()
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return aead.Seal(nonce, nonce, []byte(no+":"+pin), []byte("card")), nil
+}
+
+func (s *Service) unseal(b []byte) (no, pin string, err error) {
+	aead, err := s.cardAEAD()
+	if err != nil {
+		return "", "", err
+	}
+	if len(b) < aead.NonceSize() {
+		return "", "", errors.New("sealed card: too short")
+	}
+	plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], []byte("card"))
+	if err != nil {
+		return "", "", fmt.Errorf("sealed card: %w", err)
+	}
+	no, pin, _ = strings.Cut(string(plain), ":")
+	return no, pin, nil
+}
+
+func (s *Service) cardAEAD() (cipher.AEAD, error) {
+	m := hmac.New(sha256.New, s.Key)
+	m.Write([]byte("card seal"))
+	block, err := aes.NewCipher(m.Sum(nil))
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
 }
 
 func cardRefusal(code string) error {
@@ -174,7 +239,7 @@ func (s *Service) redeemed(ctx context.Context, id string, face models.Money) er
 			Memo: "card …" + r.CardLast4, Postings: ps}); err != nil {
 			return err
 		}
-		if err := tx.Exec(`UPDATE card_redemptions SET state = 'redeemed', face_value = ?, done_at = now() WHERE id = ?`, face, id).Error; err != nil {
+		if err := tx.Exec(`UPDATE card_redemptions SET state = 'redeemed', face_value = ?, sealed = NULL, done_at = now() WHERE id = ?`, face, id).Error; err != nil {
 			return err
 		}
 		return clawback.SweepCredited(ctx, tx, ps)
@@ -191,4 +256,56 @@ func (s *Service) Redemptions(ctx context.Context, actor models.Actor) ([]Redemp
 		return nil, fmt.Errorf("redemptions: %w", err)
 	}
 	return out, nil
+}
+
+// RedeemArgs is the job that repeats a redemption the front-end has not
+// answered.
+type RedeemArgs struct {
+	RedemptionID string `json:"redemption_id"`
+}
+
+// Kind names the job.
+func (RedeemArgs) Kind() string { return "telecom_card_redeem" }
+
+// InsertOpts: the telecom calls' queue, retried for about a day.
+func (RedeemArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: jobs.QueueTelecom, MaxAttempts: 20}
+}
+
+// RedeemWorker runs RedeemArgs.
+type RedeemWorker struct {
+	river.WorkerDefaults[RedeemArgs]
+	Telecom *Service
+}
+
+// Work repeats the redemption with its id and the sealed card; after the
+// last attempt an operator is asked.
+func (w *RedeemWorker) Work(ctx context.Context, job *river.Job[RedeemArgs]) error {
+	s := w.Telecom
+	var row struct {
+		State  string
+		UserID int64
+		Sealed []byte
+	}
+	if err := s.DB.WithContext(ctx).Raw("SELECT state, user_id, sealed FROM card_redemptions WHERE id = ?", job.Args.RedemptionID).Scan(&row).Error; err != nil {
+		return err
+	}
+	if row.State != "requested" || row.Sealed == nil {
+		return nil
+	}
+	no, pin, err := s.unseal(row.Sealed)
+	if err != nil {
+		return err
+	}
+	err = s.redeem(ctx, job.Args.RedemptionID, no, pin)
+	if models.AsError(err) != nil {
+		return nil // refused: settled
+	}
+	if err != nil && job.Attempt >= job.MaxAttempts {
+		return store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
+			return risk.Raise(ctx, tx, FlagCardUnconfirmed, nil, &row.UserID, map[string]any{"redemption_id": job.Args.RedemptionID,
+				"error": truncate(err.Error(), 300)})
+		})
+	}
+	return err
 }

@@ -5,13 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"lineescrow/app/audit"
+	"lineescrow/app/clawback"
 	"lineescrow/app/jobs"
+	"lineescrow/app/ledger"
 	"lineescrow/app/orders"
 	"lineescrow/app/risk"
 	"lineescrow/app/store"
@@ -27,6 +31,7 @@ const (
 	FlagRefundRefused     risk.Kind = "bill_refund_failed" // a cancel or bill credit could not be made
 	FlagUnknownCharge     risk.Kind = "unknown_charge"     // a callback for no charge of ours
 	FlagSettlementMoney   risk.Kind = "settlement_money"   // a settlement transfer that does not add up
+	FlagCardUnconfirmed   risk.Kind = "card_unconfirmed"   // the front-end never answered a card's redemption
 )
 
 // DueAfter is how long after the bill is issued it is due (the contract).
@@ -179,17 +184,10 @@ func (s *Service) PayByCharge(ctx context.Context, actor models.Actor, orderID i
 		}
 		return links, nil
 	}
-	if links, err := pre(s.DB, l, o); err != nil {
-		if len(links) > 0 {
-			s.flagRefusedLink(ctx, o, l, links)
-		}
-		return nil, err
-	}
-	if err := s.PayPasswords.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
-		return nil, err
-	}
-	// The line's standing now: a line the operator suspended or put in
-	// arrears since it was bound charges nothing.
+	// The line's standing now, before anything is judged on it: a line the
+	// operator suspended or put in arrears since it was bound charges
+	// nothing, and one that paid its bill, or grew in class or tenure, is
+	// not held to what it was.
 	sub, err := s.Front.Lookup(ctx, l.Phone)
 	if err != nil && !errors.Is(err, bankbridge.ErrUnknownSubscriber) {
 		return nil, unavailable(err)
@@ -201,8 +199,23 @@ func (s *Service) PayByCharge(ctx context.Context, actor models.Actor, orderID i
 		"in_arrears": sub.InArrears, "credit_class": sub.CreditClass, "tenure_months": sub.TenureMonths, "looked_up_at": s.now()}).Error; err != nil {
 		return nil, err
 	}
+	l.LineStatus, l.InArrears, l.CreditClass, l.TenureMonths = sub.Status, sub.InArrears, sub.CreditClass, sub.TenureMonths
+	if links, err := pre(s.DB, l, o); err != nil {
+		if len(links) > 0 {
+			s.flagRefusedLink(ctx, o, l, links)
+		}
+		return nil, err
+	}
+	if err := s.PayPasswords.VerifyPayPassword(ctx, actor.UserID, pin); err != nil {
+		return nil, err
+	}
+	shop, err := s.Orders.Names.ShopName(ctx, o.SellerID)
+	if err != nil || shop == "" {
+		shop = "LineEscrow"
+	}
 	c := &models.Charge{ID: newID("TC"), OrderID: o.ID, BuyerID: o.BuyerID, SellerID: o.SellerID, LandlineID: l.ID, Phone: l.Phone,
-		Amount: o.Amount, State: models.ChargeRequested, CreatedAt: s.now(), UpdatedAt: s.now()}
+		Amount: o.Amount, State: models.ChargeRequested, CreatedAt: s.now(), UpdatedAt: s.now(), MerchantName: truncate(shop, 60),
+		Description: truncate(fmt.Sprintf("LineEscrow order %d: %s", o.ID, o.Title), 120)}
 	err = store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
 		// The line's row serialises its charges: the credit holds.
 		var line models.Landline
@@ -260,6 +273,11 @@ func nonNil(l []models.Link) []models.Link {
 // flagRefusedLink puts a refused, linked charge in the risk queue.
 func (s *Service) flagRefusedLink(ctx context.Context, o *models.Order, l *models.Landline, links []models.Link) {
 	err := store.InTx(context.WithoutCancel(ctx), s.DB, func(tx *gorm.DB) error {
+		// One open case per order: trying again raises no more.
+		var open int64
+		if err := tx.Table("risk_flags").Where("kind = ? AND order_id = ? AND status = 'open'", string(FlagLinkedLine), o.ID).Count(&open).Error; err != nil || open > 0 {
+			return err
+		}
 		return risk.Raise(ctx, tx, FlagLinkedLine, &o.ID, &o.BuyerID, map[string]any{"refused": true, "phone": models.MaskLandline(l.Phone),
 			"seller_id": o.SellerID, "links": links})
 	})
@@ -302,14 +320,20 @@ type ChargeWorker struct {
 // Work sends the charge again; after the last attempt an operator is asked.
 func (w *ChargeWorker) Work(ctx context.Context, job *river.Job[ChargeArgs]) error {
 	err := w.Telecom.send(ctx, job.Args.ChargeID)
-	if models.AsError(err) != nil {
-		return nil // refused: settled
+	if models.AsError(err) != nil || errors.As(err, new(errFinal)) {
+		return nil // refused: settled; or flagged for an operator
 	}
 	if err != nil && job.Attempt >= job.MaxAttempts {
 		return w.Telecom.flagOnce(ctx, FlagChargeUnconfirmed, job.Args.ChargeID, err)
 	}
 	return err
 }
+
+// errFinal wraps an answer that repeating the call cannot change: the job
+// stops (an operator has been asked).
+type errFinal struct{ error }
+
+func (e errFinal) Unwrap() error { return e.error }
 
 // flagOnce raises a flag about a charge, once per kind.
 func (s *Service) flagOnce(ctx context.Context, kind risk.Kind, chargeID string, cause error) error {
@@ -334,22 +358,22 @@ func (s *Service) send(ctx context.Context, id string) error {
 	if err != nil || c == nil || c.State != models.ChargeRequested {
 		return err
 	}
-	o, err := s.Orders.Get(ctx, models.System, c.OrderID)
-	if err != nil {
-		return err
-	}
-	shop, err := s.Orders.Names.ShopName(ctx, c.SellerID)
-	if err != nil || shop == "" {
-		shop = "LineEscrow"
-	}
+	// The body recorded with the charge: the same under the same key on
+	// every repeat, whatever the shop is called by then.
 	acc, err := s.Front.Charge(ctx, bankbridge.ChargeRequest{ChargeID: c.ID, Phone: c.Phone, Amount: c.Amount,
-		MerchantName: truncate(shop, 60), Description: truncate(fmt.Sprintf("LineEscrow order %d: %s", o.ID, o.Title), 120)})
+		MerchantName: c.MerchantName, Description: c.Description})
 	var refused *bankbridge.ChargeRefused
 	switch {
 	case err == nil:
 		return s.accepted(ctx, c.ID, acc.WorkOrderID, acc.BillCycle)
 	case errors.As(err, &refused):
 		return s.refused(ctx, c, refused.Code)
+	case errors.Is(err, bankbridge.ErrKeyReused):
+		// A bug of ours, never cured by repeating: an operator must look now.
+		if ferr := s.flagOnce(ctx, FlagChargeUnconfirmed, id, err); ferr != nil {
+			return errors.Join(err, ferr)
+		}
+		return fmt.Errorf("send charge %s: %w", id, errFinal{err})
 	default:
 		if uerr := s.DB.WithContext(context.WithoutCancel(ctx)).Exec(`UPDATE telecom_charges SET attempts = attempts + 1, last_error = ?,
 			updated_at = now() WHERE id = ?`, truncate(err.Error(), 300), id).Error; uerr != nil {
@@ -596,6 +620,9 @@ type RefundWorker struct {
 // Work makes the refund; after the last attempt an operator is asked.
 func (w *RefundWorker) Work(ctx context.Context, job *river.Job[RefundArgs]) error {
 	err := w.Telecom.Refund(ctx, job.Args.RefundID)
+	if errors.As(err, new(errFinal)) {
+		return nil // refused at the front-end: flagged for an operator
+	}
 	if err != nil && job.Attempt >= job.MaxAttempts {
 		var chargeID string
 		w.Telecom.DB.WithContext(ctx).Raw("SELECT charge_id FROM telecom_refunds WHERE id = ?", job.Args.RefundID).Scan(&chargeID)
@@ -635,14 +662,18 @@ func (s *Service) Refund(ctx context.Context, id string) error {
 				if _, err := lockCharge(ctx, tx, c.ID); err != nil {
 					return err
 				}
-				if err := tx.Exec(`UPDATE telecom_refunds SET state = 'done', done_at = now(), attempts = attempts + 1 WHERE id = ? AND state = 'requested'`, id).Error; err != nil {
-					return err
+				res := tx.Exec(`UPDATE telecom_refunds SET state = 'done', done_at = now(), attempts = attempts + 1 WHERE id = ? AND state = 'requested'`, id)
+				if res.Error != nil || res.RowsAffected == 0 {
+					return res.Error // done meanwhile
 				}
 				if err := tx.Exec(`UPDATE telecom_charges SET state = 'cancelled', updated_at = now() WHERE id = ? AND state = 'accepted'`, c.ID).Error; err != nil {
 					return err
 				}
 				return orders.Event(ctx, tx, c.OrderID, "charge.cancelled", map[string]any{"amount": r.Amount.String()})
 			})
+		case errors.Is(err, bankbridge.ErrUnknownCharge) && c.State == models.ChargeVoid && c.WorkOrderID == nil:
+			// Never created at the front-end: nothing to cancel.
+			return s.DB.WithContext(ctx).Exec(`UPDATE telecom_refunds SET state = 'done', done_at = now() WHERE id = ? AND state = 'requested'`, id).Error
 		case errors.Is(err, bankbridge.ErrAlreadyBilled):
 			if err := s.DB.WithContext(ctx).Exec(`UPDATE telecom_refunds SET method = 'bill_credit' WHERE id = ? AND state = 'requested'`, id).Error; err != nil {
 				return err
@@ -653,6 +684,18 @@ func (s *Service) Refund(ctx context.Context, id string) error {
 	}
 	acc, err := s.Front.BillCredit(ctx, bankbridge.BillCreditRequest{CreditID: id, Phone: c.Phone, Amount: r.Amount,
 		Reason: fmt.Sprintf("Refund of LineEscrow order %d", c.OrderID), ChargeID: c.ID})
+	var refused *bankbridge.CreditRefused
+	if errors.As(err, &refused) || errors.Is(err, bankbridge.ErrKeyReused) {
+		// Decisive: repeating changes nothing. An operator refunds the
+		// buyer another way (RefundToWallet).
+		if ferr := s.refundFailed(ctx, id, err); ferr != nil && !errors.Is(ferr, err) {
+			return ferr
+		}
+		if ferr := s.flagOnce(ctx, FlagRefundRefused, c.ID, err); ferr != nil {
+			return ferr
+		}
+		return fmt.Errorf("telecom refund %s: %w", id, errFinal{err})
+	}
 	if err != nil {
 		return s.refundFailed(ctx, id, err)
 	}
@@ -672,4 +715,123 @@ func (s *Service) refundFailed(ctx context.Context, id string, err error) error 
 		return errors.Join(err, uerr)
 	}
 	return fmt.Errorf("telecom refund %s: %w", id, err)
+}
+
+// RetryCharge asks the front-end again, now, for a charge it has not
+// answered (an operator's remedy once the job gave up; audited). The same
+// charge id makes it one work order whatever happened before.
+//
+// Errors: EFORBIDDEN unless an operator; ENOTFOUND; ECONFLICT when the
+// charge is not waiting for an answer; EUNAVAILABLE when the front-end
+// still does not answer.
+func (s *Service) RetryCharge(ctx context.Context, actor models.Actor, id string) (*models.Charge, error) {
+	if !actor.IsOperator() {
+		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+	}
+	c, err := s.charge(ctx, s.DB, id)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return nil, models.Errorf(models.ENOTFOUND, "No such charge.")
+	}
+	if c.State != models.ChargeRequested {
+		return nil, models.Errorf(models.ECONFLICT, "This charge is not waiting for the phone company's answer.")
+	}
+	if err := store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
+		return audit.Record(ctx, tx, &actor, "charge.retry", Ref(id), map[string]any{"order_id": c.OrderID})
+	}); err != nil {
+		return nil, err
+	}
+	if err := s.send(ctx, id); err != nil && models.AsError(err) == nil {
+		return nil, models.Errorf(models.EUNAVAILABLE, "The phone company's system is not answering. Try again in a few minutes.")
+	}
+	return s.charge(ctx, s.DB, id)
+}
+
+// RetryRefund makes a refund at the front-end again, now (an operator's
+// remedy; audited).
+//
+// Errors: EFORBIDDEN unless an operator; ENOTFOUND; ECONFLICT when it is
+// done; EUNAVAILABLE when the front-end does not answer or refuses again.
+func (s *Service) RetryRefund(ctx context.Context, actor models.Actor, id string) error {
+	r, err := s.openRefund(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	if err := store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
+		return audit.Record(ctx, tx, &actor, "charge.refund_retry", Ref(r.ChargeID), map[string]any{"refund_id": id, "order_id": r.OrderID})
+	}); err != nil {
+		return err
+	}
+	if err := s.Refund(ctx, id); err != nil {
+		return models.Errorf(models.EUNAVAILABLE, "The phone company did not make the refund: %s", truncate(err.Error(), 200))
+	}
+	return nil
+}
+
+func (s *Service) openRefund(ctx context.Context, actor models.Actor, id string) (*refundRow, error) {
+	if !actor.IsOperator() {
+		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+	}
+	var r refundRow
+	res := s.DB.WithContext(ctx).Table("telecom_refunds").Where("id = ?", id).Limit(1).Find(&r)
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return nil, models.Errorf(models.ENOTFOUND, "No such refund.")
+	}
+	if r.State != "requested" {
+		return nil, models.Errorf(models.ECONFLICT, "This refund is already made.")
+	}
+	return &r, nil
+}
+
+// RefundToWallet refunds the buyer's balance instead of the bill when the
+// front-end will not make a bill credit (an operator's remedy, with a
+// note; audited). The charge is then owed in full again by the operator,
+// so the money comes from telecom:receivable to the wallet.
+//
+// Errors: EFORBIDDEN unless an operator; ENOTFOUND; ECONFLICT when the
+// refund is done or is a cancel; EINVALID (field note) without a note.
+func (s *Service) RefundToWallet(ctx context.Context, actor models.Actor, id, note string) error {
+	r, err := s.openRefund(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(note) == "" || len([]rune(note)) > 500 {
+		return models.FieldError("note", "Say why (at most 500 characters).")
+	}
+	if r.Method != "bill_credit" {
+		return models.Errorf(models.ECONFLICT, "Only a bill credit can be refunded to the balance instead.")
+	}
+	return store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
+		c, err := lockCharge(ctx, tx, r.ChargeID)
+		if err != nil {
+			return err
+		}
+		res := tx.Exec(`UPDATE telecom_refunds SET method = 'wallet', state = 'done', done_at = now() WHERE id = ? AND state = 'requested'`, id)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return models.Errorf(models.ECONFLICT, "This refund is already made.")
+		}
+		if err := tx.Exec("UPDATE telecom_charges SET credited = credited - ?, updated_at = now() WHERE id = ?", r.Amount, c.ID).Error; err != nil {
+			return err
+		}
+		ps := models.Move(models.AccTelecomReceivable, models.WalletAccount(c.BuyerID), r.Amount)
+		if _, err := ledger.Post(ctx, tx, models.Transfer{Key: "telecom:refund-to-wallet:" + id, Kind: "telecom.refund_to_wallet",
+			Ref: orders.Ref(c.OrderID), Postings: ps}); err != nil {
+			return err
+		}
+		if err := clawback.SweepCredited(ctx, tx, ps); err != nil {
+			return err
+		}
+		if err := orders.Event(ctx, tx, c.OrderID, "charge.refund_to_wallet", map[string]any{"amount": r.Amount.String()}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, &actor, "charge.refund_to_wallet", Ref(c.ID), map[string]any{"refund_id": id, "amount": r.Amount.String(), "note": note})
+	})
 }

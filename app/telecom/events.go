@@ -135,7 +135,6 @@ func (s *Service) Process(ctx context.Context, webhookID string) error {
 			var d struct {
 				ChargeID    string `json:"charge_id"`
 				WorkOrderID string `json:"work_order_id"`
-				BillCycle   string `json:"bill_cycle"`
 			}
 			_ = json.Unmarshal(e.Data, &d)
 			c, err := s.charge(ctx, tx, d.ChargeID)
@@ -151,9 +150,11 @@ func (s *Service) Process(ctx context.Context, webhookID string) error {
 				return tx.Exec(`UPDATE telecom_events SET status = 'review', note = ?, processed_at = now() WHERE webhook_id = ?`, note, webhookID).Error
 			}
 			if c.State == models.ChargeRequested {
-				// The acceptance's answer was lost; the callback proves it.
-				cycle := d.BillCycle
-				after = func() error { return s.accepted(ctx, c.ID, d.WorkOrderID, cycle) }
+				// The acceptance's answer was lost; the callback proves there
+				// was one. The charge is asked again with its key: the
+				// front-end answers the acceptance (its work order and bill
+				// cycle), settled first, then this callback.
+				after = func() error { return s.send(ctx, c.ID) }
 				return fmt.Errorf("charge %s: its acceptance is settled first", c.ID)
 			}
 			if err := s.apply(ctx, tx, e, c.ID); err != nil {
@@ -166,9 +167,19 @@ func (s *Service) Process(ctx context.Context, webhookID string) error {
 		if aerr := after(); aerr != nil {
 			return aerr
 		}
+		if c, _ := s.charge(ctx, s.DB, chargeOf(ctx, s.DB, webhookID)); c != nil && c.State == models.ChargeRequested {
+			return fmt.Errorf("telecom event %s: its charge is still not confirmed", webhookID)
+		}
 		return s.Process(ctx, webhookID)
 	}
 	return err
+}
+
+// chargeOf is the charge a stored callback is about.
+func chargeOf(ctx context.Context, db *gorm.DB, webhookID string) string {
+	var id string
+	db.WithContext(ctx).Raw(`SELECT coalesce(payload #>> '{data,charge_id}', '') FROM telecom_events WHERE webhook_id = ?`, webhookID).Scan(&id)
+	return id
 }
 
 // apply carries out a charge's callback with the order and the charge
@@ -260,7 +271,7 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, e *bankbridge.Event, i
 			}
 		}
 		if err := tx.Model(&models.Charge{}).Where("id = ?", c.ID).Updates(map[string]any{"state": models.ChargeWrittenOff,
-			"updated_at": s.now()}).Error; err != nil {
+			"written_off": c.Owed(), "written_off_fee": c.LateFee, "updated_at": s.now()}).Error; err != nil {
 			return err
 		}
 		if err := s.releaseProceeds(ctx, tx, c, "written_off"); err != nil {
@@ -271,23 +282,44 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, e *bankbridge.Event, i
 	return nil
 }
 
-// recoverWriteOff undoes a write-off when the bill is paid after all.
+// recoverWriteOff undoes a write-off when the bill is paid after all:
+// exactly what the write-off booked comes back to telecom:receivable, and
+// the refunds made while it was written off (which gave the buyer nothing
+// back: the subscriber had not paid) now go back to the bill as credits.
 func (s *Service) recoverWriteOff(ctx context.Context, tx *gorm.DB, c *models.Charge) error {
 	var ps []models.Posting
-	if owed := c.Owed(); owed.IsPositive() {
-		ps = append(ps, models.Posting{Account: models.AccExpenseBadDebt, Direction: models.Credit, Amount: owed})
+	if c.WrittenOff.IsPositive() {
+		ps = append(ps, models.Posting{Account: models.AccExpenseBadDebt, Direction: models.Credit, Amount: c.WrittenOff})
 	}
-	if c.LateFee.IsPositive() {
-		ps = append(ps, models.Posting{Account: models.AccRevenueLateFees, Direction: models.Credit, Amount: c.LateFee})
+	if c.WrittenOffFee.IsPositive() {
+		ps = append(ps, models.Posting{Account: models.AccRevenueLateFees, Direction: models.Credit, Amount: c.WrittenOffFee})
 	}
-	total := c.Owed().Add(c.LateFee)
-	if !total.IsPositive() {
-		return nil
+	if total := c.WrittenOff.Add(c.WrittenOffFee); total.IsPositive() {
+		ps = append(ps, models.Posting{Account: models.AccTelecomReceivable, Direction: models.Debit, Amount: total})
+		if _, err := ledger.Post(ctx, tx, models.Transfer{Key: "telecom:writeoff-recovered:" + c.ID, Kind: "telecom.write_off_recovered",
+			Ref: Ref(c.ID), Postings: ps}); err != nil {
+			return err
+		}
 	}
-	ps = append(ps, models.Posting{Account: models.AccTelecomReceivable, Direction: models.Debit, Amount: total})
-	_, err := ledger.Post(ctx, tx, models.Transfer{Key: "telecom:writeoff-recovered:" + c.ID, Kind: "telecom.write_off_recovered",
-		Ref: Ref(c.ID), Postings: ps})
-	return err
+	var refunds []refundRow
+	if err := tx.Raw(`SELECT id, charge_id, order_id, amount, method, state FROM telecom_refunds WHERE charge_id = ? AND method = 'none'
+		ORDER BY created_at FOR UPDATE`, c.ID).Scan(&refunds).Error; err != nil {
+		return err
+	}
+	for _, r := range refunds {
+		// The refund lowered the bad debt; now it lowers what the operator owes.
+		if _, err := ledger.Post(ctx, tx, models.Transfer{Key: "telecom:refund-to-bill:" + r.ID, Kind: "telecom.refund_to_bill",
+			Ref: orders.Ref(r.OrderID), Postings: models.Move(models.AccExpenseBadDebt, models.AccTelecomReceivable, r.Amount)}); err != nil {
+			return err
+		}
+		if err := tx.Exec(`UPDATE telecom_refunds SET method = 'bill_credit', state = 'requested', done_at = NULL WHERE id = ?`, r.ID).Error; err != nil {
+			return err
+		}
+		if _, err := s.Queue.InsertTx(ctx, tx, RefundArgs{RefundID: r.ID}, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // releaseProceeds moves what the release put in the seller's pending money

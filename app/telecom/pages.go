@@ -207,10 +207,23 @@ type ChargeQuery struct {
 	Limit   int
 }
 
-// OpsCharge is a charge as operators see it, with the links that flagged it.
+// OpsCharge is a charge as operators see it, with the links that flagged
+// it and its refunds still to be made at the front-end.
 type OpsCharge struct {
 	ChargeView
 	LinkList []models.Link
+	Open     []OpenRefund
+}
+
+// OpenRefund is a refund of a charge not made yet at the front-end.
+type OpenRefund struct {
+	ID        string       `json:"id"`
+	ChargeID  string       `json:"-"`
+	Amount    models.Money `json:"amount"`
+	Method    string       `json:"method"` // cancel or bill_credit
+	Attempts  int          `json:"attempts"`
+	LastError string       `json:"last_error"`
+	CreatedAt time.Time    `json:"created_at"`
 }
 
 // Charges lists charges for operators.
@@ -247,9 +260,22 @@ func (s *Service) Charges(ctx context.Context, actor models.Actor, q ChargeQuery
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]string, 0, len(vs))
+	for _, v := range vs {
+		ids = append(ids, v.ID)
+	}
+	var open []OpenRefund
+	if err := s.DB.WithContext(ctx).Table("telecom_refunds").Select("id, charge_id, amount, method, attempts, last_error, created_at").
+		Where("charge_id IN ? AND state = 'requested'", ids).Order("created_at").Scan(&open).Error; err != nil {
+		return nil, fmt.Errorf("open refunds: %w", err)
+	}
+	by := map[string][]OpenRefund{}
+	for _, r := range open {
+		by[r.ChargeID] = append(by[r.ChargeID], r)
+	}
 	out := make([]OpsCharge, 0, len(vs))
 	for _, v := range vs {
-		oc := OpsCharge{ChargeView: v}
+		oc := OpsCharge{ChargeView: v, Open: by[v.ID]}
 		_ = json.Unmarshal(v.Links, &oc.LinkList)
 		out = append(out, oc)
 	}

@@ -112,7 +112,10 @@ func (s *Service) SettlementCredit(ctx context.Context, tx *gorm.DB, bankTxnID s
 // (funding books it back to telecom:receivable: the operator owes it
 // again): the cycle's money is counted again and an operator asked to look.
 func (s *Service) SettlementReversed(ctx context.Context, tx *gorm.DB, bankTxnID, reversalTxnID string, amount models.Money) error {
-	if err := tx.Exec(`UPDATE telecom_settlements SET received = received - ?, recon_status = 'pending' WHERE bank_txn_id = ?`, amount, bankTxnID).Error; err != nil {
+	// The cycle by the recalled credit's own reference: a cycle may have
+	// come in several transfers.
+	if err := tx.Exec(`UPDATE telecom_settlements SET received = received - ?, recon_status = 'pending'
+		WHERE reference = (SELECT upper(trim(reference)) FROM bank_credits WHERE bank_txn_id = ?)`, amount, bankTxnID).Error; err != nil {
 		return err
 	}
 	return risk.Raise(ctx, tx, FlagSettlementMoney, nil, nil, map[string]any{"bank_txn_id": bankTxnID, "reversal_txn_id": reversalTxnID,
@@ -205,14 +208,6 @@ func (s *Service) Reconcile(ctx context.Context, cycle string) (*Settlement, err
 			brk("total_mismatch", "commission", money(want), money(kept), map[string]any{"why": "the operator kept another commission than 1.5 % of what it collected",
 				"total_collected": rep.TotalCollected.String(), "announced": announced.String()})
 		}
-		if kept.IsPositive() {
-			if _, err := ledger.Post(ctx, tx, models.Transfer{Key: "telecom:commission:" + cycle, Kind: "telecom.commission", Ref: "settlement:" + cycle,
-				Postings: models.Move(models.AccExpenseTelecomComm, models.AccTelecomReceivable, kept)}); err != nil {
-				return err
-			}
-		} else {
-			kept = models.Zero // more announced than collected: a break above, nothing booked
-		}
 		matched, sum, seen := 0, models.Zero, map[string]bool{}
 		for _, line := range rep.Lines {
 			ok, err := s.matchLine(ctx, tx, cycle, line, brk)
@@ -247,6 +242,16 @@ func (s *Service) Reconcile(ctx context.Context, cycle string) (*Settlement, err
 		}
 		if st.Received.IsPositive() && !st.Received.Equal(announced) {
 			brk("transfer_mismatch", st.Reference, money(announced), money(st.Received), map[string]any{"why": "the bank transfer differs from what cycle.settled announced"})
+		}
+		// The commission last: charges' rows are locked before the
+		// receivable's, as every callback of a charge does.
+		if kept.IsPositive() {
+			if _, err := ledger.Post(ctx, tx, models.Transfer{Key: "telecom:commission:" + cycle, Kind: "telecom.commission", Ref: "settlement:" + cycle,
+				Postings: models.Move(models.AccExpenseTelecomComm, models.AccTelecomReceivable, kept)}); err != nil {
+				return err
+			}
+		} else {
+			kept = models.Zero // more announced than collected: a break above, nothing booked
 		}
 		status := "clean"
 		switch {

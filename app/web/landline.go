@@ -374,13 +374,13 @@ func (s *Server) landlineActions() []action {
 			return s.Telecom.PayByCharge(c.Request().Context(), actor(c), r.ID, r.PayPassword)
 		}),
 
-		typed(action{name: "wallet.redeem_card", summary: "Top up the balance with the phone company's prepaid recharge card (card number and PIN; the PIN is never kept)",
+		typed(action{name: "wallet.redeem_card", summary: "Top up the balance with the phone company's prepaid recharge card (card number and PIN; kept sealed only until the phone company answers). A redemption not answered yet comes back requested: it is repeated with the same id, the card redeemed once",
 			tag: "wallet", page: "/wallet/cards", api: "/wallet/cards", roles: buyerRoles, keyed: true, status: http.StatusCreated,
 			resp: telecom.Redemption{}, errs: []int{403, 409, 429, 503},
 			done: func(c echo.Context, res any) string {
 				r := res.(*telecom.Redemption)
 				if r.FaceValue == nil {
-					return ""
+					return views.Tf(c.Request().Context(), "The phone company has not answered for card …%s yet: it is added to your balance as soon as it does.", r.CardLast4)
 				}
 				return views.Tf(c.Request().Context(), "Card …%s redeemed: %s added to your balance.", r.CardLast4, r.FaceValue.Display())
 			},

@@ -31,31 +31,32 @@ type chargesQuery struct {
 
 // chargeAnswer is a charge as operators see it.
 type chargeAnswer struct {
-	ID             string        `json:"id"`
-	OrderID        int64         `json:"order_id"`
-	OrderTitle     string        `json:"order_title"`
-	BuyerID        int64         `json:"buyer_id"`
-	SellerID       int64         `json:"seller_id"`
-	Phone          string        `json:"phone" doc:"masked: area code and the last four digits"`
-	Amount         models.Money  `json:"amount"`
-	State          string        `json:"state"`
-	Waiting        string        `json:"waiting" enum:",operator,bill,payment,overdue" doc:"what it waits for now"`
-	WorkOrderID    *string       `json:"work_order_id"`
-	BillCycle      *string       `json:"bill_cycle"`
-	DueAt          *time.Time    `json:"due_at"`
-	DaysOverdue    int           `json:"days_overdue"`
-	LateFee        models.Money  `json:"late_fee"`
-	Credited       models.Money  `json:"credited" doc:"refunded to the bill"`
-	ToPending      models.Money  `json:"to_pending" doc:"the seller's proceeds put in pending"`
-	Advanced       models.Money  `json:"advanced" doc:"of those, moved to available early"`
-	Released       bool          `json:"proceeds_released" doc:"the rest went to available: the operator is done with the charge"`
-	HolderMismatch bool          `json:"holder_mismatch" doc:"the consignee is not the line's holder"`
-	Flagged        bool          `json:"flagged" doc:"never advanced"`
-	Links          []models.Link `json:"links" doc:"what ties the seller to the line"`
-	CreatedAt      time.Time     `json:"created_at"`
-	Settled        *string       `json:"settled_cycle" doc:"the settlement that paid its collection over"`
-	Attempts       int           `json:"attempts"`
-	LastError      string        `json:"last_error,omitempty"`
+	ID             string               `json:"id"`
+	OrderID        int64                `json:"order_id"`
+	OrderTitle     string               `json:"order_title"`
+	BuyerID        int64                `json:"buyer_id"`
+	SellerID       int64                `json:"seller_id"`
+	Phone          string               `json:"phone" doc:"masked: area code and the last four digits"`
+	Amount         models.Money         `json:"amount"`
+	State          string               `json:"state"`
+	Waiting        string               `json:"waiting" enum:",operator,bill,payment,overdue" doc:"what it waits for now"`
+	WorkOrderID    *string              `json:"work_order_id"`
+	BillCycle      *string              `json:"bill_cycle"`
+	DueAt          *time.Time           `json:"due_at"`
+	DaysOverdue    int                  `json:"days_overdue"`
+	LateFee        models.Money         `json:"late_fee"`
+	Credited       models.Money         `json:"credited" doc:"refunded to the bill"`
+	ToPending      models.Money         `json:"to_pending" doc:"the seller's proceeds put in pending"`
+	Advanced       models.Money         `json:"advanced" doc:"of those, moved to available early"`
+	Released       bool                 `json:"proceeds_released" doc:"the rest went to available: the operator is done with the charge"`
+	HolderMismatch bool                 `json:"holder_mismatch" doc:"the consignee is not the line's holder"`
+	Flagged        bool                 `json:"flagged" doc:"never advanced"`
+	Links          []models.Link        `json:"links" doc:"what ties the seller to the line"`
+	CreatedAt      time.Time            `json:"created_at"`
+	Settled        *string              `json:"settled_cycle" doc:"the settlement that paid its collection over"`
+	Attempts       int                  `json:"attempts"`
+	LastError      string               `json:"last_error,omitempty"`
+	OpenRefunds    []telecom.OpenRefund `json:"open_refunds" doc:"refunds not made yet at the phone company (a cancel or a bill credit)"`
 }
 
 type chargesAnswer struct {
@@ -74,7 +75,8 @@ func chargeAnswers(cs []telecom.OpsCharge) []chargeAnswer {
 			Phone: models.MaskLandline(c.Phone), Amount: c.Amount, State: string(c.State), Waiting: c.Waiting, WorkOrderID: c.WorkOrderID,
 			BillCycle: c.BillCycle, DueAt: c.DueAt, DaysOverdue: c.DaysOverdue, LateFee: c.LateFee, Credited: c.Credited,
 			ToPending: c.ToPending, Advanced: c.Advanced, Released: c.ProceedsReleased, HolderMismatch: c.HolderMismatch,
-			Flagged: c.Flagged, Links: links, CreatedAt: c.CreatedAt, Settled: c.SettledCycle, Attempts: c.Attempts, LastError: c.LastError})
+			Flagged: c.Flagged, Links: links, CreatedAt: c.CreatedAt, Settled: c.SettledCycle, Attempts: c.Attempts, LastError: c.LastError,
+			OpenRefunds: nonNil(c.Open)})
 	}
 	return out
 }
@@ -113,6 +115,10 @@ func chargesVM(cs []telecom.OpsCharge, st []telecom.Settlement, q chargesQuery) 
 		}
 		for _, l := range c.Links {
 			r.Links = append(r.Links, views.LinkLine{Kind: string(l.Kind), Detail: l.Detail})
+		}
+		for _, o := range c.OpenRefunds {
+			r.Refunds = append(r.Refunds, views.OpenRefundRow{ID: o.ID, Amount: o.Amount, Method: o.Method, Attempts: o.Attempts,
+				LastError: o.LastError, At: o.CreatedAt})
 		}
 		vm.Charges = append(vm.Charges, r)
 	}
@@ -185,12 +191,26 @@ func (s *Server) telecomOpsReads() []read {
 	}
 }
 
+type chargeStateAnswer struct {
+	ID    string `json:"id"`
+	State string `json:"state"`
+}
+
 type settlementReconRequest struct {
 	Cycle string `path:"cycle" json:"-"`
 }
 
 type advanceRunRequest struct {
 	SellerID int64 `json:"seller_id" doc:"only this seller; 0 or absent: every seller"`
+}
+
+type chargeRetryRequest struct {
+	ID string `path:"id" json:"-"`
+}
+
+type refundToWalletRequest struct {
+	ID   string `path:"id" json:"-"`
+	Note string `json:"note" required:"true" doc:"why the bill could not be credited (at most 500 characters)"`
 }
 
 type advanceCapRequest struct {
@@ -211,6 +231,36 @@ func (s *Server) telecomOpsActions() []action {
 			next: to("/ops/charges"),
 		}, func(c echo.Context, r *settlementReconRequest) (any, error) {
 			return s.Telecom.Rerun(c.Request().Context(), actor(c), r.Cycle)
+		}),
+		typed(action{name: "charge.retry", summary: "Ask the phone company again, now, for a charge it has not answered (operators; audited); the same charge id makes it one work order",
+			tag: "operators", page: "/ops/charges/:id/retry", api: "/ops/charges/:id/retry", roles: operatorRoles, resp: chargeStateAnswer{},
+			errs: []int{http.StatusForbidden, http.StatusNotFound, http.StatusServiceUnavailable},
+			done: message("The phone company was asked again."), next: to("/ops/charges"),
+		}, func(c echo.Context, r *chargeRetryRequest) (any, error) {
+			ch, err := s.Telecom.RetryCharge(c.Request().Context(), actor(c), r.ID)
+			if err != nil {
+				return nil, err
+			}
+			return chargeStateAnswer{ID: ch.ID, State: string(ch.State)}, nil
+		}),
+		typed(action{name: "refund.retry", summary: "Make a refund at the phone company again, now (operators; audited)",
+			tag: "operators", page: "/ops/refunds/:id/retry", api: "/ops/refunds/:id/retry", roles: operatorRoles, resp: statusAnswer{},
+			errs: []int{http.StatusForbidden, http.StatusNotFound, http.StatusServiceUnavailable},
+			done: message("Refund made at the phone company."), next: to("/ops/charges"),
+		}, func(c echo.Context, r *chargeRetryRequest) (any, error) {
+			if err := s.Telecom.RetryRefund(c.Request().Context(), actor(c), r.ID); err != nil {
+				return nil, err
+			}
+			return statusAnswer{Status: "done"}, nil
+		}),
+		typed(action{name: "refund.to_wallet", summary: "Refund the buyer's balance instead when the phone company will not credit the bill (operators; a note; audited)",
+			tag: "operators", page: "/ops/refunds/:id/to-wallet", api: "/ops/refunds/:id/to-wallet", roles: operatorRoles, resp: statusAnswer{},
+			errs: []int{http.StatusForbidden, http.StatusNotFound}, done: message("Refunded to the buyer's balance."), next: to("/ops/charges"),
+		}, func(c echo.Context, r *refundToWalletRequest) (any, error) {
+			if err := s.Telecom.RefundToWallet(c.Request().Context(), actor(c), r.ID, r.Note); err != nil {
+				return nil, err
+			}
+			return statusAnswer{Status: "done"}, nil
 		}),
 		typed(action{name: "advance.run", summary: "Advance sellers' proceeds waiting for the operator now, within the caps, never for a flagged order (operators; audited)",
 			tag: "operators", page: "/ops/advances/run", api: "/ops/advances/run", roles: operatorRoles, idem: true,

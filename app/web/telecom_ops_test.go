@@ -203,6 +203,12 @@ func TestTelecomOpsPagesAndAPI(t *testing.T) {
 	if code, body := api.api("GET", "/api/v1/ops/charges?state=nonsense", tok, nil); code != 400 && code != 422 {
 		t.Fatalf("bad state: %d %v", code, body)
 	}
+	if code, body := api.api("POST", "/api/v1/ops/charges/"+c.ID+"/retry", tok, map[string]any{}); code != 409 || errCode(body) != models.ECONFLICT {
+		t.Fatalf("retry a collected charge: %d %v", code, body)
+	}
+	if code, body := api.api("POST", "/api/v1/ops/refunds/TRNOPE/to-wallet", tok, map[string]string{"note": "x"}); code != 404 {
+		t.Fatalf("refund to wallet of no refund: %d %v", code, body)
+	}
 	if code, body := api.api("POST", "/api/v1/ops/settlements/2001-01/reconcile", tok, map[string]any{}); code != 404 {
 		t.Fatalf("reconcile a cycle never settled: %d %v", code, body)
 	}
