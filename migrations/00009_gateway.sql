@@ -100,6 +100,7 @@ CREATE TABLE gateway_refunds (
 -- merchant answers "success"; each try in gateway_notify_tries.
 CREATE TABLE gateway_notifications (
     notify_id       TEXT PRIMARY KEY,
+    seq             BIGSERIAL NOT NULL UNIQUE,          -- the order they were recorded in
     trade_no        TEXT NOT NULL REFERENCES gateway_trades (trade_no),
     merchant_id     BIGINT NOT NULL REFERENCES gateway_merchants (id),
     event           TEXT NOT NULL CHECK (event IN ('paid', 'shipped', 'finished', 'closed', 'refunded')),
@@ -113,8 +114,8 @@ CREATE TABLE gateway_notifications (
     delivered_at    TIMESTAMPTZ,
     created_at      TIMESTAMPTZ NOT NULL DEFAULT now()
 );
-CREATE INDEX gateway_notifications_merchant ON gateway_notifications (merchant_id, created_at DESC);
-CREATE INDEX gateway_notifications_trade ON gateway_notifications (trade_no, created_at);
+CREATE INDEX gateway_notifications_merchant ON gateway_notifications (merchant_id, seq DESC);
+CREATE INDEX gateway_notifications_trade ON gateway_notifications (trade_no, seq);
 
 CREATE TABLE gateway_notify_tries (
     id          BIGSERIAL PRIMARY KEY,

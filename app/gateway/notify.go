@@ -295,6 +295,7 @@ func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 // Notification is a notification of a trade's change, with its tries.
 type Notification struct {
 	NotifyID    string
+	Seq         int64 `gorm:"->"`
 	TradeNo     string
 	MerchantID  int64
 	Event       string
@@ -355,7 +356,7 @@ func (s *Service) Notifications(ctx context.Context, actor models.Actor, q Notif
 		db = db.Where("trade_no = ?", q.TradeNo)
 	}
 	var out []Notification
-	if err := db.Order("created_at DESC, notify_id").Limit(q.Limit).Find(&out).Error; err != nil {
+	if err := db.Order("seq DESC").Limit(q.Limit).Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}
 	if len(out) == 0 {

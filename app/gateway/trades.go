@@ -287,9 +287,12 @@ func tradeFields(tr *Trade, o *models.Order) map[string]string {
 		}
 		return ""
 	}
+	state := models.Status{State: o.State, Refund: o.Refund}.String()
+	if o.State == models.Completed || o.State == models.Closed {
+		state = string(o.State) // a finished order's refund overlay is history
+	}
 	f := map[string]string{
-		"trade_no": tr.TradeNo, "out_trade_no": tr.OutTradeNo, "trade_status": TradeStatus(*o),
-		"escrow_state": models.Status{State: o.State, Refund: o.Refund}.String(), "subject": o.Title, "total_amount": o.Amount.String(),
+		"trade_no": tr.TradeNo, "out_trade_no": tr.OutTradeNo, "trade_status": TradeStatus(*o), "escrow_state": state, "subject": o.Title, "total_amount": o.Amount.String(),
 		"held_amount": o.Held.String(), "released_amount": o.Released.String(), "refunded_amount": o.Refunded.String(),
 		"fee_amount": positive(o.Fee), "reversed_amount": positive(o.Reversed),
 		"gmt_create": at(&o.CreatedAt), "gmt_payment": at(o.PaidAt), "gmt_ship": at(o.ShippedAt), "gmt_finish": at(o.CompletedAt),
