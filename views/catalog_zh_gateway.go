@@ -13,6 +13,7 @@ var zhGateway = map[string]string{
 	"Another buyer is already paying for this.":             "另一位买家正在支付这笔交易。",
 	"Order %d has no buyer yet: it is paid at the cashier.": "订单 %d 还没有买家：请在收银台付款。",
 	"No such trade.":                                        "没有这笔交易。",
+	"This shop cannot take payments now.":                   "该商户目前无法收款。",
 	"There is nothing to return to the shop with yet.":      "交易尚未付款，暂时无法返回商户。",
 
 	// Merchants, keys, endpoints.

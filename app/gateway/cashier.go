@@ -31,6 +31,8 @@ type CashierPage struct {
 	// NeedsConsignee: the shop gave no consignee; the buyer gives one when
 	// taking the trade (Take).
 	NeedsConsignee bool
+	// ShopFrozen: an operator froze the shop; its trades cannot be taken.
+	ShopFrozen bool
 	// ReturnURL goes back to the shop with the signed result, once the
 	// reader's order is paid ("" before, or when the shop gave none).
 	ReturnURL string
@@ -47,7 +49,7 @@ func (s *Service) Cashier(ctx context.Context, actor models.Actor, tradeNo strin
 		return nil, err
 	}
 	p := &CashierPage{TradeNo: tr.TradeNo, OutTradeNo: tr.OutTradeNo, Subject: o.Title, Body: tr.Body, Amount: o.Amount,
-		Status: TradeStatus(*o), State: o.State, NeedsConsignee: o.ConsigneeName == ""}
+		Status: TradeStatus(*o), State: o.State, NeedsConsignee: o.ConsigneeName == "", ShopFrozen: m.Status != Approved}
 	if o.State == models.AwaitingPayment {
 		p.ExpiresAt = o.TimerAt
 	}
@@ -72,13 +74,16 @@ func (s *Service) Cashier(ctx context.Context, actor models.Actor, tradeNo strin
 // who takes it at the cashier; the consignee is the shop's, or c when the
 // shop gave none.
 //
-// Errors: ENOTFOUND for no such trade; as orders.Take otherwise (EFORBIDDEN
-// unless a buyer, ECONFLICT when taken by another or no longer payable,
-// EINVALID for the consignee).
+// Errors: ENOTFOUND for no such trade; ECONFLICT while the shop is frozen;
+// as orders.Take otherwise (EFORBIDDEN unless a buyer, ECONFLICT when taken
+// by another or no longer payable, EINVALID for the consignee).
 func (s *Service) Take(ctx context.Context, actor models.Actor, tradeNo string, c models.Checkout) (*models.Order, error) {
-	tr, _, _, err := s.tradeByNo(ctx, tradeNo)
+	tr, _, m, err := s.tradeByNo(ctx, tradeNo)
 	if err != nil {
 		return nil, err
+	}
+	if m.Status != Approved {
+		return nil, models.Errorf(models.ECONFLICT, "This shop cannot take payments now.")
 	}
 	return s.Orders.Take(ctx, actor, tr.OrderID, c)
 }

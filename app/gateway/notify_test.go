@@ -295,7 +295,7 @@ func TestNotificationsReachOnlyPublicAddresses(t *testing.T) {
 	no := e.create("P1", "20.00", "notify_url", srv.URL)["trade_no"]
 	e.pay(e.Buyer, no)
 	id := e.notifications(no)[0].NotifyID
-	e.Gateway.Demo = false
+	e.Gateway.Demo, e.Gateway.Client = false, gateway.NotifyClient(false)
 	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
 	for _, u := range []string{srv.URL, "http://localhost:" + port + "/notify"} {
 		if err := e.DB.Exec("UPDATE gateway_notifications SET url = ? WHERE notify_id = ?", u, id).Error; err != nil {

@@ -205,6 +205,21 @@ func TestCloseAndTimeout(t *testing.T) {
 	if _, err := e.Gateway.Take(e.Ctx, e.Buyer.Actor(), a["trade_no"], models.Checkout{}); models.ErrorCode(err) != models.ECONFLICT {
 		t.Fatalf("take a closed trade: %v", err)
 	}
+	// A frozen shop's trades cannot be taken at the cashier.
+	open := e.create("C3", "10.00")["trade_no"]
+	if _, err := e.Gateway.SetStatus(e.Ctx, e.Operator.Actor(), e.m.AppID, true, "checks"); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := e.Gateway.Cashier(e.Ctx, models.Anonymous, open); !p.ShopFrozen {
+		t.Fatal("the cashier does not say the shop is frozen")
+	}
+	if _, err := e.Gateway.Take(e.Ctx, e.Buyer.Actor(), open, models.Checkout{ConsigneeName: "张伟", ConsigneePhone: "13800138000",
+		ConsigneeAddress: "山东省菏泽市牡丹区中华路 1 号"}); models.ErrorCode(err) != models.ECONFLICT {
+		t.Fatalf("take a frozen shop's trade: %v", err)
+	}
+	if _, err := e.Gateway.SetStatus(e.Ctx, e.Operator.Actor(), e.m.AppID, false, ""); err != nil {
+		t.Fatal(err)
+	}
 	e.create("C2", "10.00", "timeout_express", "1m")
 	o := e.Order(mustOrderOf(t, e, e.must("trade.query", "out_trade_no", "C2")["trade_no"]))
 	e.Clock.Advance(time.Minute)

@@ -119,7 +119,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 		return nil, fmt.Errorf("platform: %w", err)
 	}
 	p.Gateway = &gateway.Service{DB: db.DB, Orders: p.Orders, Queue: p.Queue, Settings: p.Settings, Names: p.Auth, Key: key,
-		BaseURL: cfg.BaseURL, MaxAmount: cfg.MaxAmount, Demo: cfg.Demo, Log: log, Now: o.Now}
+		BaseURL: cfg.BaseURL, MaxAmount: cfg.MaxAmount, Demo: cfg.Demo, Client: gateway.NotifyClient(cfg.Demo), Log: log, Now: o.Now}
 	p.Orders.Gateway = p.Gateway
 	p.Funding.Settlements = p.Telecom
 	p.Risk = &risk.Service{DB: db.DB}
