@@ -15,6 +15,9 @@ const (
 	BySeller   Party = "seller"   // the order's seller
 	ByOperator Party = "operator" // any operator
 	BySystem   Party = "system"   // a timer, a webhook
+	// ByMerchant is the order's seller acting through the merchant gateway
+	// (a signed request of its shop's server, app/gateway), never the portal.
+	ByMerchant Party = "merchant"
 )
 
 // Status is an order's state with its refund overlay.
@@ -98,7 +101,7 @@ var (
 // reads it; Allowed reads it; the README's diagram is drawn from it.
 var Lifecycle = []Transition{
 	{Action: ActPay, Slug: "pay", Keyed: true, Done: "Paid from your balance. The money is held in escrow until you confirm delivery.",
-		By: []Party{BySystem, ByBuyer}, From: awaiting, MovesMoney: true, Consent: true,
+		By: []Party{BySystem, ByBuyer}, From: awaiting, MovesMoney: true, Consent: true, Guard: hasBuyer,
 		Says: "money reaches escrow (a bank transfer, or the buyer's balance)", Effect: func(s *Step, o Order, cmd Command) error {
 			n := &s.Order
 			n.State, n.Funding, n.PaidAt, n.Held = Paid, cmd.Funding, &cmd.Now, o.Amount
@@ -175,6 +178,17 @@ var Lifecycle = []Transition{
 		}},
 	{Action: ActReverse, By: []Party{BySystem}, From: anyActive,
 		Says: "the bank recalled the payment", Effect: reverse},
+	{Action: ActMerchantClose, By: []Party{ByMerchant}, From: awaiting,
+		Says: "the shop closes its unpaid trade (gateway trade.close)", Effect: func(s *Step, o Order, cmd Command) error {
+			s.close(cmd.Now, "closed by the shop")
+			return nil
+		}},
+	// The shop's own refund needs no consent but its signed request; while
+	// a refund request or its refusal is open it answers it. Like every
+	// refund it goes back the way the money came, and what is left is
+	// released. In a dispute only the operator decides.
+	{Action: ActMerchantRefund, By: []Party{ByMerchant}, From: join(normal, requested, refused), MovesMoney: true,
+		Says: "the shop refunds, in part or in full (gateway trade.refund); the rest released", Effect: merchantRefund},
 }
 
 // transition returns the row of action a.
@@ -192,7 +206,8 @@ func (t *Transition) may(o Order, a Actor) bool {
 	for _, p := range t.By {
 		switch {
 		case p == ByBuyer && o.isBuyer(a), p == BySeller && o.isSeller(a),
-			p == ByOperator && a.IsOperator(), p == BySystem && a.IsSystem():
+			p == ByOperator && a.IsOperator(), p == BySystem && a.IsSystem(),
+			p == ByMerchant && o.isSeller(a) && a.Gateway:
 			return true
 		}
 	}
@@ -252,6 +267,15 @@ func Allowed(o Order, actor Actor) map[Action]bool {
 	return out
 }
 
+// hasBuyer: an order from a gateway trade is paid only once a buyer took it
+// at the cashier, so its money always has someone to go back to.
+func hasBuyer(o Order) error {
+	if o.BuyerID == 0 {
+		return Errorf(ECONFLICT, "Order %d has no buyer yet: it is paid at the cashier.", o.ID)
+	}
+	return nil
+}
+
 func extendable(o Order) error {
 	if o.TimerKind != TimerAutoConfirm || o.TimerAt == nil {
 		return notAllowed(o, ActExtendConfirm)
@@ -301,6 +325,26 @@ func requestRefund(s *Step, o Order, cmd Command) error {
 	n.pauseTimer(cmd.Now)
 	n.setTimer(TimerRefundAnswer, cmd.Now.Add(cmd.Timers.RefundAnswer))
 	s.Event["amount"], s.Event["reason"] = cmd.Amount.String(), reason
+	return nil
+}
+
+func merchantRefund(s *Step, o Order, cmd Command) error {
+	if !cmd.Amount.IsPositive() || cmd.Amount.GreaterThan(o.Held) {
+		return FieldError("amount", "The refund must be more than zero and at most %s.", o.Held.Display())
+	}
+	reason := "refunded by the shop"
+	if strings.TrimSpace(cmd.Reason) != "" {
+		r, err := CheckName("reason", cmd.Reason, 500)
+		if err != nil {
+			return err
+		}
+		reason = r
+	}
+	s.refund(cmd.Amount, cmd)
+	if s.Order.State == Closed {
+		s.Order.CloseReason = "refunded by the shop"
+	}
+	s.Event["reason"] = reason
 	return nil
 }
 

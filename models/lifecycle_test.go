@@ -18,6 +18,8 @@ func actorOf(p Party) Actor {
 		return seller
 	case ByOperator:
 		return operator
+	case ByMerchant:
+		return merchant
 	}
 	return system
 }
@@ -29,7 +31,7 @@ func TestAllowedIsWhatApplyAllows(t *testing.T) {
 	frozenBuyer.Frozen = true
 	for _, from := range allStatuses {
 		o := orderIn(from.State, from.Refund)
-		for _, who := range []Actor{buyer, seller, operator, system, frozenBuyer, {UserID: 11, Role: RoleBuyer}, {}} {
+		for _, who := range []Actor{buyer, seller, merchant, operator, system, frozenBuyer, {UserID: 11, Role: RoleBuyer}, {}} {
 			allowed := Allowed(o, who)
 			for _, a := range AllActions {
 				c := command(a)
@@ -68,7 +70,7 @@ func TestEveryActionHasOneRowAndEveryTimerAnAction(t *testing.T) {
 func variants(a Action, o Order) []Command {
 	c := command(a)
 	switch a {
-	case ActReverse:
+	case ActReverse, ActMerchantRefund:
 		full := c
 		full.Amount = o.Held
 		return []Command{c, full}

@@ -71,12 +71,26 @@ var DefaultTimers = TimerSettings{
 	RefundAnswer:  5 * 24 * time.Hour,
 }
 
-// Order is a trade between one buyer and one seller for one listing.
+// Origin is where an order came from.
+type Origin string
+
+// Origins.
+const (
+	OriginListing Origin = "listing" // a buyer checked out a listing
+	OriginGateway Origin = "gateway" // another shop created it by trade.create (app/gateway)
+)
+
+// Order is a trade between one buyer and one seller for one listing, or for
+// what another shop sold through the gateway.
 type Order struct {
-	ID        int64 `gorm:"primaryKey"`
-	BuyerID   int64
-	SellerID  int64
-	ListingID int64
+	ID int64 `gorm:"primaryKey"`
+	// BuyerID is 0 (NULL) for a gateway order nobody has taken at the
+	// cashier yet; such an order cannot be paid.
+	BuyerID  int64 `gorm:"default:null"`
+	SellerID int64
+	// ListingID is 0 (NULL) for a gateway order: no listing, no stock.
+	ListingID int64  `gorm:"default:null"`
+	Origin    Origin `gorm:"default:listing"`
 	Title     string
 	UnitPrice Money
 	Quantity  int
@@ -143,12 +157,14 @@ const (
 	ActDecide              Action = "decide"                // operator
 	ActAutoRefundUnshipped Action = "auto_refund_unshipped" // timer
 	ActReverse             Action = "reverse"               // system: the bank recalled the payment
+	ActMerchantClose       Action = "merchant_close"        // the shop, through the gateway: unpaid order
+	ActMerchantRefund      Action = "merchant_refund"       // the shop, through the gateway: a refund of its own
 )
 
 // AllActions lists every action, for tests and documentation.
 var AllActions = []Action{ActPay, ActCancel, ActCloseUnpaid, ActShip, ActConfirm, ActAutoConfirm, ActExtendConfirm,
 	ActRequestRefund, ActWithdrawRefund, ActAcceptRefund, ActRefuseRefund, ActAutoAcceptRefund, ActEscalate, ActDecide,
-	ActAutoRefundUnshipped, ActReverse}
+	ActAutoRefundUnshipped, ActReverse, ActMerchantClose, ActMerchantRefund}
 
 // Decision is an operator's ruling on a dispute.
 type Decision string
@@ -170,8 +186,8 @@ type Command struct {
 	Funding  Funding // ActPay
 	Carrier  string  // ActShip
 	Tracking string  // ActShip
-	Amount   Money   // ActRequestRefund; ActDecide with DecideSplit: the buyer's part
-	Reason   string  // ActRequestRefund, ActRefuseRefund, ActCancel, ActDecide
+	Amount   Money   // ActRequestRefund, ActMerchantRefund; ActDecide with DecideSplit: the buyer's part
+	Reason   string  // ActRequestRefund, ActRefuseRefund, ActCancel, ActDecide, ActMerchantRefund (optional)
 	Decision Decision
 	// CommissionRate is the seller's rate, for releases.
 	CommissionRate Rate
@@ -255,8 +271,9 @@ func Apply(o Order, cmd Command) (Step, error) {
 	if s.Kind == "" {
 		s.Kind = "order." + string(cmd.Action)
 	}
-	// An order that closes before it was shipped gives its goods back to stock.
-	if n.State == Closed && (o.State == AwaitingPayment || o.State == Paid) {
+	// An order that closes before it was shipped gives its goods back to
+	// stock; a gateway order has no listing, and the shop keeps its own stock.
+	if n.State == Closed && (o.State == AwaitingPayment || o.State == Paid) && o.Origin != OriginGateway {
 		s.RestoreStock = true
 	}
 	n.UpdatedAt = cmd.Now

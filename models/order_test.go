@@ -13,6 +13,7 @@ import (
 var (
 	buyer    = Actor{UserID: 10, Role: RoleBuyer}
 	seller   = Actor{UserID: 20, Role: RoleSeller}
+	merchant = Actor{UserID: 20, Role: RoleSeller, Gateway: true} // the seller through the gateway
 	operator = Actor{UserID: 30, Role: RoleOperator}
 	system   = System
 	t0       = time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
@@ -52,6 +53,8 @@ func command(a Action) Command {
 		c.Actor = seller
 	case ActDecide:
 		c.Actor = operator
+	case ActMerchantClose, ActMerchantRefund:
+		c.Actor = merchant
 	default:
 		c.Actor = system
 	}
@@ -66,14 +69,14 @@ func TestEveryStateAndAction(t *testing.T) {
 		refund RefundState
 	}
 	allowed := map[key][]Action{
-		{AwaitingPayment, RefundNone}: {ActPay, ActCancel, ActCloseUnpaid},
-		{Paid, RefundNone}:            {ActShip, ActRequestRefund, ActAutoRefundUnshipped, ActReverse},
-		{Paid, RefundRequested}:       {ActWithdrawRefund, ActAcceptRefund, ActRefuseRefund, ActAutoAcceptRefund, ActReverse},
-		{Paid, RefundRefused}:         {ActShip, ActWithdrawRefund, ActEscalate, ActAutoRefundUnshipped, ActReverse},
+		{AwaitingPayment, RefundNone}: {ActPay, ActCancel, ActCloseUnpaid, ActMerchantClose},
+		{Paid, RefundNone}:            {ActShip, ActRequestRefund, ActAutoRefundUnshipped, ActReverse, ActMerchantRefund},
+		{Paid, RefundRequested}:       {ActWithdrawRefund, ActAcceptRefund, ActRefuseRefund, ActAutoAcceptRefund, ActReverse, ActMerchantRefund},
+		{Paid, RefundRefused}:         {ActShip, ActWithdrawRefund, ActEscalate, ActAutoRefundUnshipped, ActReverse, ActMerchantRefund},
 		{Paid, RefundDisputed}:        {ActDecide, ActReverse},
-		{Shipped, RefundNone}:         {ActConfirm, ActAutoConfirm, ActExtendConfirm, ActRequestRefund, ActReverse},
-		{Shipped, RefundRequested}:    {ActWithdrawRefund, ActAcceptRefund, ActRefuseRefund, ActAutoAcceptRefund, ActReverse},
-		{Shipped, RefundRefused}:      {ActConfirm, ActAutoConfirm, ActExtendConfirm, ActWithdrawRefund, ActEscalate, ActReverse},
+		{Shipped, RefundNone}:         {ActConfirm, ActAutoConfirm, ActExtendConfirm, ActRequestRefund, ActReverse, ActMerchantRefund},
+		{Shipped, RefundRequested}:    {ActWithdrawRefund, ActAcceptRefund, ActRefuseRefund, ActAutoAcceptRefund, ActReverse, ActMerchantRefund},
+		{Shipped, RefundRefused}:      {ActConfirm, ActAutoConfirm, ActExtendConfirm, ActWithdrawRefund, ActEscalate, ActReverse, ActMerchantRefund},
 		{Shipped, RefundDisputed}:     {ActDecide, ActReverse},
 		{Completed, RefundNone}:       nil,
 		{Closed, RefundNone}:          nil,
@@ -133,6 +136,7 @@ func TestStockReturnsWhenUnshippedOrdersClose(t *testing.T) {
 		{Paid, ActReverse, true},
 		{Shipped, ActReverse, false},
 		{Shipped, ActConfirm, false},
+		{AwaitingPayment, ActMerchantClose, true},
 	} {
 		cmd := command(c.act)
 		cmd.Amount = MustParseMoney("259.00")
@@ -156,6 +160,73 @@ func TestReverseClosesTheOrder(t *testing.T) {
 	c.Amount = MustParseMoney("259.01")
 	if _, err := Apply(orderIn(Shipped, RefundNone), c); ErrorCode(err) != ECONFLICT {
 		t.Fatalf("reverse more than held: %v", err)
+	}
+}
+
+// TestGatewayOrders: an order from a gateway trade has no stock to give back,
+// cannot be paid before a buyer took it, and only the seller acting through
+// the gateway takes the shop's own actions.
+func TestGatewayOrders(t *testing.T) {
+	o := orderIn(AwaitingPayment, RefundNone)
+	o.Origin = OriginGateway
+	s, err := Apply(o, command(ActMerchantClose))
+	if err != nil || s.Order.State != Closed || s.RestoreStock || s.Order.CloseReason != "closed by the shop" {
+		t.Fatalf("shop closes: %v %+v", err, s)
+	}
+	if s, err := Apply(o, command(ActCloseUnpaid)); err != nil || s.RestoreStock {
+		t.Fatalf("timer closes a gateway order: %v restore %v", err, s.RestoreStock)
+	}
+	o.BuyerID = 0
+	if _, err := Apply(o, command(ActPay)); ErrorCode(err) != ECONFLICT {
+		t.Fatalf("pay without a buyer: %v", err)
+	}
+	if _, err := Apply(o, command(ActMerchantClose)); err != nil {
+		t.Fatalf("close without a buyer: %v", err)
+	}
+	portal := command(ActMerchantClose)
+	portal.Actor = seller
+	if _, err := Apply(o, portal); ErrorCode(err) != EFORBIDDEN {
+		t.Fatalf("the seller in the portal closes: %v", err)
+	}
+	other := command(ActMerchantRefund)
+	other.Actor = Actor{UserID: 21, Role: RoleSeller, Gateway: true}
+	if _, err := Apply(orderIn(Paid, RefundNone), other); ErrorCode(err) != EFORBIDDEN {
+		t.Fatalf("another shop refunds: %v", err)
+	}
+	if Allowed(orderIn(Paid, RefundNone), seller)[ActMerchantRefund] {
+		t.Fatal("the portal offers the shop's own refund")
+	}
+}
+
+func TestMerchantRefund(t *testing.T) {
+	c := command(ActMerchantRefund) // 100.00 of 259.00
+	c.Reason = ""
+	s, err := Apply(orderIn(Shipped, RefundNone), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Order.State != Completed || s.Order.Refunded.String() != "100.00" || s.Order.Released.String() != "159.00" ||
+		s.Kind != "order.partial_refund" || s.Event["reason"] != "refunded by the shop" {
+		t.Fatalf("partial refund: %+v %s %v", s.Order, s.Kind, s.Event)
+	}
+	if d, cr := sum(s.Postings); !d.Equal(cr) {
+		t.Fatal("unbalanced")
+	}
+	c.Amount = MustParseMoney("259.00")
+	s, err = Apply(orderIn(Paid, RefundRequested), c)
+	if err != nil || s.Order.State != Closed || s.Order.CloseReason != "refunded by the shop" || s.Kind != "order.refund" {
+		t.Fatalf("full refund answering a request: %v %+v", err, s.Order)
+	}
+	for _, amt := range []string{"259.01", "0.00"} {
+		c.Amount = MustParseMoney(amt)
+		if _, err := Apply(orderIn(Paid, RefundNone), c); ErrorField(err) != "amount" {
+			t.Errorf("refund of %s: %v", amt, err)
+		}
+	}
+	c.Amount = MustParseMoney("1.00")
+	c.Actor.Frozen = true
+	if _, err := Apply(orderIn(Paid, RefundNone), c); ErrorCode(err) != EFORBIDDEN {
+		t.Errorf("a frozen shop refunds: %v", err)
 	}
 }
 

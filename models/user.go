@@ -34,6 +34,10 @@ type Actor struct {
 	UserID int64
 	Role   Role
 	Frozen bool
+	// Gateway marks a seller acting through the merchant gateway's signed
+	// requests (app/gateway) rather than the portal: only such an actor
+	// takes the actions of the party ByMerchant.
+	Gateway bool
 }
 
 // RoleAnonymous is the role of a visitor who has not signed in.

@@ -49,6 +49,12 @@ type Config struct {
 	BankName    string
 	BankAccount string
 	BankHolder  string
+	// GatewayKeyFile and GatewayPrivateKey hold the merchant gateway's
+	// signing key (gateway.LoadPlatformKey reads them): a PEM file,
+	// generated at the first start when missing, or the PEM itself. Never
+	// in the database.
+	GatewayKeyFile    string
+	GatewayPrivateKey string
 }
 
 // Var documents one environment variable; README.md lists them all (a test checks).
@@ -90,6 +96,8 @@ var Vars = []Var{
 	{"COLLECTION_BANK", "中国工商银行菏泽分行", "Bank of the platform's collection account, shown to payers."},
 	{"COLLECTION_ACCOUNT", "1612 0010 0920 0012 345", "The collection account number payers transfer to."},
 	{"COLLECTION_HOLDER", "菏泽固话宝支付服务有限公司", "Holder of the collection account."},
+	{"GATEWAY_KEY_FILE", "(demo: the public demo key)", "File of the platform's RSA private key for the merchant gateway (PEM), which signs its replies, notifications and returns. When the file does not exist at start-up a 3072-bit key is generated there (mode 0600) and kept: back it up, and give every node the same file. Only its public half is in the database; a node whose key differs from the recorded one refuses to start."},
+	{"GATEWAY_PRIVATE_KEY", "(empty)", "The same key as PEM text, for deployments that hand secrets over as environment variables; takes precedence over `GATEWAY_KEY_FILE`. Outside demo mode one of the two must be set."},
 }
 
 // Load reads the configuration from the environment through getenv.
@@ -121,6 +129,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.BankName = get("COLLECTION_BANK", "中国工商银行菏泽分行")
 	c.BankAccount = get("COLLECTION_ACCOUNT", "1612 0010 0920 0012 345")
 	c.BankHolder = get("COLLECTION_HOLDER", "菏泽固话宝支付服务有限公司")
+	c.GatewayKeyFile = get("GATEWAY_KEY_FILE", "")
+	// A PEM spans lines; only the surrounding blanks are trimmed.
+	c.GatewayPrivateKey = strings.TrimSpace(getenv("GATEWAY_PRIVATE_KEY"))
 	if c.MaxAmount, err = models.ParseAmount(get("MAX_AMOUNT", "50000.00"), models.Zero); err != nil {
 		return nil, fmt.Errorf("MAX_AMOUNT: %v", models.ErrorMessage(err))
 	}
@@ -177,6 +188,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 		if c.DatabaseURL == "" {
 			problems = append(problems, "DATABASE_URL is not set (or run the demo with DEMO=true)")
+		}
+		if c.GatewayKeyFile == "" && c.GatewayPrivateKey == "" {
+			problems = append(problems, "GATEWAY_KEY_FILE (or GATEWAY_PRIVATE_KEY) is not set")
 		}
 	}
 	if len(problems) > 0 {

@@ -27,7 +27,8 @@ func TestProductionRefusesMissingWeakAndDemoSecrets(t *testing.T) {
 	if err == nil {
 		t.Fatal("started with no secrets")
 	}
-	for _, name := range []string{"JWT_SECRET is not set", "PAY_PASSWORD_PEPPER is not set", "BANK_WEBHOOK_SECRET is not set", "DATABASE_URL is not set", "BANK_API_URL is not set"} {
+	for _, name := range []string{"JWT_SECRET is not set", "PAY_PASSWORD_PEPPER is not set", "BANK_WEBHOOK_SECRET is not set", "DATABASE_URL is not set", "BANK_API_URL is not set",
+		"GATEWAY_KEY_FILE (or GATEWAY_PRIVATE_KEY) is not set"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not mention %q", err, name)
 		}
@@ -54,6 +55,7 @@ func TestProductionRefusesMissingWeakAndDemoSecrets(t *testing.T) {
 		"TELECOM_API_KEY":        "0123456789abcdef0123",
 		"BANK_API_URL":           "https://bank.example",
 		"TELECOM_API_URL":        "https://telecom.example",
+		"GATEWAY_KEY_FILE":       "/var/lib/lineescrow/gateway-key.pem",
 	}
 	if _, err := Load(env(good)); err != nil {
 		t.Fatalf("good production config refused: %v", err)

@@ -26,6 +26,7 @@ const (
 	QueueHousekeeping = "housekeeping" // purges, sweeps, snapshots
 	QueuePayouts      = "payouts"      // calls to the bank
 	QueueTelecom      = "telecom"      // calls to the telecom front-end
+	QueueGateway      = "gateway"      // notifications to merchants' servers
 )
 
 // Client is the River client type of the platform (database/sql driver, so
@@ -119,6 +120,7 @@ func NewClient(db *sql.DB, o Options) (*Client, error) {
 			QueueHousekeeping:  {MaxWorkers: 1},
 			QueuePayouts:       {MaxWorkers: 2},
 			QueueTelecom:       {MaxWorkers: 2},
+			QueueGateway:       {MaxWorkers: 4},
 		}
 	}
 	c, err := river.NewClient(riverdatabasesql.New(db), cfg)

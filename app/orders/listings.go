@@ -40,6 +40,9 @@ type Service struct {
 	// FixedLine routes the money of orders paid by fixed-line charge and
 	// shows their charge (telecom); nil when nothing is charged to a line.
 	FixedLine FixedLine
+	// Gateway records the notifications of gateway trades' steps (gateway);
+	// nil when no shop uses the gateway.
+	Gateway Gateway
 }
 
 func (s *Service) now() time.Time {

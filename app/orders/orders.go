@@ -84,37 +84,135 @@ func (s *Service) Checkout(ctx context.Context, actor models.Actor, c models.Che
 		}
 		now := s.now()
 		kind, at := models.InitialTimer(now, vals.Timers)
-		o = models.Order{BuyerID: actor.UserID, SellerID: l.SellerID, ListingID: l.ID, Title: l.Title, UnitPrice: l.Price,
+		o = models.Order{BuyerID: actor.UserID, SellerID: l.SellerID, ListingID: l.ID, Origin: models.OriginListing, Title: l.Title, UnitPrice: l.Price,
 			Quantity: c.Quantity, Amount: amount, State: models.AwaitingPayment, Refund: models.RefundNone, Version: 1,
 			ConsigneeName: c.ConsigneeName, ConsigneePhone: c.ConsigneePhone, ConsigneeAddress: c.ConsigneeAddress,
 			TimerKind: kind, TimerAt: &at, CreatedAt: now, UpdatedAt: now}
-		// A fresh random reference; on the rare collision, try another in a savepoint.
-		for attempt := 0; ; attempt++ {
-			o.PayReference = models.NewReference(models.RefOrder)
-			err := tx.Transaction(func(sp *gorm.DB) error {
-				return sp.Omit("id").Create(&o).Error
-			})
-			if err == nil {
-				break
-			}
-			if !store.IsUniqueViolation(err, "orders_pay_reference_key") || attempt == 5 {
-				return err
-			}
-		}
-		job, err := s.Queue.InsertTx(ctx, tx, TimerArgs{OrderID: o.ID, Timer: kind, At: at}, &river.InsertOpts{ScheduledAt: at})
-		if err != nil {
-			return err
-		}
-		o.TimerJobID = &job.Job.ID
-		if err := tx.Model(&models.Order{}).Where("id = ?", o.ID).Update("timer_job_id", job.Job.ID).Error; err != nil {
-			return err
-		}
-		return event(ctx, tx, o.ID, actor, "order.created", map[string]any{"amount": amount.String(), "quantity": c.Quantity})
+		return s.insert(ctx, tx, &o, actor, map[string]any{"amount": amount.String(), "quantity": c.Quantity})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("checkout: %w", err)
 	}
 	return &o, nil
+}
+
+// insert creates a new order o within tx: a fresh payment reference, the
+// River job of its first timer, the "order.created" event.
+func (s *Service) insert(ctx context.Context, tx *gorm.DB, o *models.Order, actor models.Actor, detail map[string]any) error {
+	// A fresh random reference; on the rare collision, try another in a savepoint.
+	for attempt := 0; ; attempt++ {
+		o.PayReference = models.NewReference(models.RefOrder)
+		err := tx.Transaction(func(sp *gorm.DB) error {
+			return sp.Omit("id").Create(o).Error
+		})
+		if err == nil {
+			break
+		}
+		if !store.IsUniqueViolation(err, "orders_pay_reference_key") || attempt == 5 {
+			return err
+		}
+	}
+	job, err := s.Queue.InsertTx(ctx, tx, TimerArgs{OrderID: o.ID, Timer: o.TimerKind, At: *o.TimerAt}, &river.InsertOpts{ScheduledAt: *o.TimerAt})
+	if err != nil {
+		return err
+	}
+	o.TimerJobID = &job.Job.ID
+	if err := tx.Model(&models.Order{}).Where("id = ?", o.ID).Update("timer_job_id", job.Job.ID).Error; err != nil {
+		return err
+	}
+	return event(ctx, tx, o.ID, actor, "order.created", detail)
+}
+
+// TradeOrder is the order a merchant's gateway trade asks for: one item
+// with the shop's subject and amount, no listing.
+type TradeOrder struct {
+	Title  string
+	Amount models.Money
+	// The consignee when the shop gave one; otherwise the buyer gives it at
+	// the cashier (Take).
+	ConsigneeName, ConsigneePhone, ConsigneeAddress string
+	// UnpaidClose is how long the order waits for its payment: the trade's
+	// timeout.
+	UnpaidClose time.Duration
+	// Detail goes on the "order.created" event (the trade's number).
+	Detail map[string]any
+}
+
+// CreateForTrade creates, within tx (the gateway's, which records the trade
+// with it), the order of a gateway trade for the seller acting through the
+// gateway: no listing and no stock, no buyer until one takes it at the
+// cashier, the unpaid-close timer after the trade's timeout. The gateway
+// validated the input.
+//
+// Errors: EFORBIDDEN unless actor is a seller acting through the gateway.
+func (s *Service) CreateForTrade(ctx context.Context, tx *gorm.DB, actor models.Actor, t TradeOrder) (*models.Order, error) {
+	if !actor.IsSeller() || !actor.Gateway {
+		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+	}
+	now := s.now()
+	at := now.Add(t.UnpaidClose)
+	o := models.Order{SellerID: actor.UserID, Origin: models.OriginGateway, Title: t.Title, UnitPrice: t.Amount, Quantity: 1,
+		Amount: t.Amount, State: models.AwaitingPayment, Refund: models.RefundNone, Version: 1,
+		ConsigneeName: t.ConsigneeName, ConsigneePhone: t.ConsigneePhone, ConsigneeAddress: t.ConsigneeAddress,
+		TimerKind: models.TimerUnpaidClose, TimerAt: &at, CreatedAt: now, UpdatedAt: now}
+	detail := map[string]any{"amount": t.Amount.String(), "quantity": 1}
+	for k, v := range t.Detail {
+		detail[k] = v
+	}
+	if err := s.insert(ctx, tx, &o, actor, detail); err != nil {
+		return nil, fmt.Errorf("order for a gateway trade: %w", err)
+	}
+	return &o, nil
+}
+
+// Take gives the order of a gateway trade its buyer: the first buyer who
+// takes it at the cashier. The consignee is the one the shop gave; when it
+// gave none, c's (validated as a checkout's). Taking it again is a no-op.
+//
+// Errors: EFORBIDDEN unless actor is a buyer who may move money; ENOTFOUND
+// for no such gateway order; ECONFLICT when another buyer took it or it no
+// longer awaits payment; EINVALID for the consignee.
+func (s *Service) Take(ctx context.Context, actor models.Actor, id int64, c models.Checkout) (*models.Order, error) {
+	if !actor.IsBuyer() {
+		return nil, models.Errorf(models.EFORBIDDEN, "Only buyers can pay.")
+	}
+	if err := actor.CanMoveMoney(); err != nil {
+		return nil, err
+	}
+	var out models.Order
+	err := store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
+		res := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND origin = ?", id, models.OriginGateway).Limit(1).Find(&out)
+		if res.Error != nil {
+			return res.Error
+		}
+		switch {
+		case res.RowsAffected == 0:
+			return errNotFound
+		case out.BuyerID == actor.UserID:
+			return nil
+		case out.BuyerID != 0:
+			return models.Errorf(models.ECONFLICT, "Another buyer is already paying for this.")
+		case out.State != models.AwaitingPayment:
+			return models.Errorf(models.ECONFLICT, "This can no longer be paid.")
+		}
+		if out.ConsigneeName == "" {
+			c.Quantity = 1
+			if err := c.Validate(); err != nil {
+				return err
+			}
+			out.ConsigneeName, out.ConsigneePhone, out.ConsigneeAddress = c.ConsigneeName, c.ConsigneePhone, c.ConsigneeAddress
+		}
+		out.BuyerID = actor.UserID
+		if err := tx.Exec(`UPDATE orders SET buyer_id = ?, consignee_name = ?, consignee_phone = ?, consignee_address = ?, updated_at = now()
+			WHERE id = ? AND buyer_id IS NULL`, actor.UserID, out.ConsigneeName, out.ConsigneePhone, out.ConsigneeAddress, id).Error; err != nil {
+			return err
+		}
+		return event(ctx, tx, id, actor, "order.taken", nil)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("take order %d: %w", id, err)
+	}
+	return &out, nil
 }
 
 // Get returns an order the actor may see. Errors: ENOTFOUND otherwise.
@@ -133,7 +231,9 @@ func (s *Service) Get(ctx context.Context, actor models.Actor, id int64) (*model
 // ByReference returns the order with a payment reference (for matching).
 func ByReference(ctx context.Context, tx *gorm.DB, ref string) (*models.Order, error) {
 	var o models.Order
-	res := tx.WithContext(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("pay_reference = ?", ref).Limit(1).Find(&o)
+	// A gateway order nobody has taken at the cashier yet cannot be paid:
+	// its transfer waits in suspense like one with an unknown reference.
+	res := tx.WithContext(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("pay_reference = ? AND buyer_id IS NOT NULL", ref).Limit(1).Find(&o)
 	if res.Error != nil {
 		return nil, res.Error
 	}
@@ -247,7 +347,7 @@ func (s *Service) Step(ctx context.Context, tx *gorm.DB, actor models.Actor, id 
 			return nil, err
 		}
 	}
-	if st.RestoreStock {
+	if st.RestoreStock && o.ListingID != 0 {
 		if err := tx.Exec("UPDATE listings SET stock = stock + ?, updated_at = now() WHERE id = ?", o.Quantity, o.ListingID).Error; err != nil {
 			return nil, err
 		}
@@ -260,12 +360,20 @@ func (s *Service) Step(ctx context.Context, tx *gorm.DB, actor models.Actor, id 
 	if err := s.reschedule(ctx, tx, &o, &n); err != nil {
 		return nil, err
 	}
-	if err := tx.Model(&models.Order{}).Where("id = ?", o.ID).Select("*").Omit("id", "created_at").Updates(&n).Error; err != nil {
+	// Who the order is between and what it is for never change in a step
+	// (a gateway order's buyer and listing are NULL until and unless set).
+	if err := tx.Model(&models.Order{}).Where("id = ?", o.ID).Select("*").
+		Omit("id", "created_at", "buyer_id", "seller_id", "listing_id", "origin").Updates(&n).Error; err != nil {
 		return nil, fmt.Errorf("save order %d: %w", o.ID, err)
 	}
 	kind := "order." + string(cmd.Action)
 	if err := event(ctx, tx, o.ID, actor, kind, st.Event); err != nil {
 		return nil, err
+	}
+	if o.Origin == models.OriginGateway && s.Gateway != nil {
+		if err := s.Gateway.Stepped(ctx, tx, &o, &n); err != nil {
+			return nil, err
+		}
 	}
 	if actor.IsOperator() {
 		if err := audit.Record(ctx, tx, &actor, kind, Ref(o.ID), st.Event); err != nil {
@@ -374,6 +482,14 @@ type ChargeLine struct {
 	// HolderMismatch: the consignee's name is not the line holder's (shown
 	// to the seller and operators, never to the buyer).
 	HolderMismatch bool
+}
+
+// Gateway is the merchant gateway (app/gateway), told inside the step's
+// transaction, with the order locked, of every step of an order that came
+// from a gateway trade: it records the shop's notification with the change,
+// so a notification exists exactly when the change it reports committed.
+type Gateway interface {
+	Stepped(ctx context.Context, tx *gorm.DB, before, after *models.Order) error
 }
 
 // WalletFunding is told, in the same transaction, when a buyer pays an order

@@ -5,6 +5,7 @@ import (
 
 	"lineescrow/app/audit"
 	"lineescrow/app/auth"
+	"lineescrow/app/gateway"
 	"lineescrow/app/orders"
 	"lineescrow/app/platform/ptest"
 	"lineescrow/app/risk"
@@ -92,6 +93,17 @@ func TestNobodyIsGrantedAnything(t *testing.T) {
 			_, forbidden["account"] = e.Auth.Account(ctx, who)
 			_, forbidden["seller's money"] = e.Sellers.Money(ctx, who)
 			_, forbidden["seller's dashboard"] = e.Sellers.Dashboard(ctx, who)
+			_, forbidden["approve a merchant"] = e.Gateway.Approve(ctx, who, e.Seller.ID)
+			_, forbidden["freeze a merchant"] = e.Gateway.SetStatus(ctx, who, "2000000000000000", true, "test")
+			_, forbidden["merchants"] = e.Gateway.Merchants(ctx, who)
+			_, forbidden["merchant page"] = e.Gateway.Merchant(ctx, who)
+			_, forbidden["merchant key"] = e.Gateway.UploadKey(ctx, who, e.Gateway.PlatformPublicKey(), 0)
+			_, forbidden["merchant endpoints"] = e.Gateway.SetEndpoints(ctx, who, gateway.Endpoints{})
+			_, forbidden["notifications"] = e.Gateway.Notifications(ctx, who, gateway.NotifyQuery{})
+			forbidden["resend a notification"] = e.Gateway.Resend(ctx, who, "x")
+			_, forbidden["order for a trade"] = e.Orders.CreateForTrade(ctx, e.DB.DB, who, orders.TradeOrder{})
+			_, forbidden["take a gateway order"] = e.Orders.Take(ctx, who, o.ID, models.Checkout{})
+			_, notFound["return to a shop"] = e.Gateway.ReturnURL(ctx, who, "2026120100000000000000")
 			for what, err := range notFound {
 				if models.ErrorCode(err) != models.ENOTFOUND {
 					t.Errorf("%s: %v, want ENOTFOUND", what, err)

@@ -21,6 +21,7 @@ import (
 	"lineescrow/app/clawback"
 	"lineescrow/app/config"
 	"lineescrow/app/funding"
+	"lineescrow/app/gateway"
 	"lineescrow/app/idempotency"
 	"lineescrow/app/jobs"
 	"lineescrow/app/ledger"
@@ -61,6 +62,9 @@ type Platform struct {
 	// Clawbacks are recalled payments people owe the platform.
 	Clawbacks   *clawback.Service
 	Idempotency *idempotency.Store
+	// Gateway is the merchant gateway: other shops' trades, signed
+	// requests and notifications.
+	Gateway *gateway.Service
 	// Health is the readiness probe: the database answers, no migration pending.
 	Health *store.Readiness
 	// DBStats shows the database pool on /metrics.
@@ -110,6 +114,13 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 		PayPasswords: p.Auth, Key: macKey(cfg.PayPasswordPepper), SettlementAccount: cfg.TelecomSettlementAccount,
 		MaxAmount: cfg.MaxAmount, Log: log, Now: o.Now}
 	p.Orders.FixedLine = p.Telecom
+	key, err := gateway.LoadPlatformKey(cfg.GatewayPrivateKey, cfg.GatewayKeyFile, cfg.Demo)
+	if err != nil {
+		return nil, fmt.Errorf("platform: %w", err)
+	}
+	p.Gateway = &gateway.Service{DB: db.DB, Orders: p.Orders, Queue: p.Queue, Settings: p.Settings, Names: p.Auth, Key: key,
+		BaseURL: cfg.BaseURL, MaxAmount: cfg.MaxAmount, Demo: cfg.Demo, Client: gateway.NotifyClient(cfg.Demo), Log: log, Now: o.Now}
+	p.Orders.Gateway = p.Gateway
 	p.Funding.Settlements = p.Telecom
 	p.Risk = &risk.Service{DB: db.DB}
 	p.Orders.Cases = orderCases{p.Risk}
@@ -136,6 +147,8 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	river.AddWorker(workers, &telecom.EventWorker{Telecom: p.Telecom})
 	river.AddWorker(workers, &telecom.ReconWorker{Telecom: p.Telecom})
 	river.AddWorker(workers, &telecom.AdvanceWorker{Telecom: p.Telecom})
+	river.AddWorker(workers, &gateway.NotifyWorker{Gateway: p.Gateway})
+	river.AddWorker(workers, &gateway.PurgeWorker{Gateway: p.Gateway})
 	river.AddWorker(workers, &telecom.PurgeWorker{Telecom: p.Telecom})
 	river.AddWorker(workers, &telecom.RedeemWorker{Telecom: p.Telecom})
 	periodic := []*river.PeriodicJob{
@@ -147,6 +160,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 		jobs.Every(time.Hour, payouts.StuckArgs{}),
 		jobs.Every(24*time.Hour, recon.DailyArgs{}),
 		jobs.Every(24*time.Hour, telecom.AdvanceArgs{}),
+		jobs.Every(time.Hour, gateway.PurgeArgs{}),
 		jobs.Every(24*time.Hour, telecom.PurgeArgs{}),
 	}
 	client, err := jobs.NewClient(db.SQL, jobs.Options{Workers: workers, Logger: log, PollInterval: o.PollInterval, Work: o.Work,
@@ -159,8 +173,13 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	return p, nil
 }
 
-// Start starts the River workers (when the platform was built with Work).
+// Start checks that this node signs with the gateway key merchants were
+// given (recording it the first time), then starts the River workers (when
+// the platform was built with Work).
 func (p *Platform) Start(ctx context.Context) error {
+	if err := p.Gateway.CheckPlatformKey(ctx); err != nil {
+		return err
+	}
 	if !p.work {
 		return nil
 	}
