@@ -46,11 +46,6 @@ var methods = map[string]method{
 	"bill.download": (*Service).billDownload,
 }
 
-// Methods lists the method names, for documentation and the web layer.
-func Methods() []string {
-	return []string{"trade.create", "trade.query", "trade.ship", "trade.close", "trade.refund", "bill.download"}
-}
-
 var nonceRE = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
 
 // maxParams bounds a request.
