@@ -17,6 +17,9 @@ var portalOnly = map[string]string{
 	"GET /seller/listings/:id/edit": "the form of PUT /api/v1/seller/listings/{id}",
 	"GET /orders/:id/state":         "the order page's htmx poll: GET /api/v1/orders/{id}",
 	"GET /seller/orders/:id/state":  "the order page's htmx poll: GET /api/v1/orders/{id}",
+	"GET /orders/:id/countdown":        "the order page's countdown, refreshed by htmx: the deadline of GET /api/v1/orders/{id}",
+	"GET /seller/orders/:id/countdown": "the order page's countdown, refreshed by htmx: the deadline of GET /api/v1/orders/{id}",
+	"GET /ops/orders/:id/countdown":    "the order page's countdown, refreshed by htmx: the deadline of GET /api/v1/orders/{id}",
 }
 
 // notPortal are routes that are not people's pages.

@@ -219,6 +219,7 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	b.GET("/orders", s.buyerOrders)
 	b.GET("/wallet", s.walletPage)
 	b.GET("/orders/:id", s.orderPage)
+	b.GET("/orders/:id/countdown", s.orderCountdown)
 	b.GET("/orders/:id/state", s.orderState)
 
 	sg := e.Group("/seller", seller)
@@ -228,6 +229,7 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	sg.GET("/listings/:id/edit", s.listingEdit)
 	sg.GET("/orders", s.sellerOrders)
 	sg.GET("/orders/:id", s.orderPage)
+	sg.GET("/orders/:id/countdown", s.orderCountdown)
 	sg.GET("/orders/:id/state", s.orderState)
 	sg.GET("/money", s.sellerMoney)
 	sg.GET("/statement.csv", s.statementCSV)
@@ -236,6 +238,7 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	og.GET("/disputes", s.opsDisputes)
 	og.GET("/orders", s.opsOrders)
 	og.GET("/orders/:id", s.orderPage)
+	og.GET("/orders/:id/countdown", s.orderCountdown)
 	og.GET("/suspense", s.opsSuspense)
 	og.GET("/flags", s.opsFlags)
 	og.GET("/settings", s.opsSettings)
