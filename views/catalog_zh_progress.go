@@ -16,7 +16,7 @@ var zhProgress = map[string]string{
 	"deadline":                              "截止",
 	"%s left to pay, then the order closes": "还剩 %s，逾期未付款订单自动关闭",
 	"%s left for the seller to ship, then the order is refunded":    "还剩 %s，卖家逾期未发货将自动退款",
-	"%s left, then receipt is confirmed automatically":              "还剩 %s 自动确认收货",
+	"%s left, then receipt is confirmed automatically":              "还剩 %s自动确认收货",
 	"%s left for the seller to answer, then the refund is accepted": "还剩 %s，卖家逾期未处理将自动同意退款",
 	"Time to pay is up: the order closes any moment now":            "付款时间已到，订单即将关闭",
 	"Time to ship is up: the order is refunded any moment now":      "发货时间已到，订单即将自动退款",
