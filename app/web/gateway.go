@@ -13,11 +13,9 @@ import (
 )
 
 // gatewayRoutes are the merchant gateway's: POST /gateway/v1 (signed,
-// server to server: no session, no CSRF) and the hosted cashier.
+// server to server: no session, no CSRF).
 func (s *Server) gatewayRoutes() {
-	e := s.Echo
-	e.POST("/gateway/v1", s.gatewayCall)
-	s.cashierRoutes()
+	s.Echo.POST("/gateway/v1", s.gatewayCall)
 }
 
 // gatewayCall is POST /gateway/v1: a form or a JSON object of strings,
