@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"lineescrow/app/payouts"
 	"lineescrow/app/platform/ptest"
 	"lineescrow/app/telecom"
 	"lineescrow/bankbridge/telecomsim"
@@ -520,6 +521,76 @@ func TestLinkedSellerRefusedOrFlagged(t *testing.T) {
 	res, err := e.Telecom.Advance(e.Ctx, e.Operator.Actor(), 0)
 	if err != nil || !res.Amount.IsZero() {
 		t.Fatalf("advanced a flagged order: %+v %v", res, err)
+	}
+}
+
+// TestOtherLinksRefusedOrFlagged: the holder's ID digits are those of the
+// holder of the seller's own line (refused); the buyer has withdrawn to the
+// seller's payout account, or the order goes to the seller's own address
+// (flagged, never advanced).
+func TestOtherLinksRefusedOrFlagged(t *testing.T) {
+	e := setup(t)
+	linked := func(orderID int64, kind models.LinkKind) int64 {
+		return e.Count(`SELECT count(*) FROM risk_flags WHERE kind = 'linked_line' AND order_id = ?
+			AND detail->'links' @> jsonb_build_array(jsonb_build_object('kind', ?::text))`, orderID, string(kind))
+	}
+	// Same payout account: the buyer withdrew to the seller's bank account.
+	e.bind(t, e.Buyer, telecomsim.LineBuyer)
+	ref, _ := e.Funding.TopUpReference(e.Ctx, e.Buyer.ID)
+	e.Credit("30.00", ref)
+	if _, err := e.Payouts.Withdraw(e.Ctx, e.Buyer.Actor(), payouts.Withdrawal{Amount: models.MustParseMoney("20.00"),
+		Account: "6217000011112222", PayPassword: ptest.PIN}); err != nil {
+		t.Fatal(err)
+	}
+	o, c := e.pay(t, e.Buyer, "40.00")
+	if !c.Flagged || c.HolderMismatch || !strings.Contains(string(c.Links), string(models.LinkSameAccount)) ||
+		!strings.Contains(string(c.Links), "…2222") {
+		t.Fatalf("same payout account: %+v %s", c, c.Links)
+	}
+	if n := linked(o.ID, models.LinkSameAccount); n != 1 {
+		t.Fatalf("%d flags for the same payout account", n)
+	}
+	// Same address: the order goes to the seller's own address (written otherwise).
+	e.DB.Exec("UPDATE sellers SET address = '山东省 菏泽市，牡丹区 中华路1号' WHERE user_id = ?", e.Seller.ID)
+	o2, c2 := e.pay(t, e.Buyer, "50.00")
+	if !c2.Flagged || !strings.Contains(string(c2.Links), string(models.LinkSameAddress)) {
+		t.Fatalf("same address: %+v %s", c2, c2.Links)
+	}
+	if n := linked(o2.ID, models.LinkSameAddress); n != 1 {
+		t.Fatalf("%d flags for the same address", n)
+	}
+	// Neither flagged order is advanced.
+	for _, o := range []*models.Order{o, o2} {
+		e.ship(t, o)
+		e.confirm(t, o)
+	}
+	if res, err := e.Telecom.Advance(e.Ctx, e.Operator.Actor(), 0); err != nil || !res.Amount.IsZero() {
+		t.Fatalf("advanced a flagged order: %+v %v", res, err)
+	}
+	// Same ID digits: someone bound the seller's own line, verified as its
+	// holder; the buyer's line turns out to have the same holder.
+	e.bind(t, e.Buyer2, telecomsim.LineSeller)
+	if err := e.Telecom.Unbind(e.Ctx, e.Buyer2.Actor()); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Advance(2 * telecom.CallGap)
+	e.bind(t, e.Buyer2, telecomsim.LineNewB)
+	e.DB.Exec(`UPDATE landlines SET id_mac = (SELECT id_mac FROM landlines WHERE phone = ? AND id_mac <> '' LIMIT 1)
+		WHERE phone = ? AND state = 'bound'`, telecomsim.LineSeller, telecomsim.LineNewB)
+	e.DB.Exec("UPDATE sellers SET address = '' WHERE user_id = ?", e.Seller.ID)
+	o3 := e.Checkout(e.Buyer2, e.Listing("30.00", 1), 1)
+	_, err := e.Telecom.PayByCharge(e.Ctx, e.Buyer2.Actor(), o3.ID, ptest.PIN)
+	if code(err) != models.ECONFLICT || !strings.Contains(models.ErrorMessage(err), "linked to the seller") {
+		t.Fatalf("same ID digits: %v", err)
+	}
+	if n := linked(o3.ID, models.LinkSameID); n != 1 {
+		t.Fatalf("%d flags for the same ID digits", n)
+	}
+	if n := e.Count("SELECT count(*) FROM telecom_charges WHERE order_id = ?", o3.ID); n != 0 {
+		t.Fatalf("a refused link was charged: %d", n)
+	}
+	if o := e.Order(o3.ID); o.State != models.AwaitingPayment {
+		t.Fatalf("refused order %s", o.State)
 	}
 }
 
