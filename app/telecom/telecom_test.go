@@ -647,6 +647,74 @@ func TestAdvanceWithinCaps(t *testing.T) {
 	e.check(t)
 }
 
+// TestAdvanceWithinTheGlobalCap: several sellers' advances, run at once,
+// for each seller and for all, never put out more than the global cap, to
+// the fen, though each seller's own cap leaves more room.
+func TestAdvanceWithinTheGlobalCap(t *testing.T) {
+	e := setup(t)
+	e.bind(t, e.Buyer, telecomsim.LineBuyer)
+	e.set(t, map[string]string{"advance.global_cap": "370.01", "advance.seller_cap": "150.00"})
+	sellers := []*models.User{e.Seller, e.User("13700000001", models.RoleSeller, "赵敏"), e.User("13700000002", models.RoleSeller, "钱进")}
+	for _, seller := range sellers {
+		for i := 0; i < 2; i++ {
+			l, err := e.Orders.CreateListing(e.Ctx, seller.Actor(), models.ListingInput{Title: "菏泽牡丹 Peony", Description: "A peony",
+				Price: "100.00", Stock: "1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := e.Checkout(e.Buyer, l, 1)
+			if _, err := e.Telecom.PayByCharge(e.Ctx, e.Buyer.Actor(), o.ID, ptest.PIN); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.Orders.Ship(e.Ctx, seller.Actor(), o.ID, "SF", "SF1234567890"); err != nil {
+				t.Fatal(err)
+			}
+			e.confirm(t, o)
+		}
+		e.want(t, map[string]string{models.SellerPendingAccount(seller.ID): "198.80"})
+	}
+	var wg sync.WaitGroup
+	for round := 0; round < 2; round++ {
+		for _, seller := range append([]*models.User{nil}, sellers...) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				id := int64(0)
+				if seller != nil {
+					id = seller.ID
+				}
+				if _, err := e.Telecom.Advance(e.Ctx, e.Operator.Actor(), id); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	ex, err := e.Telecom.ExposureOf(e.Ctx, e.Operator.Actor())
+	if err != nil || ex.Total.String() != "370.01" || len(ex.Sellers) != 3 {
+		t.Fatalf("exposure: %+v %v", ex, err)
+	}
+	total := models.Zero
+	for i, se := range ex.Sellers {
+		if se.Advanced.GreaterThan(se.Cap) {
+			t.Errorf("seller %d: advanced %s over the cap %s", se.SellerID, se.Advanced, se.Cap)
+		}
+		total = total.Add(se.Advanced)
+		e.want(t, map[string]string{models.SellerAvailableAccount(sellers[i].ID): se.Advanced.String()})
+	}
+	if total.String() != "370.01" {
+		t.Fatalf("the sellers' advances add up to %s", total)
+	}
+	if n := e.Count("SELECT (sum(amount) * 100)::bigint FROM advances"); n != 37001 {
+		t.Fatalf("advances recorded: %d fen", n)
+	}
+	// Nothing more once the global cap is reached, even for a seller with room.
+	if res, err := e.Telecom.Advance(e.Ctx, models.System, 0); err != nil || !res.Amount.IsZero() {
+		t.Fatalf("advanced over the global cap: %+v %v", res, err)
+	}
+	e.check(t)
+}
+
 func TestRechargeCards(t *testing.T) {
 	e := setup(t)
 	r, err := e.Telecom.RedeemCard(e.Ctx, e.Buyer.Actor(), "5301 2026 0000 0101", "41875203")
