@@ -19,9 +19,10 @@ var portalOnly = map[string]string{
 	"GET /seller/orders/:id/state":  "the order page's htmx poll: GET /api/v1/orders/{id}",
 }
 
-// notPortal are routes that are not people's pages.
+// notPortal are routes that are not people's pages (/gateway/v1 is the
+// merchants' signed API itself).
 func notPortal(path string) bool {
-	for _, p := range []string{"/api/", "/webhooks/", "/sim/", "/static/", "/healthz", "/readyz", "/metrics"} {
+	for _, p := range []string{"/api/", "/gateway/", "/webhooks/", "/sim/", "/static/", "/healthz", "/readyz", "/metrics"} {
 		if strings.HasPrefix(path, p) {
 			return true
 		}

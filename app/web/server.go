@@ -38,6 +38,7 @@ import (
 	"lineescrow/app/clawback"
 	"lineescrow/app/config"
 	"lineescrow/app/funding"
+	"lineescrow/app/gateway"
 	"lineescrow/app/idempotency"
 	"lineescrow/app/orders"
 	"lineescrow/app/payouts"
@@ -87,10 +88,15 @@ type Deps struct {
 	Payouts *payouts.Service
 	// Telecom is fixed-line charging: landlines, charges, advances, cards.
 	Telecom *telecom.Service
+	// Gateway is the merchant gateway: POST /gateway/v1 and the hosted
+	// cashier.
+	Gateway *gateway.Service
 	// BankSim is the bank simulator's handler, mounted at /sim/bank in demo mode.
 	BankSim http.Handler
 	// TelecomSim is the telecom front-end simulator's, at /sim/telecom.
 	TelecomSim http.Handler
+	// ShopSim is the demo shop's (bankbridge/shopsim), at /sim/shop.
+	ShopSim http.Handler
 	// Now is the clock (tests set it).
 	Now func() time.Time
 }
@@ -210,6 +216,13 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	if s.TelecomSim != nil {
 		e.Any("/sim/telecom", echo.WrapHandler(s.TelecomSim))
 		e.Any("/sim/telecom/*", echo.WrapHandler(s.TelecomSim))
+	}
+	if s.ShopSim != nil {
+		e.Any("/sim/shop", echo.WrapHandler(s.ShopSim))
+		e.Any("/sim/shop/*", echo.WrapHandler(s.ShopSim))
+	}
+	if s.Gateway != nil {
+		s.gatewayRoutes()
 	}
 
 	e.GET("/listings", s.listingsPage)
