@@ -65,8 +65,14 @@ type Head struct {
 }
 
 // Anchor is the head's seq and hash, "SEQ:HASH": what an operator exports
-// and keeps outside the database, to check the journal against later.
-func (h Head) Anchor() string { return strconv.FormatInt(h.Seq, 10) + ":" + h.Hash }
+// and keeps outside the database, to check the journal against later (""
+// while nothing is sealed).
+func (h Head) Anchor() string {
+	if h.Seq == 0 {
+		return ""
+	}
+	return strconv.FormatInt(h.Seq, 10) + ":" + h.Hash
+}
 
 // Anchor is a journal head recorded earlier: seal Seq had hash Hash.
 type Anchor struct {
