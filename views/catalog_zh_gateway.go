@@ -14,6 +14,7 @@ var zhGateway = map[string]string{
 	"Order %d has no buyer yet: it is paid at the cashier.": "订单 %d 还没有买家：请在收银台付款。",
 	"No such trade.":                                        "没有这笔交易。",
 	"This shop cannot take payments now.":                   "该商户目前无法收款。",
+	"The form could not be read.":                           "无法读取表单内容。",
 	"There is nothing to return to the shop with yet.":      "交易尚未付款，暂时无法返回商户。",
 
 	// Merchants, keys, endpoints.

@@ -213,12 +213,31 @@ func person(t *testing.T, ctx context.Context) context.Context {
 	return pctx
 }
 
+// reopen opens url and waits for sel. An order page reloads itself when the
+// order moves (its htmx poll): a reload that lands while the test opens the
+// page aborts the test's navigation (net::ERR_ABORTED), which is not a
+// failure: it opens the page again, until deadline.
+func reopen(t *testing.T, ctx context.Context, url, sel string, deadline time.Time) {
+	t.Helper()
+	for {
+		err := chromedp.Do(ctx, chromedp.Navigate(url), visible(sel))
+		if err == nil {
+			return
+		}
+		if !strings.Contains(err.Error(), "net::ERR_ABORTED") || time.Now().After(deadline) {
+			run(t, ctx, "open "+url, chromedp.Navigate(url), visible(sel))
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // waitState reloads an order page until its state (and refund overlay) is as wanted.
 func waitState(t *testing.T, ctx context.Context, url, state string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		run(t, ctx, "open "+url, chromedp.Navigate(url), visible(`[data-testid="order-state"]`))
+		reopen(t, ctx, url, `[data-testid="order-state"]`, deadline)
 		got, _ := chromedp.Run(ctx, chromedp.AttributeValue(css(`[data-testid="order-state"]`), "data-state"))
 		if got.Value == state {
 			return

@@ -39,7 +39,7 @@ func reloadUntil(t *testing.T, ctx context.Context, url, sel, want string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		run(t, ctx, "open "+url, chromedp.Navigate(url), visible("main"))
+		reopen(t, ctx, url, "main", deadline)
 		got := textNow(ctx, sel)
 		if strings.Contains(got, want) {
 			return
