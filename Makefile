@@ -6,7 +6,7 @@ SHELL := /bin/bash
 GO    ?= go
 BIN   := .bin/lineescrow
 
-.PHONY: all build run test generate check-fmt check-vet check-static check-templ test-deps chromium go-test bench bench-go clean
+.PHONY: all build run test generate check-fmt check-vet check-static check-templ test-deps chromium go-test fuzz-short bench bench-go clean
 
 all: build
 
@@ -22,7 +22,7 @@ generate:
 	$(GO) tool templ generate -path views
 
 ## test: formatting, vet, stale generated code, then all tests against a real PostgreSQL and Chromium
-test: check-fmt check-vet check-static check-templ test-deps go-test
+test: check-fmt check-vet check-static check-templ test-deps go-test fuzz-short
 
 check-fmt:
 	@out=$$(gofmt -l cmd app views models bankbridge migrations static | grep -v '_templ.go$$' || true); \
@@ -57,6 +57,13 @@ chromium:
 
 go-test:
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# A short run of every fuzz target (their seeds also run in go-test).
+FUZZTIME ?= 3s
+FUZZ_TARGETS := models:FuzzParseMoney models:FuzzFindReference bankbridge:FuzzVerify bankbridge:FuzzParseEvents
+fuzz-short:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t#*:}; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; done
 
 ## bench: the ledger beside pgbench on a durable PostgreSQL of its own (.devdb/bench), results in bench.json
 bench: build

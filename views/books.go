@@ -71,6 +71,15 @@ type BooksVM struct {
 	Negative []NegativeLine
 	Checked  bool   // the whole-ledger check ran
 	Findings string // what it found; "" when every check passed
+	Journal  JournalHead
+}
+
+// JournalHead is the end of the tamper-evident journal.
+type JournalHead struct {
+	Seq, TransferID int64 // Seq 0: nothing sealed yet
+	Hash, Anchor    string
+	SealedAt        time.Time
+	Unsealed        int64
 }
 
 // KindLine is the total of one kind of account.

@@ -246,19 +246,34 @@ func (s *Service) Check(ctx context.Context, actor models.Actor) (string, error)
 	return Verify(ctx, s.DB)
 }
 
+// JournalHead returns the end of the tamper-evident journal (ledger.Seal):
+// the last seal and how many transfers wait for theirs. Operators export its
+// anchor (Head.Anchor) to check the journal against later.
+//
+// Errors: EFORBIDDEN unless actor is an operator.
+func (s *Service) JournalHead(ctx context.Context, actor models.Actor) (ledger.Head, error) {
+	if !actor.IsOperator() {
+		return ledger.Head{}, errForbidden
+	}
+	return ledger.JournalHead(ctx, s.DB)
+}
+
 // Verify runs every check of the whole ledger: each transfer balances, all
 // postings sum to zero, no constrained account is negative, every balance
-// equals its postings (ledger.CheckInvariants), and every escrow holds what
-// its order says (orders.CheckInvariants). It returns what is wrong, ""
-// when every check passed, or the error that stopped a check from running.
-// The operators' check (Check) and `lineescrow ledger verify` both run it:
-// one list of checks for the page, the API and the command line.
-func Verify(ctx context.Context, db *gorm.DB) (string, error) {
+// equals its postings (ledger.CheckInvariants), every escrow holds what
+// its order says (orders.CheckInvariants), and the journal's hash chain is
+// unbroken and passes through every anchor given (ledger.VerifyJournal). It
+// returns what is wrong, "" when every check passed, or the error that
+// stopped a check from running. The operators' check (Check) and
+// `lineescrow ledger verify` both run it: one list of checks for the page,
+// the API and the command line.
+func Verify(ctx context.Context, db *gorm.DB, anchors ...ledger.Anchor) (string, error) {
 	var problems []string
+	journal := func(ctx context.Context, db *gorm.DB) error { return ledger.VerifyJournal(ctx, db, anchors...) }
 	for _, check := range []struct {
 		run  func(context.Context, *gorm.DB) error
 		fail error
-	}{{ledger.CheckInvariants, ledger.ErrInvariants}, {orders.CheckInvariants, orders.ErrInvariants}} {
+	}{{ledger.CheckInvariants, ledger.ErrInvariants}, {orders.CheckInvariants, orders.ErrInvariants}, {journal, ledger.ErrJournal}} {
 		err := check.run(ctx, db)
 		switch {
 		case err == nil:
@@ -296,6 +311,8 @@ type Dashboard struct {
 	// Negative are constrained accounts below zero now (at most
 	// MaxNegative): none while the database's guard holds.
 	Negative []ledger.Negative
+	// Journal is the end of the tamper-evident journal, now.
+	Journal ledger.Head
 	// Checked says the whole-ledger check ran for this page; Findings is
 	// what it found ("" when every check passed).
 	Checked  bool
@@ -332,6 +349,9 @@ func (s *Service) DashboardOf(ctx context.Context, actor models.Actor, check boo
 		}
 	}
 	if d.Negative, err = ledger.NegativeAccounts(ctx, s.DB, MaxNegative); err != nil {
+		return nil, fmt.Errorf("books dashboard: %w", err)
+	}
+	if d.Journal, err = ledger.JournalHead(ctx, s.DB); err != nil {
 		return nil, fmt.Errorf("books dashboard: %w", err)
 	}
 	if check {

@@ -88,6 +88,11 @@ func NewWithURL(t testing.TB) (*store.DB, string) {
 			if err := orders.CheckInvariants(ctx, db.DB); err != nil {
 				t.Errorf("after the test: %v", err)
 			}
+			if _, err := ledger.Seal(ctx, db.DB); err != nil {
+				t.Errorf("after the test: %v", err)
+			} else if err := ledger.VerifyJournal(ctx, db.DB); err != nil {
+				t.Errorf("after the test: %v", err)
+			}
 		}
 		db.Close()
 		_ = admin(ctx, func(c *pgx.Conn) error {

@@ -69,6 +69,19 @@ func TestHappyPathThroughTheBankSimulator(t *testing.T) {
 
 	// The buyer's open order page notices the shipment by itself (htmx polls).
 	run(t, buyer, "page refreshes on shipment", visible(`[data-testid="order-state"][data-state="shipped"]`), visible(`[data-testid="confirm-form"]`))
+	// At 375 px: the steps bar marks "receipt confirmed" as next, fits the
+	// phone's width, and the countdown says how long is left in words.
+	run(t, buyer, "steps bar and countdown", visible(`[data-testid="steps"] li[data-key="received"][aria-current="step"]`),
+		visible(`[data-testid="countdown"][data-kind="auto_confirm"]`))
+	expectText(t, buyer, `[data-testid="countdown"]`, "left, then receipt is confirmed automatically")
+	overflow, err := chromedp.Run(buyer, chromedp.Evaluate[bool](
+		`(() => { const e = document.querySelector('[data-testid="steps"]'); return e.scrollWidth > e.clientWidth || document.documentElement.scrollWidth > window.innerWidth })()`))
+	if err != nil {
+		t.Fatalf("measure the steps bar: %v", err)
+	}
+	if overflow {
+		t.Error("the steps bar overflows 375 px")
+	}
 	run(t, buyer, "confirm with a wrong payment password",
 		fill(map[string]string{"pay_password": "111333"}),
 		click(`[data-testid="confirm-submit"]`),
@@ -80,11 +93,16 @@ func TestHappyPathThroughTheBankSimulator(t *testing.T) {
 		visible(`[data-testid="flash-success"]`),
 	)
 	waitState(t, buyer, orderURL, "completed")
-	// The buyer sees the money leave the escrow; where it went on the
-	// seller's side is the seller's (and the operators') business.
-	expectText(t, buyer, `[data-testid="ledger"]`, fmt.Sprintf("escrow:order:%d", orderID(t, orderURL)))
-	run(t, seller, "the seller's ledger of the order", chromedp.Navigate(sellerOrder), visible(`[data-testid="ledger"]`))
-	expectText(t, seller, `[data-testid="ledger"]`, fmt.Sprintf("seller:%d:available", a.Seller.ID))
+	// The buyer reads where the money is in words, never an account code
+	// nor the seller's commission; the seller reads gross, commission, net.
+	expectText(t, buyer, `[data-testid="money-released"]`, "¥259.00 was paid to the seller.")
+	expectText(t, buyer, `[data-testid="steps"] li[data-key="completed"][data-status="done"]`, "Trade completed")
+	if txt, _ := textOf(buyer, "main"); strings.Contains(txt, fmt.Sprintf("escrow:order:%d", orderID(t, orderURL))) || strings.Contains(txt, "¥1.55") {
+		t.Errorf("the buyer's page shows an account code or the commission: %s", txt)
+	}
+	run(t, seller, "the seller's money of the order", chromedp.Navigate(sellerOrder), visible(`[data-testid="seller-money"]`))
+	expectText(t, seller, `[data-testid="money-net"]`, "¥257.45")
+	expectText(t, seller, `[data-testid="money-fee"]`, "¥1.55")
 
 	run(t, seller, "see the money", chromedp.Navigate(a.URL+"/seller"), visible(`[data-testid="money-stages"]`))
 	expectText(t, seller, `[data-testid="stage-available"]`, "¥257.45") // 259.00 less 0.6% (1.55)

@@ -45,6 +45,9 @@ type Service struct {
 	Gateway Gateway
 }
 
+// Clock is the service's time now (what deadlines are counted from).
+func (s *Service) Clock() time.Time { return s.now() }
+
 func (s *Service) now() time.Time {
 	if s.Now != nil {
 		return s.Now().UTC().Truncate(time.Microsecond)

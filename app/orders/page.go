@@ -35,6 +35,8 @@ type OrderPage struct {
 	// ExtendBy is how much later a buyer's one extension makes the
 	// automatic confirmation (the operators' setting).
 	ExtendBy time.Duration
+	// Now is when the page was read (its deadline's countdown counts from it).
+	Now time.Time
 }
 
 // CreditLine is a bank transfer matched to an order.
@@ -84,7 +86,7 @@ func (s *Service) OrderPage(ctx context.Context, actor models.Actor, id int64) (
 	if err != nil {
 		return nil, err
 	}
-	p := &OrderPage{Order: *o, Allowed: models.Allowed(*o, actor)}
+	p := &OrderPage{Order: *o, Allowed: models.Allowed(*o, actor), Now: s.now()}
 	if p.Allowed[models.ActExtendConfirm] {
 		vals, err := s.Settings.Get(ctx, nil)
 		if err != nil {

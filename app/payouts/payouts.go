@@ -127,7 +127,7 @@ func (s *Service) Withdrawable(ctx context.Context, actor models.Actor) (models.
 	if err != nil {
 		return models.Zero, err
 	}
-	return withdrawable(ctx, s.DB, actor.UserID, src)
+	return withdrawable(ctx, store.Reader(ctx, s.DB), actor.UserID, src)
 }
 
 func withdrawable(ctx context.Context, db *gorm.DB, userID int64, src string) (models.Money, error) {
@@ -450,7 +450,7 @@ type Query struct {
 //
 // Errors: EFORBIDDEN for nobody.
 func (s *Service) List(ctx context.Context, actor models.Actor, q Query) ([]Payout, error) {
-	db := s.DB.WithContext(ctx).Table("payouts")
+	db := store.Reader(ctx, s.DB).Table("payouts")
 	switch {
 	case actor.IsOperator():
 	case actor.Role == models.RoleBuyer || actor.Role == models.RoleSeller:
@@ -493,7 +493,7 @@ type Totals struct {
 // TotalsOf sums a person's payouts waiting for a result and paid out.
 func (s *Service) TotalsOf(ctx context.Context, userID int64) (Totals, error) {
 	var t Totals
-	err := s.DB.WithContext(ctx).Raw(`SELECT
+	err := store.Reader(ctx, s.DB).Raw(`SELECT
 		coalesce(sum(amount) FILTER (WHERE state IN ('requested', 'sending', 'sent')), 0) AS in_transit,
 		coalesce(sum(amount) FILTER (WHERE state = 'succeeded'), 0) AS paid_out
 		FROM payouts WHERE user_id = ?`, userID).Scan(&t).Error

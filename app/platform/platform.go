@@ -74,6 +74,10 @@ type Platform struct {
 	work    bool
 }
 
+// SealEvery is how often the journal's sealer runs (ledger.Seal): the
+// longest a committed transfer waits for its seal.
+const SealEvery = 10 * time.Second
+
 // Options tune New.
 type Options struct {
 	// Work starts River workers (timers, webhook retries). Tests that drive
@@ -139,6 +143,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	river.AddWorker(workers, &idempotency.PurgeWorker{Store: p.Idempotency})
 	river.AddWorker(workers, &sellers.SnapshotWorker{Sellers: p.Sellers})
 	river.AddWorker(workers, &ledger.TotalsWorker{DB: db.DB})
+	river.AddWorker(workers, &ledger.SealWorker{DB: db.DB})
 	river.AddWorker(workers, &payouts.SendWorker{Payouts: p.Payouts})
 	river.AddWorker(workers, &payouts.StuckWorker{Payouts: p.Payouts})
 	river.AddWorker(workers, &recon.DailyWorker{Recon: p.Recon})
@@ -157,6 +162,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 		jobs.Every(time.Hour, idempotency.PurgeArgs{}),
 		jobs.Every(time.Hour, sellers.SnapshotArgs{}),
 		jobs.Every(time.Minute, ledger.TotalsArgs{}),
+		jobs.Every(SealEvery, ledger.SealArgs{}),
 		jobs.Every(time.Hour, payouts.StuckArgs{}),
 		jobs.Every(24*time.Hour, recon.DailyArgs{}),
 		jobs.Every(24*time.Hour, telecom.AdvanceArgs{}),

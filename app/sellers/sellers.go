@@ -19,6 +19,7 @@ import (
 
 	"lineescrow/app/ledger"
 	"lineescrow/app/payouts"
+	"lineescrow/app/store"
 	"lineescrow/models"
 )
 
@@ -128,6 +129,16 @@ func (s *Service) Money(ctx context.Context, actor models.Actor) (*Money, error)
 	if !actor.IsSeller() {
 		return nil, errForbidden
 	}
+	var m *Money
+	err := store.Snapshot(ctx, s.DB, func(ctx context.Context) (err error) {
+		m, err = s.money(ctx, actor)
+		return err
+	})
+	return m, err
+}
+
+// money reads the seller's money page; Money runs it in one snapshot.
+func (s *Service) money(ctx context.Context, actor models.Actor) (*Money, error) {
 	id := actor.UserID
 	var m Money
 	var err error
@@ -148,17 +159,17 @@ func (s *Service) Money(ctx context.Context, actor models.Actor) (*Money, error)
 	if m.Payouts, err = s.Payouts.List(ctx, actor, payouts.Query{Limit: 20}); err != nil {
 		return nil, err
 	}
-	if err := s.DB.WithContext(ctx).Raw("SELECT bank_account, bank_holder FROM sellers WHERE user_id = ?", id).
+	if err := store.Reader(ctx, s.DB).Raw("SELECT bank_account, bank_holder FROM sellers WHERE user_id = ?", id).
 		Row().Scan(&m.Account, &m.Holder); err != nil {
 		return nil, fmt.Errorf("payout account of seller %d: %w", id, err)
 	}
 	m.Account = models.MaskAccount(m.Account)
-	if err := s.DB.WithContext(ctx).Where("seller_id = ? AND "+models.HoldingSQL, id).Order("id DESC").Limit(MaxHeldOrders).
+	if err := store.Reader(ctx, s.DB).Where("seller_id = ? AND "+models.HoldingSQL, id).Order("id DESC").Limit(MaxHeldOrders).
 		Find(&m.HeldOrders).Error; err != nil {
 		return nil, fmt.Errorf("held orders of seller %d: %w", id, err)
 	}
 	// Exactly this seller's accounts: "seller:4:" cannot match seller 42's.
-	if m.Moves, err = ledger.Movements(ctx, s.DB, ledger.MovementQuery{Accounts: ownAccounts(id), Limit: MaxMoves}); err != nil {
+	if m.Moves, err = ledger.Movements(ctx, store.Reader(ctx, s.DB), ledger.MovementQuery{Accounts: ownAccounts(id), Limit: MaxMoves}); err != nil {
 		return nil, fmt.Errorf("money of seller %d: %w", id, err)
 	}
 	return &m, nil
@@ -218,11 +229,11 @@ type Stages struct {
 // stagesOf returns a seller's money by stage, now.
 func (s *Service) stagesOf(ctx context.Context, sellerID int64) (Stages, error) {
 	var st Stages
-	if err := s.DB.WithContext(ctx).Raw(`SELECT coalesce(sum(held), 0) FROM orders
+	if err := store.Reader(ctx, s.DB).Raw(`SELECT coalesce(sum(held), 0) FROM orders
 		WHERE seller_id = ? AND `+models.HoldingSQL, sellerID).Row().Scan(&st.Held); err != nil {
 		return st, fmt.Errorf("held money of seller %d: %w", sellerID, err)
 	}
-	bals, err := ledger.Balances(ctx, s.DB, models.SellerPendingAccount(sellerID), models.SellerAvailableAccount(sellerID))
+	bals, err := ledger.Balances(ctx, store.Reader(ctx, s.DB), models.SellerPendingAccount(sellerID), models.SellerAvailableAccount(sellerID))
 	if err != nil {
 		return st, fmt.Errorf("money of seller %d: %w", sellerID, err)
 	}
@@ -271,7 +282,7 @@ func (s *Service) history(ctx context.Context, sellerID int64, now Stages) ([]Da
 		Day                      time.Time
 		Held, Pending, Available models.Money
 	}
-	if err := s.DB.WithContext(ctx).Raw(`SELECT day, held, pending, available FROM seller_balance_days
+	if err := store.Reader(ctx, s.DB).Raw(`SELECT day, held, pending, available FROM seller_balance_days
 		WHERE seller_id = ? AND day >= ? AND day < ? ORDER BY day`, sellerID, first.Format("2006-01-02"), today.Format("2006-01-02")).
 		Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("history of seller %d: %w", sellerID, err)

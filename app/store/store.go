@@ -171,6 +171,32 @@ func InTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	}
 }
 
+type snapshotKey struct{}
+
+// Snapshot runs fn in one read-only REPEATABLE READ transaction that the
+// context passed to fn carries: every query made through Reader with that
+// context sees the same snapshot of the database, so the figures and the
+// lists of one page agree with each other even while money moves (a payout
+// settling between two queries would otherwise show as paid in the list and
+// still on its way in the totals).
+func Snapshot(ctx context.Context, db *gorm.DB, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(snapshotKey{}).(*gorm.DB); ok {
+		return fn(ctx) // already inside one
+	}
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, snapshotKey{}, tx))
+	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+}
+
+// Reader is the handle a read should use: the snapshot ctx carries
+// (Snapshot), or db.
+func Reader(ctx context.Context, db *gorm.DB) *gorm.DB {
+	if tx, ok := ctx.Value(snapshotKey{}).(*gorm.DB); ok {
+		return tx.WithContext(ctx)
+	}
+	return db.WithContext(ctx)
+}
+
 // Retryable reports whether err is a serialization failure or a deadlock.
 func Retryable(err error) bool {
 	code := PgCode(err)

@@ -89,3 +89,46 @@ func TestReadinessSaysWhy(t *testing.T) {
 		t.Fatalf("closed pool: %v (cause %v), want database unreachable with its cause", err, errors.Unwrap(err))
 	}
 }
+
+func TestASnapshotSeesOneMomentOfTheDatabase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := dbtest.New(t)
+	if err := db.Exec(`CREATE TABLE snap (n int)`).Error; err != nil {
+		t.Fatal(err)
+	}
+	count := func(ctx context.Context) int {
+		var n int
+		if err := store.Reader(ctx, db.DB).Raw(`SELECT count(*) FROM snap`).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	err := store.Snapshot(ctx, db.DB, func(ctx context.Context) error {
+		before := count(ctx)
+		// Another connection commits a row between the page's two reads.
+		if err := db.WithContext(context.Background()).Exec(`INSERT INTO snap VALUES (1)`).Error; err != nil {
+			t.Fatal(err)
+		}
+		if after := count(ctx); after != before {
+			t.Errorf("inside the snapshot the count went from %d to %d", before, after)
+		}
+		// Nested snapshots share the outer one.
+		return store.Snapshot(ctx, db.DB, func(ctx context.Context) error {
+			if n := count(ctx); n != before {
+				t.Errorf("a nested snapshot saw %d rows, want %d", n, before)
+			}
+			// And it is read-only: nothing a page reads with can write.
+			if err := store.Reader(ctx, db.DB).Exec(`INSERT INTO snap VALUES (2)`).Error; store.PgCode(err) != "25006" {
+				t.Errorf("a write inside the snapshot: %v, want 25006 (read-only transaction)", err)
+			}
+			return nil
+		})
+	})
+	if err == nil {
+		t.Fatal("the snapshot's failed write did not fail the snapshot")
+	}
+	if n := count(ctx); n != 1 {
+		t.Fatalf("outside the snapshot: %d rows, want 1", n)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"lineescrow/app/payouts"
 	"lineescrow/app/platform/ptest"
 	"lineescrow/app/telecom"
 	"lineescrow/bankbridge/telecomsim"
@@ -523,6 +524,76 @@ func TestLinkedSellerRefusedOrFlagged(t *testing.T) {
 	}
 }
 
+// TestOtherLinksRefusedOrFlagged: the holder's ID digits are those of the
+// holder of the seller's own line (refused); the buyer has withdrawn to the
+// seller's payout account, or the order goes to the seller's own address
+// (flagged, never advanced).
+func TestOtherLinksRefusedOrFlagged(t *testing.T) {
+	e := setup(t)
+	linked := func(orderID int64, kind models.LinkKind) int64 {
+		return e.Count(`SELECT count(*) FROM risk_flags WHERE kind = 'linked_line' AND order_id = ?
+			AND detail->'links' @> jsonb_build_array(jsonb_build_object('kind', ?::text))`, orderID, string(kind))
+	}
+	// Same payout account: the buyer withdrew to the seller's bank account.
+	e.bind(t, e.Buyer, telecomsim.LineBuyer)
+	ref, _ := e.Funding.TopUpReference(e.Ctx, e.Buyer.ID)
+	e.Credit("30.00", ref)
+	if _, err := e.Payouts.Withdraw(e.Ctx, e.Buyer.Actor(), payouts.Withdrawal{Amount: models.MustParseMoney("20.00"),
+		Account: "6217000011112222", PayPassword: ptest.PIN}); err != nil {
+		t.Fatal(err)
+	}
+	o, c := e.pay(t, e.Buyer, "40.00")
+	if !c.Flagged || c.HolderMismatch || !strings.Contains(string(c.Links), string(models.LinkSameAccount)) ||
+		!strings.Contains(string(c.Links), "…2222") {
+		t.Fatalf("same payout account: %+v %s", c, c.Links)
+	}
+	if n := linked(o.ID, models.LinkSameAccount); n != 1 {
+		t.Fatalf("%d flags for the same payout account", n)
+	}
+	// Same address: the order goes to the seller's own address (written otherwise).
+	e.DB.Exec("UPDATE sellers SET address = '山东省 菏泽市，牡丹区 中华路1号' WHERE user_id = ?", e.Seller.ID)
+	o2, c2 := e.pay(t, e.Buyer, "50.00")
+	if !c2.Flagged || !strings.Contains(string(c2.Links), string(models.LinkSameAddress)) {
+		t.Fatalf("same address: %+v %s", c2, c2.Links)
+	}
+	if n := linked(o2.ID, models.LinkSameAddress); n != 1 {
+		t.Fatalf("%d flags for the same address", n)
+	}
+	// Neither flagged order is advanced.
+	for _, o := range []*models.Order{o, o2} {
+		e.ship(t, o)
+		e.confirm(t, o)
+	}
+	if res, err := e.Telecom.Advance(e.Ctx, e.Operator.Actor(), 0); err != nil || !res.Amount.IsZero() {
+		t.Fatalf("advanced a flagged order: %+v %v", res, err)
+	}
+	// Same ID digits: someone bound the seller's own line, verified as its
+	// holder; the buyer's line turns out to have the same holder.
+	e.bind(t, e.Buyer2, telecomsim.LineSeller)
+	if err := e.Telecom.Unbind(e.Ctx, e.Buyer2.Actor()); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Advance(2 * telecom.CallGap)
+	e.bind(t, e.Buyer2, telecomsim.LineNewB)
+	e.DB.Exec(`UPDATE landlines SET id_mac = (SELECT id_mac FROM landlines WHERE phone = ? AND id_mac <> '' LIMIT 1)
+		WHERE phone = ? AND state = 'bound'`, telecomsim.LineSeller, telecomsim.LineNewB)
+	e.DB.Exec("UPDATE sellers SET address = '' WHERE user_id = ?", e.Seller.ID)
+	o3 := e.Checkout(e.Buyer2, e.Listing("30.00", 1), 1)
+	_, err := e.Telecom.PayByCharge(e.Ctx, e.Buyer2.Actor(), o3.ID, ptest.PIN)
+	if code(err) != models.ECONFLICT || !strings.Contains(models.ErrorMessage(err), "linked to the seller") {
+		t.Fatalf("same ID digits: %v", err)
+	}
+	if n := linked(o3.ID, models.LinkSameID); n != 1 {
+		t.Fatalf("%d flags for the same ID digits", n)
+	}
+	if n := e.Count("SELECT count(*) FROM telecom_charges WHERE order_id = ?", o3.ID); n != 0 {
+		t.Fatalf("a refused link was charged: %d", n)
+	}
+	if o := e.Order(o3.ID); o.State != models.AwaitingPayment {
+		t.Fatalf("refused order %s", o.State)
+	}
+}
+
 // TestAdvanceWithinCaps: concurrent advances never exceed the caps; the
 // collection releases only what was not advanced.
 func TestAdvanceWithinCaps(t *testing.T) {
@@ -572,6 +643,74 @@ func TestAdvanceWithinCaps(t *testing.T) {
 	e.want(t, map[string]string{pending: "0.00", avail: "397.60"})
 	if ex, _ := e.Telecom.ExposureOf(e.Ctx, e.Operator.Actor()); !ex.Total.IsZero() {
 		t.Fatalf("exposure after collection: %s", ex.Total)
+	}
+	e.check(t)
+}
+
+// TestAdvanceWithinTheGlobalCap: several sellers' advances, run at once,
+// for each seller and for all, never put out more than the global cap, to
+// the fen, though each seller's own cap leaves more room.
+func TestAdvanceWithinTheGlobalCap(t *testing.T) {
+	e := setup(t)
+	e.bind(t, e.Buyer, telecomsim.LineBuyer)
+	e.set(t, map[string]string{"advance.global_cap": "370.01", "advance.seller_cap": "150.00"})
+	sellers := []*models.User{e.Seller, e.User("13700000001", models.RoleSeller, "赵敏"), e.User("13700000002", models.RoleSeller, "钱进")}
+	for _, seller := range sellers {
+		for i := 0; i < 2; i++ {
+			l, err := e.Orders.CreateListing(e.Ctx, seller.Actor(), models.ListingInput{Title: "菏泽牡丹 Peony", Description: "A peony",
+				Price: "100.00", Stock: "1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := e.Checkout(e.Buyer, l, 1)
+			if _, err := e.Telecom.PayByCharge(e.Ctx, e.Buyer.Actor(), o.ID, ptest.PIN); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.Orders.Ship(e.Ctx, seller.Actor(), o.ID, "SF", "SF1234567890"); err != nil {
+				t.Fatal(err)
+			}
+			e.confirm(t, o)
+		}
+		e.want(t, map[string]string{models.SellerPendingAccount(seller.ID): "198.80"})
+	}
+	var wg sync.WaitGroup
+	for round := 0; round < 2; round++ {
+		for _, seller := range append([]*models.User{nil}, sellers...) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				id := int64(0)
+				if seller != nil {
+					id = seller.ID
+				}
+				if _, err := e.Telecom.Advance(e.Ctx, e.Operator.Actor(), id); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	ex, err := e.Telecom.ExposureOf(e.Ctx, e.Operator.Actor())
+	if err != nil || ex.Total.String() != "370.01" || len(ex.Sellers) != 3 {
+		t.Fatalf("exposure: %+v %v", ex, err)
+	}
+	total := models.Zero
+	for i, se := range ex.Sellers {
+		if se.Advanced.GreaterThan(se.Cap) {
+			t.Errorf("seller %d: advanced %s over the cap %s", se.SellerID, se.Advanced, se.Cap)
+		}
+		total = total.Add(se.Advanced)
+		e.want(t, map[string]string{models.SellerAvailableAccount(sellers[i].ID): se.Advanced.String()})
+	}
+	if total.String() != "370.01" {
+		t.Fatalf("the sellers' advances add up to %s", total)
+	}
+	if n := e.Count("SELECT (sum(amount) * 100)::bigint FROM advances"); n != 37001 {
+		t.Fatalf("advances recorded: %d fen", n)
+	}
+	// Nothing more once the global cap is reached, even for a seller with room.
+	if res, err := e.Telecom.Advance(e.Ctx, models.System, 0); err != nil || !res.Amount.IsZero() {
+		t.Fatalf("advanced over the global cap: %+v %v", res, err)
 	}
 	e.check(t)
 }

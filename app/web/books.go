@@ -33,7 +33,9 @@ func (s *Server) opsBooks(c echo.Context) error {
 }
 
 func booksVM(d *books.Dashboard) views.BooksVM {
-	vm := views.BooksVM{TotalsAt: d.TotalsAt, ZeroSum: d.ZeroSum, Checked: d.Checked, Findings: d.Findings}
+	vm := views.BooksVM{TotalsAt: d.TotalsAt, ZeroSum: d.ZeroSum, Checked: d.Checked, Findings: d.Findings,
+		Journal: views.JournalHead{Seq: d.Journal.Seq, TransferID: d.Journal.TransferID, Hash: d.Journal.Hash,
+			Anchor: d.Journal.Anchor(), SealedAt: d.Journal.SealedAt, Unsealed: d.Journal.Unsealed}}
 	for _, k := range d.Kinds {
 		vm.Kinds = append(vm.Kinds, views.KindLine{Kind: string(k.Kind), Total: k.Total, Accounts: k.Accounts})
 	}

@@ -189,6 +189,27 @@ func TestBooksDashboard(t *testing.T) {
 		t.Fatalf("API kinds: %v", kinds)
 	}
 
+	// The journal's head: nothing sealed before the sealer runs, then the
+	// same anchor on the page and in the API.
+	if p.text(`[data-testid="journal-seq"]`) != "0" || p.find(`[data-testid="journal-anchor"]`).Length() != 0 {
+		t.Errorf("journal before sealing:\n%s", p.text(`[data-testid="journal"]`))
+	}
+	if _, err := ledger.Seal(e.Ctx, e.DB.DB); err != nil {
+		t.Fatal(err)
+	}
+	head, err := ledger.JournalHead(e.Ctx, e.DB.DB)
+	if err != nil || head.Seq == 0 {
+		t.Fatalf("head: %+v %v", head, err)
+	}
+	p = op.get("/ops/books")
+	if p.text(`[data-testid="journal-anchor"]`) != head.Anchor() || p.text(`[data-testid="journal-seq"]`) != fmt.Sprint(head.Seq) {
+		t.Errorf("journal on the page: %q, want %q", p.text(`[data-testid="journal"]`)+p.text(`[data-testid="journal-anchor"]`), head.Anchor())
+	}
+	_, body, _ = e.api(t, "GET", "/api/v1/ops/books", e.token(t, e.Operator), "", nil)
+	if j, _ := body["journal"].(map[string]any); j["anchor"] != head.Anchor() || j["seq"] != float64(head.Seq) || j["unsealed"] != float64(0) {
+		t.Fatalf("API journal: %v, want %s", body["journal"], head.Anchor())
+	}
+
 	// The overview counts the new queues, each under the name of its page.
 	home := op.get("/ops")
 	if home.text(`[data-testid="q-payouts"] .value`) != "2" || home.find(`[data-testid="q-payouts-stuck"]`).Length() != 1 ||

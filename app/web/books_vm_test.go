@@ -21,9 +21,11 @@ func TestBooksVM(t *testing.T) {
 	m := models.MustParseMoney
 	at := time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC)
 	d := &books.Dashboard{Kinds: []books.KindTotal{{Kind: models.Asset, Total: m("5.00"), Accounts: 1}, {Kind: models.Liability, Total: m("5.00"), Accounts: 3}},
-		TotalsAt: at, Negative: []ledger.Negative{{Code: "wallet:2", Balance: models.Zero.Sub(m("1.00"))}}, Checked: true, Findings: "x"}
+		TotalsAt: at, Negative: []ledger.Negative{{Code: "wallet:2", Balance: models.Zero.Sub(m("1.00"))}}, Checked: true, Findings: "x",
+		Journal: ledger.Head{Seq: 7, TransferID: 9, Hash: "ab12", SealedAt: at, Unsealed: 2}}
 	want := views.BooksVM{Kinds: []views.KindLine{{Kind: "asset", Total: m("5.00"), Accounts: 1}, {Kind: "liability", Total: m("5.00"), Accounts: 3}},
-		TotalsAt: at, Negative: []views.NegativeLine{{Code: "wallet:2", Balance: models.Zero.Sub(m("1.00"))}}, Checked: true, Findings: "x"}
+		TotalsAt: at, Negative: []views.NegativeLine{{Code: "wallet:2", Balance: models.Zero.Sub(m("1.00"))}}, Checked: true, Findings: "x",
+		Journal: views.JournalHead{Seq: 7, TransferID: 9, Hash: "ab12", Anchor: "7:ab12", SealedAt: at, Unsealed: 2}}
 	if got := booksVM(d); !reflect.DeepEqual(got, want) {
 		t.Errorf("booksVM =\n%+v\nwant\n%+v", got, want)
 	}

@@ -50,6 +50,7 @@ func orderPageVM(ctx context.Context, p *orders.OrderPage, role models.Role, ban
 		vm.ExtendBy = views.Duration(ctx, p.ExtendBy)
 	}
 	vm.Charge = orderChargeVM(p.Charge)
+	vm.Countdown = views.NewCountdown(o, p.Now, vm.Base)
 	if _, ok := f.Values["amount"]; !ok && o.Refund == models.RefundNone {
 		f.Values["amount"] = o.Held.String() // a refund asks for everything held, unless the buyer says otherwise
 	}

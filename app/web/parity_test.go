@@ -7,21 +7,25 @@ import (
 
 // portalOnly are the portal routes with no API twin, each for a reason.
 var portalOnly = map[string]string{
-	"GET /":                         "the shop's front page: GET /api/v1/listings",
-	"GET /login":                    "the sign-in form: POST /api/v1/auth/token gives a token",
-	"POST /login":                   "a session cookie: POST /api/v1/auth/token gives a token",
-	"POST /logout":                  "a session cookie (tokens expire; a password change revokes them all)",
-	"GET /register":                 "the form of POST /api/v1/register",
-	"GET /lang":                     "the portal's language",
-	"GET /seller/listings/new":      "the form of POST /api/v1/seller/listings",
-	"GET /seller/listings/:id/edit": "the form of PUT /api/v1/seller/listings/{id}",
-	"GET /orders/:id/state":         "the order page's htmx poll: GET /api/v1/orders/{id}",
-	"GET /seller/orders/:id/state":  "the order page's htmx poll: GET /api/v1/orders/{id}",
+	"GET /":                            "the shop's front page: GET /api/v1/listings",
+	"GET /login":                       "the sign-in form: POST /api/v1/auth/token gives a token",
+	"POST /login":                      "a session cookie: POST /api/v1/auth/token gives a token",
+	"POST /logout":                     "a session cookie (tokens expire; a password change revokes them all)",
+	"GET /register":                    "the form of POST /api/v1/register",
+	"GET /lang":                        "the portal's language",
+	"GET /seller/listings/new":         "the form of POST /api/v1/seller/listings",
+	"GET /seller/listings/:id/edit":    "the form of PUT /api/v1/seller/listings/{id}",
+	"GET /orders/:id/state":            "the order page's htmx poll: GET /api/v1/orders/{id}",
+	"GET /seller/orders/:id/state":     "the order page's htmx poll: GET /api/v1/orders/{id}",
+	"GET /orders/:id/countdown":        "the order page's countdown, refreshed by htmx: the deadline of GET /api/v1/orders/{id}",
+	"GET /seller/orders/:id/countdown": "the order page's countdown, refreshed by htmx: the deadline of GET /api/v1/orders/{id}",
+	"GET /ops/orders/:id/countdown":    "the order page's countdown, refreshed by htmx: the deadline of GET /api/v1/orders/{id}",
 }
 
-// notPortal are routes that are not people's pages.
+// notPortal are routes that are not people's pages (/gateway/v1 is the
+// merchants' signed API itself).
 func notPortal(path string) bool {
-	for _, p := range []string{"/api/", "/webhooks/", "/sim/", "/static/", "/healthz", "/readyz", "/metrics"} {
+	for _, p := range []string{"/api/", "/gateway/", "/webhooks/", "/sim/", "/static/", "/healthz", "/readyz", "/metrics"} {
 		if strings.HasPrefix(path, p) {
 			return true
 		}

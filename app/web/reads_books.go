@@ -30,6 +30,16 @@ type booksAnswer struct {
 	ZeroSum  string           `json:"zero_sum" doc:"assets + expenses − liabilities − revenue − equity: 0.00 when all postings sum to zero"`
 	Balanced bool             `json:"balanced"`
 	Negative []negativeAnswer `json:"negative" doc:"constrained accounts below zero now (at most 20); none while the database's guard holds"`
+	Journal  journalAnswer    `json:"journal" doc:"the head of the tamper-evident journal: every transfer is sealed into a hash chain"`
+}
+
+type journalAnswer struct {
+	Seq        int64     `json:"seq" doc:"the number of seals: the last one's number (0: nothing sealed yet)"`
+	TransferID int64     `json:"transfer_id" doc:"the transfer of the last seal"`
+	Hash       string    `json:"hash" doc:"the last seal's SHA-256 hash, hex (empty when nothing is sealed)"`
+	Anchor     string    `json:"anchor" doc:"SEQ:HASH: keep it outside the platform and check the journal against it later (lineescrow ledger verify -head)"`
+	SealedAt   time.Time `json:"sealed_at" doc:"when the last seal was made"`
+	Unsealed   int64     `json:"unsealed" doc:"transfers committed and waiting for their seal (the sealer runs every few seconds)"`
 }
 
 type ownerAnswer struct {
@@ -73,7 +83,8 @@ func (s *Server) booksReads() []read {
 					return err
 				}
 				out := booksAnswer{Kinds: []kindAnswer{}, TotalsAt: d.TotalsAt, ZeroSum: d.ZeroSum.String(), Balanced: d.Balanced(),
-					Negative: []negativeAnswer{}}
+					Negative: []negativeAnswer{}, Journal: journalAnswer{Seq: d.Journal.Seq, TransferID: d.Journal.TransferID,
+						Hash: d.Journal.Hash, Anchor: d.Journal.Anchor(), SealedAt: d.Journal.SealedAt, Unsealed: d.Journal.Unsealed}}
 				for _, k := range d.Kinds {
 					out.Kinds = append(out.Kinds, kindAnswer{Kind: string(k.Kind), Total: k.Total, Accounts: k.Accounts})
 				}

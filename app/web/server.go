@@ -38,6 +38,7 @@ import (
 	"lineescrow/app/clawback"
 	"lineescrow/app/config"
 	"lineescrow/app/funding"
+	"lineescrow/app/gateway"
 	"lineescrow/app/idempotency"
 	"lineescrow/app/orders"
 	"lineescrow/app/payouts"
@@ -87,10 +88,15 @@ type Deps struct {
 	Payouts *payouts.Service
 	// Telecom is fixed-line charging: landlines, charges, advances, cards.
 	Telecom *telecom.Service
+	// Gateway is the merchant gateway: POST /gateway/v1 and the hosted
+	// cashier.
+	Gateway *gateway.Service
 	// BankSim is the bank simulator's handler, mounted at /sim/bank in demo mode.
 	BankSim http.Handler
 	// TelecomSim is the telecom front-end simulator's, at /sim/telecom.
 	TelecomSim http.Handler
+	// ShopSim is the demo shop's (bankbridge/shopsim), at /sim/shop.
+	ShopSim http.Handler
 	// Now is the clock (tests set it).
 	Now func() time.Time
 }
@@ -211,6 +217,13 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 		e.Any("/sim/telecom", echo.WrapHandler(s.TelecomSim))
 		e.Any("/sim/telecom/*", echo.WrapHandler(s.TelecomSim))
 	}
+	if s.ShopSim != nil {
+		e.Any("/sim/shop", echo.WrapHandler(s.ShopSim))
+		e.Any("/sim/shop/*", echo.WrapHandler(s.ShopSim))
+	}
+	if s.Gateway != nil {
+		s.gatewayRoutes()
+	}
 
 	e.GET("/listings", s.listingsPage)
 	e.GET("/listings/:id", s.listingPage)
@@ -219,6 +232,7 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	b.GET("/orders", s.buyerOrders)
 	b.GET("/wallet", s.walletPage)
 	b.GET("/orders/:id", s.orderPage)
+	b.GET("/orders/:id/countdown", s.orderCountdown)
 	b.GET("/orders/:id/state", s.orderState)
 
 	sg := e.Group("/seller", seller)
@@ -228,6 +242,7 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	sg.GET("/listings/:id/edit", s.listingEdit)
 	sg.GET("/orders", s.sellerOrders)
 	sg.GET("/orders/:id", s.orderPage)
+	sg.GET("/orders/:id/countdown", s.orderCountdown)
 	sg.GET("/orders/:id/state", s.orderState)
 	sg.GET("/money", s.sellerMoney)
 	sg.GET("/statement.csv", s.statementCSV)
@@ -236,6 +251,7 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	og.GET("/disputes", s.opsDisputes)
 	og.GET("/orders", s.opsOrders)
 	og.GET("/orders/:id", s.orderPage)
+	og.GET("/orders/:id/countdown", s.orderCountdown)
 	og.GET("/suspense", s.opsSuspense)
 	og.GET("/flags", s.opsFlags)
 	og.GET("/settings", s.opsSettings)

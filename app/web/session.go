@@ -54,7 +54,8 @@ func (s *Server) cookie(c echo.Context, name, value string, maxAge time.Duration
 // (Bearer tokens, webhook signatures), never with the portal's cookies.
 func csrfExempt(path string) bool {
 	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/webhooks/") ||
-		strings.HasPrefix(path, "/sim/bank/v1/") || strings.HasPrefix(path, "/sim/telecom/v1/")
+		strings.HasPrefix(path, "/sim/bank/v1/") || strings.HasPrefix(path, "/sim/telecom/v1/") || path == "/gateway/v1" ||
+		strings.HasPrefix(path, "/sim/shop/")
 }
 
 // csrf protects every state-changing form with a signed double-submit token:

@@ -141,3 +141,23 @@ func (s *Server) orderState(c echo.Context) error {
 	}
 	return c.NoContent(http.StatusNoContent)
 }
+
+// orderCountdown answers the countdown's htmx refresh with the countdown
+// again; when the order has no deadline any more (its timer ran, someone
+// acted), htmx reloads the page.
+func (s *Server) orderCountdown(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	o, err := s.Orders.Get(c.Request().Context(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	cd := views.NewCountdown(*o, s.Orders.Clock(), orderBase(currentUser(c).Role, o.ID))
+	if cd == nil {
+		c.Response().Header().Set("HX-Refresh", "true")
+		return c.NoContent(http.StatusNoContent)
+	}
+	return render(c, http.StatusOK, views.Countdown(*cd))
+}

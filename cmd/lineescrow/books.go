@@ -10,15 +10,43 @@ import (
 
 	"lineescrow/app/books"
 	"lineescrow/app/config"
+	"lineescrow/app/ledger"
 	"lineescrow/app/platform"
 	"lineescrow/models"
 )
 
-// ledgerCmd is `lineescrow ledger verify`: every invariant of the books,
-// from the command line; any violation exits non-zero.
+// anchorFlags are the -head flags of `ledger verify`: journal heads recorded
+// earlier.
+type anchorFlags []ledger.Anchor
+
+func (a *anchorFlags) String() string { return fmt.Sprint(len(*a), " anchors") }
+
+func (a *anchorFlags) Set(s string) error {
+	h, err := ledger.ParseAnchor(s)
+	if err == nil {
+		*a = append(*a, h)
+	}
+	return err
+}
+
+// ledgerCmd is `lineescrow ledger verify [-head SEQ:HASH]…`: every invariant
+// of the books and the journal's hash chain (through every head given, as
+// exported from the books page), from the command line; any violation exits
+// non-zero. It prints the journal's head.
 func ledgerCmd(ctx context.Context, getenv func(string) string, args []string, stdout io.Writer) error {
-	if len(args) != 1 || args[0] != "verify" {
-		return fmt.Errorf("usage: lineescrow ledger verify")
+	usage := fmt.Errorf("usage: lineescrow ledger verify [-head SEQ:HASH]…")
+	if len(args) == 0 || args[0] != "verify" {
+		return usage
+	}
+	fs := flag.NewFlagSet("ledger verify", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var anchors anchorFlags
+	fs.Var(&anchors, "head", "a journal head recorded earlier (SEQ:HASH); repeatable")
+	if err := fs.Parse(args[1:]); err != nil {
+		return fmt.Errorf("%w (%v)", usage, err)
+	}
+	if fs.NArg() > 0 {
+		return usage
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -30,15 +58,20 @@ func ledgerCmd(ctx context.Context, getenv func(string) string, args []string, s
 	}
 	defer db.Close()
 	// The same checks as the operators' books page and its API.
-	findings, err := books.Verify(ctx, db.DB)
+	findings, err := books.Verify(ctx, db.DB, anchors...)
 	if err != nil {
 		return err
 	}
 	if findings != "" {
 		return errors.New(findings)
 	}
+	head, err := ledger.JournalHead(ctx, db.DB)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintln(stdout, "ledger verified: every transfer balances, all postings sum to zero, no constrained account is negative,",
-		"every balance equals its postings, every order's escrow holds what the order says")
+		"every balance equals its postings, every order's escrow holds what the order says, the journal's chain is unbroken")
+	fmt.Fprintf(stdout, "journal head: %s (transfer %d; %d transfers waiting for their seal)\n", head.Anchor(), head.TransferID, head.Unsealed)
 	return nil
 }
 

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"lineescrow/app/dbtest"
+	"lineescrow/app/ledger"
 	"lineescrow/app/platform"
 	"lineescrow/app/platform/ptest"
 	"lineescrow/models"
@@ -37,6 +39,28 @@ func TestLedgerVerify(t *testing.T) {
 	// Put it back, so the test's own check of the books passes.
 	db.Exec(`UPDATE ledger_balances SET balance = balance - 1 WHERE account_id = (SELECT id FROM ledger_accounts WHERE code = ?)`,
 		models.EscrowAccount(o.ID))
+	// The journal: its head is printed, and a head recorded earlier that the
+	// chain no longer passes through fails the check.
+	if _, err := ledger.Seal(context.Background(), db.DB); err != nil {
+		t.Fatal(err)
+	}
+	head, err := ledger.JournalHead(context.Background(), db.DB)
+	if err != nil || head.Seq == 0 {
+		t.Fatalf("head: %+v %v", head, err)
+	}
+	out.Reset()
+	if err := ledgerCmd(context.Background(), env, []string{"verify", "-head", head.Anchor()}, &out); err != nil ||
+		!strings.Contains(out.String(), "journal head: "+head.Anchor()) {
+		t.Fatalf("with its own head: %v %q", err, out.String())
+	}
+	forged := fmt.Sprintf("%d:%s", head.Seq, strings.Repeat("0", 64))
+	if err := ledgerCmd(context.Background(), env, []string{"verify", "-head", forged}, &out); err == nil ||
+		!strings.Contains(err.Error(), "is not the one recorded") {
+		t.Fatalf("with another head: %v", err)
+	}
+	if err := ledgerCmd(context.Background(), env, []string{"verify", "-head", "nonsense"}, &out); err == nil {
+		t.Fatal("a malformed head passed")
+	}
 	if err := ledgerCmd(context.Background(), env, []string{"check"}, &out); err == nil {
 		t.Fatal("an unknown subcommand passed")
 	}
