@@ -6,7 +6,7 @@ SHELL := /bin/bash
 GO    ?= go
 BIN   := .bin/lineescrow
 
-.PHONY: all build run test generate check-fmt check-vet check-static check-templ test-deps chromium go-test fuzz-short bench clean
+.PHONY: all build run test generate check-fmt check-vet check-static check-templ test-deps chromium go-test fuzz-short bench bench-go clean
 
 all: build
 
@@ -65,9 +65,13 @@ fuzz-short:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t#*:}; \
 	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; done
 
-## bench: the ledger and web benchmarks
-bench: test-deps
-	$(GO) test -run '^$$' -bench . -benchmem ./app/...
+## bench: the ledger beside pgbench on a durable PostgreSQL of its own (.devdb/bench), results in bench.json
+bench: build
+	$(BIN) bench $(BENCH_ARGS)
+
+## bench-go: the Go benchmarks of the hot functions (money, webhooks, state machine, order page)
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem ./models ./bankbridge ./views
 
 clean:
 	rm -rf .bin

@@ -54,6 +54,9 @@ type Cluster struct {
 var (
 	Demo = Cluster{Name: "demo", Port: 54329}
 	Test = Cluster{Name: "test", Port: 54339, Fast: true}
+	// Bench is the benchmark's cluster: durable (fsync and synchronous
+	// commit on), so its figures are those of a real deployment.
+	Bench = Cluster{Name: "bench", Port: 54349}
 )
 
 // dbUserName is the OS user created to run clusters when no "postgres" user exists.
@@ -263,6 +266,20 @@ func (c Cluster) binDir(ctx context.Context) (string, error) {
 		}
 	}
 	return "", errors.New("devdb: PostgreSQL server binaries not found: install PostgreSQL 15 or newer (Debian: apt-get install postgresql) or set DATABASE_URL")
+}
+
+// Tool returns the path of one of PostgreSQL's programs (pgbench, psql)
+// beside the server binaries the clusters run.
+func (c Cluster) Tool(ctx context.Context, name string) (string, error) {
+	dir, err := c.binDir(ctx)
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, name)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("devdb: %s not found beside the server binaries: %w", name, err)
+	}
+	return p, nil
 }
 
 func findBinDir() string {

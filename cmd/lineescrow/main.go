@@ -54,6 +54,7 @@ Commands:
   admin create              create an operator account (-login, -name; password on stdin)
   sim bank                  run the bank simulator on its own (-addr, -webhook)
   ledger verify [-head S:H] check every invariant of the books and the journal's chain; non-zero exit on a violation
+  bench                     the ledger's throughput beside pgbench on a durable server (-clients, -duration)
   recon bank                reconcile a day's bank statement (--date YYYY-MM-DD, default yesterday)
   help                      show this help
 
@@ -82,6 +83,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return ledgerCmd(ctx, os.Getenv, args[1:], stdout)
 	case "recon":
 		return reconCmd(ctx, args[1:], stdout, stderr)
+	case "bench":
+		return benchCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
