@@ -30,7 +30,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -124,7 +123,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := recreate(ctx, o.AdminURL, dbName); err != nil {
 		return nil, err
 	}
-	dbURL := withDB(o.AdminURL, dbName)
+	dbURL := devdb.WithDatabase(o.AdminURL, dbName)
 	db, err := store.Open(ctx, dbURL, maxC+4)
 	if err != nil {
 		return nil, err
@@ -150,7 +149,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := recreate(ctx, o.AdminURL, pgbenchName); err != nil {
 		return nil, err
 	}
-	pgURL := withDB(o.AdminURL, pgbenchName)
+	pgURL := devdb.WithDatabase(o.AdminURL, pgbenchName)
 	if out, err := exec.CommandContext(ctx, o.Pgbench, "-i", "-q", "-s", strconv.Itoa(o.Scale), pgURL).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("pgbench -i: %v\n%s", err, out)
 	}
@@ -425,13 +424,4 @@ func recreate(ctx context.Context, adminURL, name string) error {
 		return fmt.Errorf("bench: create %s: %w", name, err)
 	}
 	return nil
-}
-
-func withDB(u, name string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return u
-	}
-	p.Path = "/" + name
-	return p.String()
 }

@@ -15,7 +15,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -75,7 +74,7 @@ func NewWithURL(t testing.TB) (*store.DB, string) {
 	}); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
-	u := withDB(serverURL, name)
+	u := devdb.WithDatabase(serverURL, name)
 	db, err := store.Open(ctx, u, 12)
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
@@ -132,7 +131,7 @@ func setup() error {
 		if _, err := c.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{template}.Sanitize()+devdb.CreateOptions); err != nil {
 			return err
 		}
-		db, err := store.Open(ctx, withDB(serverURL, template), 6)
+		db, err := store.Open(ctx, devdb.WithDatabase(serverURL, template), 6)
 		if err != nil {
 			return err
 		}
@@ -206,15 +205,6 @@ func schemaHash() string {
 	})
 	fmt.Fprintf(h, "go:%d river:%d\n", len(migrations.Go()), migrations.RiverVersion)
 	return hex.EncodeToString(h.Sum(nil))[:16]
-}
-
-func withDB(raw, name string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 func randHex(n int) string {

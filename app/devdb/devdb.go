@@ -482,3 +482,14 @@ func tail(b []byte) string {
 	}
 	return string(b)
 }
+
+// WithDatabase returns the connection URL raw with its database replaced by
+// name (raw itself when it is not a URL).
+func WithDatabase(raw, name string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	u.Path = "/" + name
+	return u.String()
+}
