@@ -11,8 +11,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 
 	"lineescrow/app/auth"
+	"lineescrow/app/gateway"
 	"lineescrow/app/orders"
 	"lineescrow/app/store"
 	"lineescrow/models"
@@ -169,4 +172,38 @@ func ensureUser(ctx context.Context, db *store.DB, users *auth.Service, r models
 		return nil, fmt.Errorf("seed user %s: %w", r.Login, err)
 	}
 	return created, nil
+}
+
+// DemoShopSeller is the demo seller whose shop is the demo shop outside
+// LineEscrow (bankbridge/shopsim), a merchant of the gateway.
+const DemoShopSeller = "13700137000"
+
+// DemoMerchant makes the demo shop's seller a merchant of the gateway (as
+// the demo operator), with the shop's public key and its notify and return
+// addresses under shopURL (http://host:port/sim/shop), and returns it. Run
+// again, it changes nothing that is already so. Demo mode only.
+func DemoMerchant(ctx context.Context, db *store.DB, gw *gateway.Service, shopPublicKey, shopURL string) (*gateway.Merchant, error) {
+	var seller, operator models.User
+	if err := db.WithContext(ctx).Where("login = ?", DemoShopSeller).Take(&seller).Error; err != nil {
+		return nil, fmt.Errorf("demo merchant: seller: %w", err)
+	}
+	if err := db.WithContext(ctx).Where("login = ?", demoOperatorLogin).Take(&operator).Error; err != nil {
+		return nil, fmt.Errorf("demo merchant: operator: %w", err)
+	}
+	m, err := gw.Approve(ctx, operator.Actor(), seller.ID)
+	if err != nil {
+		return nil, fmt.Errorf("demo merchant: %w", err)
+	}
+	if _, err := gw.UploadKey(ctx, seller.Actor(), shopPublicKey, 0); err != nil && models.ErrorField(err) != "public_key" {
+		return nil, fmt.Errorf("demo merchant key: %w", err)
+	}
+	u, err := url.Parse(shopURL)
+	if err != nil {
+		return nil, fmt.Errorf("demo merchant: shop URL: %w", err)
+	}
+	if m, err = gw.SetEndpoints(ctx, seller.Actor(), gateway.Endpoints{NotifyURL: strings.TrimRight(shopURL, "/") + "/notify",
+		ReturnHosts: u.Host}); err != nil {
+		return nil, fmt.Errorf("demo merchant endpoints: %w", err)
+	}
+	return m, nil
 }

@@ -303,6 +303,10 @@ func (s *Server) accountActions() []action {
 				if u.Role == models.RoleSeller {
 					return "/seller"
 				}
+				if next := localPath(c.FormValue("next")); next != "/" {
+					// Registered in place (the cashier): back to where they were.
+					return next
+				}
 				return "/account#pay-password"
 			},
 			again: func(c echo.Context, req any, err error) error {

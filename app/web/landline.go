@@ -355,17 +355,7 @@ func (s *Server) landlineActions() []action {
 				ch := res.(*models.Charge)
 				return toAPILineCharge(*ch, "", nil, telecom.DueAt(*ch)), nil
 			},
-			done: func(c echo.Context, res any) string {
-				ctx := c.Request().Context()
-				ch := res.(*models.Charge)
-				if ch.State == models.ChargeRequested {
-					// Not a success yet, nor a failure: said as a warning.
-					s.flash(c, "warning", views.T(ctx, "The phone company has not confirmed the charge yet. We keep asking it; do not pay this order again."))
-					return ""
-				}
-				return views.Tf(ctx, "Charged to landline %s: the order is paid, and the amount will be on the phone bill of %s.",
-					models.FormatLandline(ch.Phone), ch.Cycle())
-			},
+			done: s.landlinePaidText,
 			next: func(c echo.Context, _ any) string { return orderBase(models.RoleBuyer, idParam(c)) },
 			again: func(c echo.Context, _ any, err error) error {
 				return s.orderAgain(c, err)
@@ -426,4 +416,18 @@ func (s *Server) landlineReads() []read {
 				return c.JSON(http.StatusOK, out)
 			}},
 	}
+}
+
+// landlinePaidText is what the buyer is told after charging an order to the
+// landline: paid, or (a charge not confirmed yet) a warning instead.
+func (s *Server) landlinePaidText(c echo.Context, res any) string {
+	ctx := c.Request().Context()
+	ch := res.(*models.Charge)
+	if ch.State == models.ChargeRequested {
+		// Not a success yet, nor a failure: said as a warning.
+		s.flash(c, "warning", views.T(ctx, "The phone company has not confirmed the charge yet. We keep asking it; do not pay this order again."))
+		return ""
+	}
+	return views.Tf(ctx, "Charged to landline %s: the order is paid, and the amount will be on the phone bill of %s.",
+		models.FormatLandline(ch.Phone), ch.Cycle())
 }

@@ -170,7 +170,7 @@ func pathParams(names []string) []obj {
 	var out []obj
 	for _, n := range names {
 		t := obj{"type": "integer", "format": "int64"}
-		if n == "txn" {
+		if n == "txn" || n == "trade_no" || n == "app_id" || n == "notify_id" {
 			t = obj{"type": "string"}
 		}
 		out = append(out, obj{"name": n, "in": "path", "required": true, "schema": t})
@@ -275,6 +275,8 @@ func (s *Server) buildOpenAPI() obj {
 	add("/api/v1/auth/token", http.MethodPost, sc.operation("auth.token", "Issue an API token (Bearer) for a login name and password",
 		"auth", true, nil, tokenBody, http.StatusOK, tokenResponse{}, []int{http.StatusUnauthorized, http.StatusTooManyRequests}))
 
+	add("/gateway/v1", http.MethodPost, gatewayOperation())
+
 	sc.named["Money"] = obj{"type": "string", "pattern": `^(0|[1-9][0-9]*)\.[0-9]{2}$`, "example": "259.00",
 		"description": "CNY with exactly two decimals, always a string. Requests accept at most two decimals; numbers, exponents and NaN are refused."}
 	sc.named["Error"] = obj{"type": "object", "required": []string{"error"}, "properties": obj{"error": obj{"type": "object",
@@ -360,4 +362,51 @@ func (s *Server) PortalTwins() map[string]string {
 		}
 	}
 	return out
+}
+
+// gatewayOperation documents POST /gateway/v1, the merchants' signed API
+// (app/gateway's documentation has the string to sign and every method's
+// parameters): no token, the request signed with the merchant's key, the
+// reply with the platform's.
+func gatewayOperation() obj {
+	str := obj{"type": "string"}
+	params := obj{"type": "object", "required": []string{"app_id", "method", "timestamp", "nonce", "sign_type", "sign"},
+		"additionalProperties": str,
+		"description":          "Every value is a string. The string to sign: the parameters sorted by name, k=v joined with &, empty values and sign left out, UTF-8; sign is the base64 SHA256withRSA signature of it with the merchant's private key.",
+		"properties": obj{
+			"app_id":       obj{"type": "string", "description": "the merchant's app id"},
+			"method":       obj{"type": "string", "enum": []string{"trade.create", "trade.query", "trade.ship", "trade.close", "trade.refund", "bill.download"}},
+			"timestamp":    obj{"type": "string", "description": "yyyy-MM-dd HH:mm:ss, Asia/Shanghai, within 5 minutes of the platform's clock"},
+			"nonce":        obj{"type": "string", "description": "unique per request: a nonce seen before is refused"},
+			"charset":      obj{"type": "string", "enum": []string{"utf-8"}},
+			"sign_type":    obj{"type": "string", "enum": []string{"RSA2"}},
+			"sign":         str,
+			"out_trade_no": obj{"type": "string", "description": "trade.create: the shop's order number, unique per merchant (the same number with the same content returns the same trade)"},
+			"trade_no":     obj{"type": "string", "description": "the platform's trade number (query, ship, close, refund)"},
+			"subject":      str, "body": str,
+			"total_amount": obj{"type": "string", "description": "yuan with at most two decimals, such as 88.00"},
+			"notify_url":   str, "return_url": obj{"type": "string", "description": "on a host the merchant registered"},
+			"timeout_express": obj{"type": "string", "description": "1m to 15d, such as 30m, 2h, 3d"},
+			"consignee_name":  str, "consignee_phone": str, "consignee_address": str,
+			"carrier": str, "tracking_no": str,
+			"refund_amount": str, "out_request_no": obj{"type": "string", "description": "trade.refund: the same number is the same refund"},
+			"refund_reason": str,
+			"bill_date":     obj{"type": "string", "description": "bill.download: yyyy-MM-dd"},
+		}}
+	reply := obj{"description": "The signed reply: code (SUCCESS or a stable error code), msg, the method's fields, sign. Verify sign with the platform's public key.",
+		"content": obj{"application/json": obj{"schema": obj{"type": "object", "required": []string{"code", "sign"}, "additionalProperties": str,
+			"properties": obj{"code": str, "msg": str, "field": str, "sign": str, "sign_type": str}}}}}
+	responses := obj{"200": reply}
+	for _, code := range []int{401, 403, 404, 409, 422, 500, 503} {
+		responses[strconv.Itoa(code)] = reply
+	}
+	for _, code := range []int{413, 415} {
+		responses[strconv.Itoa(code)] = errResp
+	}
+	return obj{"operationId": "gateway.call", "tags": []string{"gateway"}, "security": []obj{},
+		"summary":     "The merchant gateway: one signed endpoint, method names the call (Alipay's page-pay shape)",
+		"description": "Refused with a stable code and nothing done: INVALID_APP_ID (401), INVALID_SIGNATURE (401), INVALID_TIMESTAMP (401), NONCE_REPLAYED (409), MERCHANT_FROZEN (403), MISSING_PARAMETER and INVALID_PARAMETER (422). The HTTP status follows the code.",
+		"requestBody": obj{"required": true, "content": obj{"application/x-www-form-urlencoded": obj{"schema": params},
+			"application/json": obj{"schema": params}}},
+		"responses": responses}
 }

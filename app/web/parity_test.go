@@ -20,6 +20,7 @@ var portalOnly = map[string]string{
 	"GET /orders/:id/countdown":        "the order page's countdown, refreshed by htmx: the deadline of GET /api/v1/orders/{id}",
 	"GET /seller/orders/:id/countdown": "the order page's countdown, refreshed by htmx: the deadline of GET /api/v1/orders/{id}",
 	"GET /ops/orders/:id/countdown":    "the order page's countdown, refreshed by htmx: the deadline of GET /api/v1/orders/{id}",
+	"GET /cashier/:trade_no/state":     "the cashier's htmx poll: GET /api/v1/cashier/{trade_no}",
 }
 
 // notPortal are routes that are not people's pages (/gateway/v1 is the

@@ -221,9 +221,6 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 		e.Any("/sim/shop", echo.WrapHandler(s.ShopSim))
 		e.Any("/sim/shop/*", echo.WrapHandler(s.ShopSim))
 	}
-	if s.Gateway != nil {
-		s.gatewayRoutes()
-	}
 
 	e.GET("/listings", s.listingsPage)
 	e.GET("/listings/:id", s.listingPage)
@@ -271,6 +268,17 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	}
 	for _, r := range s.booksReads() {
 		s.serveRead(r, api)
+	}
+	if s.Gateway != nil {
+		s.gatewayRoutes()
+		s.cashierPages()
+		s.merchantPages(sg, og)
+		for _, a := range append(s.cashierActions(), s.merchantActions()...) {
+			s.serve(a, api)
+		}
+		for _, r := range append(s.cashierReads(), s.merchantReads()...) {
+			s.serveRead(r, api)
+		}
 	}
 	if s.Telecom != nil {
 		e.POST("/webhooks/telecom", s.telecomWebhook)

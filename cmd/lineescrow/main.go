@@ -159,6 +159,11 @@ func serve(ctx context.Context, stdout io.Writer) error {
 		}
 		go tel.Run(ctx)
 		deps.TelecomSim = tel.Handler()
+		// The demo shop outside LineEscrow, a merchant of the gateway,
+		// served at /sim/shop/: it reaches the platform over HTTP only.
+		if deps.ShopSim, err = demoShop(ctx, cfg, db, p); err != nil {
+			return err
+		}
 	}
 	srv := web.New(deps)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -186,6 +191,7 @@ func banner(w io.Writer, cfg *config.Config) {
 	fmt.Fprintf(&b, "\nLineEscrow is running at %s/\n", cfg.BaseURL)
 	if cfg.Demo {
 		b.WriteString("Demo mode: demo secrets, local database in .devdb/ (stop it with `lineescrow devdb stop`).\n")
+		fmt.Fprintf(&b, "Simulators: the bank %[1]s/sim/bank/, the phone company %[1]s/sim/telecom/, a shop paying through the gateway %[1]s/sim/shop/\n", cfg.BaseURL)
 	}
 	b.WriteString("Press Ctrl-C to stop.\n\n")
 	fmt.Fprint(w, b.String())

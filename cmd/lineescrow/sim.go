@@ -12,6 +12,9 @@ import (
 
 	"lineescrow/app/config"
 	"lineescrow/app/gateway"
+	"lineescrow/app/platform"
+	"lineescrow/app/seed"
+	"lineescrow/app/store"
 	"lineescrow/bankbridge/banksim"
 	"lineescrow/bankbridge/shopsim"
 	"lineescrow/bankbridge/telecomsim"
@@ -147,4 +150,25 @@ func shopCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	return nil
+}
+
+// demoShop is the demo shop mounted inside the demo (/sim/shop/): its seller
+// approved as a merchant with the shop's demo key, paying through the
+// platform's own gateway URL.
+func demoShop(ctx context.Context, cfg *config.Config, db *store.DB, p *platform.Platform) (http.Handler, error) {
+	shopURL := cfg.BaseURL + "/sim/shop"
+	key, err := gateway.ParsePrivateKey(shopsim.DemoPrivateKey)
+	if err != nil {
+		return nil, err
+	}
+	m, err := seed.DemoMerchant(ctx, db, p.Gateway, gateway.PublicKeyPEM(&key.PublicKey), shopURL)
+	if err != nil {
+		return nil, err
+	}
+	shop, err := shopsim.New(shopsim.Config{GatewayURL: cfg.BaseURL + "/gateway/v1", AppID: m.AppID, PrivateKey: shopsim.DemoPrivateKey,
+		PlatformKey: p.Gateway.PlatformPublicKey(), BaseURL: shopURL, Prefix: "/sim/shop", Log: p.Log})
+	if err != nil {
+		return nil, err
+	}
+	return shop.Handler(), nil
 }
