@@ -15,10 +15,12 @@ import (
 
 	"lineescrow/app/dbtest"
 	"lineescrow/app/platform"
+	"lineescrow/app/gateway"
 	"lineescrow/app/platform/ptest"
 	"lineescrow/app/web"
 	"lineescrow/bankbridge"
 	"lineescrow/bankbridge/banksim"
+	"lineescrow/bankbridge/shopsim"
 	"lineescrow/bankbridge/telecomsim"
 )
 
@@ -42,6 +44,8 @@ type app struct {
 	Sim *banksim.Sim
 	// Tel is the telecom front-end simulator, mounted at /sim/telecom.
 	Tel *telecomsim.Sim
+	// Shop is the demo shop paying through the gateway, at /sim/shop.
+	Shop *shopsim.Shop
 }
 
 func startApp(t *testing.T) *app {
@@ -72,8 +76,12 @@ func startApp(t *testing.T) *app {
 	bank := bankbridge.NewBank(base+"/sim/bank", cfg.BankAPIKey, nil)
 	env.Payouts.Bank, env.Recon.Bank = bank, bank
 	env.Telecom.Front = bankbridge.NewTelecom(base+"/sim/telecom", cfg.TelecomAPIKey, nil)
+	// The demo shop outside the platform, a merchant of its gateway (the
+	// seller's), mounted at /sim/shop and reaching the platform over HTTP.
+	env.Gateway.BaseURL = base
+	shop := demoShop(t, env, base)
 	deps := env.WebDeps()
-	deps.Config, deps.BankSim, deps.TelecomSim = cfg, sim.Handler(), tel.Handler()
+	deps.Config, deps.BankSim, deps.TelecomSim, deps.ShopSim = cfg, sim.Handler(), tel.Handler(), shop.Handler()
 	srv := web.New(deps)
 	hs := &http.Server{Handler: srv.Echo}
 	go hs.Serve(ln)
@@ -87,7 +95,30 @@ func startApp(t *testing.T) *app {
 		_ = hs.Shutdown(sctx)
 		_ = env.Stop(sctx)
 	})
-	return &app{Env: env, URL: base, Sim: sim, Tel: tel}
+	return &app{Env: env, URL: base, Sim: sim, Tel: tel, Shop: shop}
+}
+
+// demoShop approves the seller as a merchant with the demo shop's key, its
+// notify URL and return host on base, and returns the shop.
+func demoShop(t *testing.T, env *ptest.Env, base string) *shopsim.Shop {
+	t.Helper()
+	m, err := env.Gateway.Approve(env.Ctx, env.Operator.Actor(), env.Seller.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shop, err := shopsim.New(shopsim.Config{GatewayURL: base + "/gateway/v1", AppID: m.AppID, PrivateKey: shopsim.DemoPrivateKey,
+		PlatformKey: env.Gateway.PlatformPublicKey(), BaseURL: base + "/sim/shop", Prefix: "/sim/shop", Log: ptest.Quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Gateway.UploadKey(env.Ctx, env.Seller.Actor(), shop.PublicKey(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Gateway.SetEndpoints(env.Ctx, env.Seller.Actor(), gateway.Endpoints{NotifyURL: base + "/sim/shop/notify",
+		ReturnHosts: strings.TrimPrefix(base, "http://")}); err != nil {
+		t.Fatal(err)
+	}
+	return shop
 }
 
 // browser opens a fresh headless Chromium (its own profile) for one test.

@@ -190,8 +190,7 @@ func DemoMerchant(ctx context.Context, db *store.DB, gw *gateway.Service, shopPu
 	if err := db.WithContext(ctx).Where("login = ?", demoOperatorLogin).Take(&operator).Error; err != nil {
 		return nil, fmt.Errorf("demo merchant: operator: %w", err)
 	}
-	m, err := gw.Approve(ctx, operator.Actor(), seller.ID)
-	if err != nil {
+	if _, err := gw.Approve(ctx, operator.Actor(), seller.ID); err != nil {
 		return nil, fmt.Errorf("demo merchant: %w", err)
 	}
 	if _, err := gw.UploadKey(ctx, seller.Actor(), shopPublicKey, 0); err != nil && models.ErrorField(err) != "public_key" {
@@ -201,8 +200,9 @@ func DemoMerchant(ctx context.Context, db *store.DB, gw *gateway.Service, shopPu
 	if err != nil {
 		return nil, fmt.Errorf("demo merchant: shop URL: %w", err)
 	}
-	if m, err = gw.SetEndpoints(ctx, seller.Actor(), gateway.Endpoints{NotifyURL: strings.TrimRight(shopURL, "/") + "/notify",
-		ReturnHosts: u.Host}); err != nil {
+	m, err := gw.SetEndpoints(ctx, seller.Actor(), gateway.Endpoints{NotifyURL: strings.TrimRight(shopURL, "/") + "/notify",
+		ReturnHosts: u.Host})
+	if err != nil {
 		return nil, fmt.Errorf("demo merchant endpoints: %w", err)
 	}
 	return m, nil

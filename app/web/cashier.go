@@ -20,10 +20,6 @@ import (
 // the signed result; the shop learns of the payment for certain only from
 // the notification and trade.query.
 
-type cashierRequest struct {
-	TradeNo string `path:"trade_no" json:"-"`
-}
-
 type takeRequest struct {
 	TradeNo   string           `path:"trade_no" json:"-"`
 	Consignee consigneeRequest `json:"consignee" doc:"where the goods go, when the shop gave no consignee"`
