@@ -14,8 +14,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"lineescrow/app/dbtest"
-	"lineescrow/app/platform"
 	"lineescrow/app/gateway"
+	"lineescrow/app/platform"
 	"lineescrow/app/platform/ptest"
 	"lineescrow/app/web"
 	"lineescrow/bankbridge"
