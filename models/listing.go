@@ -9,16 +9,16 @@ import (
 
 // Listing is something a seller offers.
 type Listing struct {
-	ID          int64     `json:"id" gorm:"primaryKey"`
-	SellerID    int64     `json:"seller_id"`
-	Title       string    `json:"title"`
-	Description string    `json:"description"`
-	Price       Money     `json:"price"`
-	Stock       int       `json:"stock"`
-	Status      string    `json:"status"` // active, withdrawn
-	Category    string    `json:"category" enum:"clothing,food,digital,home,beauty,books,crafts,other"`
+	ID          int64  `json:"id" gorm:"primaryKey"`
+	SellerID    int64  `json:"seller_id"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Price       Money  `json:"price"`
+	Stock       int    `json:"stock"`
+	Status      string `json:"status"` // active, withdrawn
+	Category    string `json:"category" enum:"clothing,food,digital,home,beauty,books,crafts,other"`
 	// ShippingFee is added once to each order of the listing, whatever the quantity.
-	ShippingFee Money `json:"shipping_fee"`
+	ShippingFee Money     `json:"shipping_fee"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 	ShopName    string    `json:"shop_name" gorm:"->"`

@@ -97,8 +97,8 @@ type Order struct {
 	// Shipping is the listing's shipping fee when the order was placed.
 	Shipping Money
 	Amount   Money // what the buyer owes: UnitPrice × Quantity + Shipping
-	State     OrderState
-	Refund    RefundState `gorm:"column:refund_state"`
+	State    OrderState
+	Refund   RefundState `gorm:"column:refund_state"`
 	// Money, as the order sees it; the ledger's escrow account must agree with Held.
 	Held     Money
 	Refunded Money

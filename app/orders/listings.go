@@ -160,7 +160,7 @@ const MaxListingOffset = 960
 type ListingQuery struct {
 	Search   string
 	Category string // "" for all
-	SellerID int64 // a seller's own listings, withdrawn ones included
+	SellerID int64  // a seller's own listings, withdrawn ones included
 	Limit    int
 	Offset   int
 }
