@@ -66,7 +66,9 @@ func readUpload(fh *multipart.FileHeader) ([]byte, error) {
 
 // photoActions are the seller's changes to a listing's photos.
 func (s *Server) photoActions() []action {
-	back := func(c echo.Context, _ any) string { return fmt.Sprintf("/seller/listings/%s/edit#photos", c.Param("id")) }
+	back := func(c echo.Context, _ any) string {
+		return fmt.Sprintf("/seller/listings/%s/edit#photos", c.Param("id"))
+	}
 	return []action{
 		typed(action{name: "listing.photo.add", summary: "Add a photo to a listing (multipart/form-data, field photo)", tag: "sellers",
 			page: "/seller/listings/:id/photos", api: "/seller/listings/:id/photos", roles: sellerRoles, multipart: true,
