@@ -29,6 +29,7 @@ var zhPhotos = map[string]string{
 	"Unknown move.":                                                                "未知的移动方式。",
 	// categories
 	"Category":                         "类目",
+	"All categories":                   "全部类目",
 	"Choose a category from the list.": "请从列表中选择类目。",
 	"Clothing, shoes and bags":         "服饰鞋包",
 	"Food and drink":                   "食品饮料",

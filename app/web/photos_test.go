@@ -185,3 +185,28 @@ func TestOrderPageShowsShippingAndPhoto(t *testing.T) {
 		t.Fatalf("the amount to pay is %q, want the total", got)
 	}
 }
+
+func TestListingsByCategory(t *testing.T) {
+	t.Parallel()
+	e := newTradeEnv(t)
+	food, err := e.Orders.CreateListing(e.Ctx, e.Seller.Actor(), models.ListingInput{Title: "牡丹花茶", Price: "20.00", Stock: "1", Category: "food"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Orders.CreateListing(e.Ctx, e.Seller.Actor(), models.ListingInput{Title: "牡丹画", Price: "200.00", Stock: "1", Category: "crafts"}); err != nil {
+		t.Fatal(err)
+	}
+	code, body, _ := e.api(t, "GET", "/api/v1/listings?category=food", "", "", nil)
+	list, _ := body["listings"].([]any)
+	if code != 200 || len(list) != 1 || list[0].(map[string]any)["id"] != float64(food.ID) || list[0].(map[string]any)["category"] != "food" {
+		t.Fatalf("food listings: %d %v", code, body)
+	}
+	if code, _, _ := e.api(t, "GET", "/api/v1/listings?category=weapons", "", "", nil); code != 422 {
+		t.Fatalf("an unknown category: %d", code)
+	}
+	b := (&env{t: t, ts: e.ts}).browser()
+	p := b.get("/listings?category=crafts")
+	if n := p.find(`[data-testid="listings"] a.card`).Length(); n != 1 || p.find(`[data-testid="category"] option[selected]`).AttrOr("value", "") != "crafts" {
+		t.Fatalf("the shop filtered by crafts: %d cards", n)
+	}
+}
