@@ -24,7 +24,7 @@ type listingsQuery struct {
 	Q        string `json:"q" doc:"words of the title, description or shop name"`
 	Category string `json:"category" doc:"clothing, food, digital, home, beauty, books, crafts or other; all when left out"`
 	Limit    int    `json:"limit" doc:"at most 100"`
-	Offset int    `json:"offset" doc:"at most 960"`
+	Offset   int    `json:"offset" doc:"at most 960"`
 }
 
 type listingsAnswer struct {
