@@ -94,9 +94,11 @@ type Order struct {
 	Title     string
 	UnitPrice Money
 	Quantity  int
-	Amount    Money // what the buyer owes
-	State     OrderState
-	Refund    RefundState `gorm:"column:refund_state"`
+	// Shipping is the listing's shipping fee when the order was placed.
+	Shipping Money
+	Amount   Money // what the buyer owes: UnitPrice × Quantity + Shipping
+	State    OrderState
+	Refund   RefundState `gorm:"column:refund_state"`
 	// Money, as the order sees it; the ledger's escrow account must agree with Held.
 	Held     Money
 	Refunded Money
@@ -423,3 +425,6 @@ func (o Order) OrderTitle() string {
 	}
 	return fmt.Sprintf("#%d %s", o.ID, o.Title)
 }
+
+// Goods is what the order's items cost, without shipping.
+func (o Order) Goods() Money { return o.Amount.Sub(o.Shipping) }

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 
@@ -99,4 +100,12 @@ func chartMax(points []ChartPoint) models.Money {
 		}
 	}
 	return max
+}
+
+// shippingText says what a listing charges for shipping.
+func shippingText(ctx context.Context, fee models.Money) string {
+	if fee.IsZero() {
+		return T(ctx, "Free shipping")
+	}
+	return Tf(ctx, "Shipping %s", fee.Display())
 }

@@ -71,12 +71,13 @@ func (s *Service) CreateListing(ctx context.Context, actor models.Actor, in mode
 	if !actor.IsSeller() {
 		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
 	}
-	title, desc, price, stock, err := in.Validate(s.MaxAmount)
+	f, err := in.Validate(s.MaxAmount)
 	if err != nil {
 		return nil, err
 	}
-	l := &models.Listing{SellerID: actor.UserID, Title: title, Description: desc, Price: price, Stock: stock, Status: models.ListingActive}
-	if err := s.DB.WithContext(ctx).Omit("id", "created_at", "updated_at", "shop_name").Create(l).Error; err != nil {
+	l := &models.Listing{SellerID: actor.UserID, Title: f.Title, Description: f.Description, Price: f.Price, Stock: f.Stock,
+		Category: f.Category, ShippingFee: f.ShippingFee, Status: models.ListingActive}
+	if err := s.DB.WithContext(ctx).Omit("id", "created_at", "updated_at", "shop_name", "cover_hash").Create(l).Error; err != nil {
 		return nil, fmt.Errorf("create listing: %w", err)
 	}
 	return s.Listing(ctx, actor, l.ID)
@@ -86,12 +87,12 @@ func (s *Service) CreateListing(ctx context.Context, actor models.Actor, in mode
 //
 // Errors: ENOTFOUND for another seller's listing; EINVALID.
 func (s *Service) UpdateListing(ctx context.Context, actor models.Actor, id int64, in models.ListingInput) (*models.Listing, error) {
-	title, desc, price, stock, err := in.Validate(s.MaxAmount)
+	f, err := in.Validate(s.MaxAmount)
 	if err != nil {
 		return nil, err
 	}
-	res := s.DB.WithContext(ctx).Exec(`UPDATE listings SET title = ?, description = ?, price = ?, stock = ?, updated_at = now()
-		WHERE id = ? AND seller_id = ?`, title, desc, price, stock, id, actor.UserID)
+	res := s.DB.WithContext(ctx).Exec(`UPDATE listings SET title = ?, description = ?, price = ?, stock = ?, category = ?, shipping_fee = ?,
+		updated_at = now() WHERE id = ? AND seller_id = ?`, f.Title, f.Description, f.Price, f.Stock, f.Category, f.ShippingFee, id, actor.UserID)
 	if res.Error != nil {
 		return nil, fmt.Errorf("update listing %d: %w", id, res.Error)
 	}
@@ -120,7 +121,16 @@ func (s *Service) SetListingStatus(ctx context.Context, actor models.Actor, id i
 }
 
 func listingQuery(db *gorm.DB) *gorm.DB {
-	return db.Table("listings l").Select("l.*, s.shop_name").Joins("JOIN sellers s ON s.user_id = l.seller_id")
+	return db.Table("listings l").Select(`l.*, s.shop_name,
+		(SELECT p.hash FROM listing_photos p WHERE p.listing_id = l.id ORDER BY p.position LIMIT 1) AS cover_hash`).
+		Joins("JOIN sellers s ON s.user_id = l.seller_id")
+}
+
+// withCover fills the cover's URL from its hash.
+func withCover(l *models.Listing) {
+	if l.CoverHash != "" {
+		l.CoverURL = models.PhotoPath(l.CoverHash, models.PhotoThumb)
+	}
 }
 
 // Listing returns a listing: active ones to anyone, withdrawn ones to their
@@ -128,11 +138,16 @@ func listingQuery(db *gorm.DB) *gorm.DB {
 func (s *Service) Listing(ctx context.Context, actor models.Actor, id int64) (*models.Listing, error) {
 	var l models.Listing
 	res := listingQuery(s.DB.WithContext(ctx)).Where("l.id = ?", id).Limit(1).Scan(&l)
-	if res.Error != nil {
-		return nil, fmt.Errorf("listing %d: %w", id, res.Error)
+	err := res.Error
+	if err != nil {
+		return nil, fmt.Errorf("listing %d: %w", id, err)
 	}
 	if res.RowsAffected == 0 || (l.Status != models.ListingActive && l.SellerID != actor.UserID && !actor.IsOperator()) {
 		return nil, errNotFound
+	}
+	withCover(&l)
+	if l.Photos, err = s.photos(ctx, s.DB.WithContext(ctx), id); err != nil {
+		return nil, err
 	}
 	return &l, nil
 }
@@ -144,7 +159,8 @@ const MaxListingOffset = 960
 // ListingQuery filters listings.
 type ListingQuery struct {
 	Search   string
-	SellerID int64 // a seller's own listings, withdrawn ones included
+	Category string // "" for all
+	SellerID int64  // a seller's own listings, withdrawn ones included
 	Limit    int
 	Offset   int
 }
@@ -169,6 +185,12 @@ func (s *Service) Listings(ctx context.Context, actor models.Actor, q ListingQue
 		like := "%" + strings.NewReplacer("%", `\%`, "_", `\_`).Replace(term) + "%"
 		db = db.Where("((l.title || ' ' || l.description) ILIKE ? OR l.seller_id IN (SELECT user_id FROM sellers WHERE shop_name ILIKE ?))", like, like)
 	}
+	if q.Category != "" {
+		if models.CategoryLabel(q.Category) == "" {
+			return nil, models.FieldError("category", "Choose a category from the list.")
+		}
+		db = db.Where("l.category = ?", q.Category)
+	}
 	if q.Limit <= 0 || q.Limit > 100 {
 		q.Limit = 24
 	}
@@ -178,6 +200,9 @@ func (s *Service) Listings(ctx context.Context, actor models.Actor, q ListingQue
 	var out []models.Listing
 	if err := db.Order("l.id DESC").Limit(q.Limit).Offset(q.Offset).Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("listings: %w", err)
+	}
+	for i := range out {
+		withCover(&out[i])
 	}
 	return out, nil
 }

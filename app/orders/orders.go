@@ -66,7 +66,7 @@ func (s *Service) Checkout(ctx context.Context, actor models.Actor, c models.Che
 		var l models.Listing
 		res := tx.Raw(`UPDATE listings SET stock = stock - ?, updated_at = now()
 			WHERE id = ? AND status = 'active' AND stock >= ?
-			RETURNING id, seller_id, title, price, stock, status`, c.Quantity, c.ListingID, c.Quantity).Scan(&l)
+			RETURNING id, seller_id, title, price, shipping_fee, stock, status`, c.Quantity, c.ListingID, c.Quantity).Scan(&l)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -78,17 +78,20 @@ func (s *Service) Checkout(ctx context.Context, actor models.Actor, c models.Che
 			}
 			return models.FieldError("quantity", "Only %d left in stock.", *stock)
 		}
-		amount := models.FromFen(l.Price.Fen() * int64(c.Quantity))
+		// The buyer pays the goods and the listing's shipping fee once: all of
+		// it goes into escrow, and a refund can give all of it back.
+		goods := models.FromFen(l.Price.Fen() * int64(c.Quantity))
+		amount := goods.Add(l.ShippingFee)
 		if !s.MaxAmount.IsZero() && amount.GreaterThan(s.MaxAmount) {
 			return models.FieldError("quantity", "The order may not exceed %s.", s.MaxAmount.Display())
 		}
 		now := s.now()
 		kind, at := models.InitialTimer(now, vals.Timers)
 		o = models.Order{BuyerID: actor.UserID, SellerID: l.SellerID, ListingID: l.ID, Origin: models.OriginListing, Title: l.Title, UnitPrice: l.Price,
-			Quantity: c.Quantity, Amount: amount, State: models.AwaitingPayment, Refund: models.RefundNone, Version: 1,
+			Quantity: c.Quantity, Shipping: l.ShippingFee, Amount: amount, State: models.AwaitingPayment, Refund: models.RefundNone, Version: 1,
 			ConsigneeName: c.ConsigneeName, ConsigneePhone: c.ConsigneePhone, ConsigneeAddress: c.ConsigneeAddress,
 			TimerKind: kind, TimerAt: &at, CreatedAt: now, UpdatedAt: now}
-		return s.insert(ctx, tx, &o, actor, map[string]any{"amount": amount.String(), "quantity": c.Quantity})
+		return s.insert(ctx, tx, &o, actor, map[string]any{"amount": amount.String(), "quantity": c.Quantity, "shipping": l.ShippingFee.String()})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("checkout: %w", err)

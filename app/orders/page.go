@@ -35,6 +35,9 @@ type OrderPage struct {
 	// ExtendBy is how much later a buyer's one extension makes the
 	// automatic confirmation (the operators' setting).
 	ExtendBy time.Duration
+	// Photo is the thumbnail of the listing's cover ("" without a listing
+	// or a photo).
+	Photo string
 	// Now is when the page was read (its deadline's countdown counts from it).
 	Now time.Time
 }
@@ -113,6 +116,15 @@ func (s *Service) OrderPage(ctx context.Context, actor models.Actor, id int64) (
 	if s.FixedLine != nil {
 		if p.Charge, err = s.FixedLine.OfOrder(ctx, actor, id); err != nil {
 			return nil, fmt.Errorf("order page %d: %w", id, err)
+		}
+	}
+	if o.ListingID != 0 {
+		ps, err := s.photos(ctx, s.DB, o.ListingID)
+		if err != nil {
+			return nil, fmt.Errorf("order page %d: %w", id, err)
+		}
+		if len(ps) > 0 {
+			p.Photo = ps[0].ThumbURL
 		}
 	}
 	if p.ShopName, err = s.Names.ShopName(ctx, o.SellerID); err != nil && models.ErrorCode(err) != models.ENOTFOUND {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"mime"
 	"net/http"
 	"reflect"
 	"strings"
@@ -29,6 +30,9 @@ type action struct {
 	roles   []models.Role
 	keyed   bool // the API requires an Idempotency-Key
 	idem    bool // the API accepts an optional Idempotency-Key
+	// multipart: the API takes the request as multipart/form-data, as the
+	// portal's form sends it (an upload), instead of JSON.
+	multipart bool
 	// fields limits the request's JSON fields and form fields to these (nil: all).
 	fields []string
 	status int // API status on success; 200 unless set
@@ -130,10 +134,7 @@ func (s *Server) servePortal(a *action) echo.HandlerFunc {
 func (s *Server) serveAPI(a *action) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := a.newReq()
-		if err := a.allowFields(c, req); err != nil {
-			return err
-		}
-		if err := decodeRequest(c, req, true); err != nil {
+		if err := a.decodeAPI(c, req); err != nil {
 			return err
 		}
 		res, err := a.run(c, req)
@@ -151,6 +152,22 @@ func (s *Server) serveAPI(a *action) echo.HandlerFunc {
 		}
 		return c.JSON(status, res)
 	}
+}
+
+// decodeAPI reads the API's request: strict JSON, or the form of a
+// multipart action.
+func (a *action) decodeAPI(c echo.Context, req any) error {
+	if a.multipart {
+		mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+		if mt != echo.MIMEMultipartForm {
+			return models.Errorf(models.EINVALID, "Send the body as multipart/form-data.")
+		}
+		return decodeRequest(c, req, false)
+	}
+	if err := a.allowFields(c, req); err != nil {
+		return err
+	}
+	return decodeRequest(c, req, true)
 }
 
 // allowFields refuses, on the API, a JSON body with fields the action does

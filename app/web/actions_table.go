@@ -31,10 +31,13 @@ type listingRequest struct {
 	Description string       `json:"description"`
 	Price       models.Money `json:"price" required:"true"`
 	Stock       int          `json:"stock" required:"true"`
+	Category    string       `json:"category" enum:"clothing,food,digital,home,beauty,books,crafts,other" doc:"other when left out"`
+	ShippingFee models.Money `json:"shipping_fee" doc:"charged once per order; free when left out"`
 }
 
 func (r *listingRequest) input() models.ListingInput {
-	return models.ListingInput{Title: r.Title, Description: r.Description, Price: r.Price.String(), Stock: strconv.Itoa(r.Stock)}
+	return models.ListingInput{Title: r.Title, Description: r.Description, Price: r.Price.String(), Stock: strconv.Itoa(r.Stock),
+		Category: r.Category, ShippingFee: r.ShippingFee.String()}
 }
 
 type listingStatusRequest struct {
@@ -394,10 +397,13 @@ func registerRole(r string) string {
 
 func (s *Server) listingFormAgain(c echo.Context, id int64, err error) error {
 	f := views.FormFrom(formParams(c))
+	if id != 0 {
+		return s.listingEditPage(c, id, f, err)
+	}
 	if e := fillForm(c, f, err); e != nil {
 		return e
 	}
-	return render(c, statusFor(err), views.ListingFormPage(id, f))
+	return render(c, statusFor(err), views.ListingFormPage(views.ListingFormVM{Form: f}))
 }
 
 func (s *Server) accountAgain(c echo.Context, err error, pay bool) error {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -108,7 +109,10 @@ func decodeAPIBody(c echo.Context, r any) error {
 	return nil
 }
 
-var moneyType = reflect.TypeOf(models.Money{})
+var (
+	moneyType = reflect.TypeOf(models.Money{})
+	fileType  = reflect.TypeOf(&multipart.FileHeader{})
+)
 
 // decodeForm fills the struct v from form values named by its json tags.
 func decodeForm(c echo.Context, v reflect.Value, prefix string) error {
@@ -122,6 +126,14 @@ func decodeForm(c echo.Context, v reflect.Value, prefix string) error {
 		}
 		name = prefix + name
 		fv := v.Field(i)
+		if f.Type == fileType {
+			// An uploaded file (multipart); none leaves it nil and the
+			// service says what is missing.
+			if fh, err := c.FormFile(name); err == nil {
+				fv.Set(reflect.ValueOf(fh))
+			}
+			continue
+		}
 		if f.Type.Kind() == reflect.Struct && f.Type != moneyType {
 			if err := decodeForm(c, fv, name+"_"); err != nil {
 				if e := models.AsError(err); e != nil {

@@ -55,6 +55,8 @@ func (sc *schemas) of(t reflect.Type) obj {
 	switch {
 	case t == moneyType:
 		return ref("Money")
+	case t == fileType:
+		return obj{"type": "string", "format": "binary"}
 	case t == timeType:
 		return obj{"type": "string", "format": "date-time"}
 	case t == rawType || t.Kind() == reflect.Interface:
@@ -249,7 +251,11 @@ func (s *Server) buildOpenAPI() obj {
 		}
 		reqType := reflect.TypeOf(a.newReq()).Elem()
 		body := sc.object(reqType, a.fields, true)
-		add(path, a.apiMethod(), sc.operation(a.name, a.summary, a.tag, len(a.roles) == 0, params, body, a.status, a.resp, a.errs))
+		op := sc.operation(a.name, a.summary, a.tag, len(a.roles) == 0, params, body, a.status, a.resp, a.errs)
+		if a.multipart {
+			op["requestBody"] = obj{"required": true, "content": obj{echo.MIMEMultipartForm: obj{"schema": body}}}
+		}
+		add(path, a.apiMethod(), op)
 	}
 	for _, r := range s.reads {
 		path, names := openAPIPath("/api/v1" + r.api)

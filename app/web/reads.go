@@ -21,9 +21,10 @@ import (
 // The queries and answers of the API's reads.
 
 type listingsQuery struct {
-	Q      string `json:"q" doc:"words of the title, description or shop name"`
-	Limit  int    `json:"limit" doc:"at most 100"`
-	Offset int    `json:"offset" doc:"at most 960"`
+	Q        string `json:"q" doc:"words of the title, description or shop name"`
+	Category string `json:"category" doc:"clothing, food, digital, home, beauty, books, crafts or other; all when left out"`
+	Limit    int    `json:"limit" doc:"at most 100"`
+	Offset   int    `json:"offset" doc:"at most 960"`
 }
 
 type listingsAnswer struct {
@@ -132,7 +133,7 @@ func (s *Server) apiListings(c echo.Context) error {
 	if err := decodeQuery(c, &q); err != nil {
 		return err
 	}
-	list, err := s.Orders.Listings(c.Request().Context(), viewerActor(c), orders.ListingQuery{Search: q.Q, Limit: q.Limit, Offset: q.Offset})
+	list, err := s.Orders.Listings(c.Request().Context(), viewerActor(c), orders.ListingQuery{Search: q.Q, Category: q.Category, Limit: q.Limit, Offset: q.Offset})
 	if err != nil {
 		return err
 	}

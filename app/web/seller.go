@@ -39,18 +39,14 @@ func (s *Server) sellerListings(c echo.Context) error {
 func (s *Server) listingNew(c echo.Context) error {
 	f := views.NewForm()
 	f.Values["stock"] = "1"
-	return render(c, http.StatusOK, views.ListingFormPage(0, f))
+	f.Values["category"] = "other"
+	return render(c, http.StatusOK, views.ListingFormPage(views.ListingFormVM{Form: f}))
 }
 
 func (s *Server) listingEdit(c echo.Context) error {
-	l, err := s.pathListing(c)
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return err
-	}
-	if l.SellerID != currentUser(c).ID {
 		return models.Errorf(models.ENOTFOUND, "The page you asked for does not exist, or is not yours to see.")
 	}
-	f := views.NewForm()
-	f.Values = map[string]string{"title": l.Title, "description": l.Description, "price": l.Price.String(), "stock": strconv.Itoa(l.Stock)}
-	return render(c, http.StatusOK, views.ListingFormPage(l.ID, f))
+	return s.listingEditPage(c, id, nil, nil)
 }

@@ -155,7 +155,8 @@ func New(d Deps) *Server {
 		s.logRequests,
 		s.measure,
 		s.recoverPanics,
-		middleware.BodyLimit(BodyLimit),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: BodyLimit, Skipper: isUpload}),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: PhotoBodyLimit, Skipper: notUpload}),
 		s.securityHeaders,
 		s.requestInfo,
 		s.readFlashes,
@@ -224,6 +225,7 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 
 	e.GET("/listings", s.listingsPage)
 	e.GET("/listings/:id", s.listingPage)
+	e.GET("/photos/:hash/:size", s.photo)
 
 	b := e.Group("", buyer)
 	b.GET("/orders", s.buyerOrders)
@@ -257,7 +259,7 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	og.GET("/clawbacks", s.opsClawbacks)
 	s.booksPages(og)
 
-	for _, a := range append(append(s.orderActions(), s.tradeActions()...), s.payoutActions()...) {
+	for _, a := range append(append(append(s.orderActions(), s.tradeActions()...), s.payoutActions()...), s.photoActions()...) {
 		s.serve(a, api)
 	}
 	for _, r := range append(append(append(s.tradeReads(), s.sellerReads()...), s.opsReads()...), s.payoutReads()...) {

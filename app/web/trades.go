@@ -20,8 +20,9 @@ func (s *Server) listingsPage(c echo.Context) error {
 		page = 1
 	}
 	const per = 24
-	vm := views.ListingsVM{Search: c.QueryParam("q"), Page: page}
-	list, err := s.Orders.Listings(c.Request().Context(), viewerActor(c), orders.ListingQuery{Search: vm.Search, Limit: per + 1, Offset: (page - 1) * per})
+	vm := views.ListingsVM{Search: c.QueryParam("q"), Category: c.QueryParam("category"), Page: page}
+	list, err := s.Orders.Listings(c.Request().Context(), viewerActor(c), orders.ListingQuery{Search: vm.Search, Category: vm.Category,
+		Limit: per + 1, Offset: (page - 1) * per})
 	if err != nil {
 		return err
 	}
