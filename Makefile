@@ -62,7 +62,7 @@ go-test:
 # A count, not a duration: a duration races Go's fuzz coordinator at its deadline
 # (golang/go#75804, unfixed in Go 1.26) and fails a run that found nothing.
 FUZZTIME ?= 30000x
-FUZZ_TARGETS := models:FuzzParseMoney models:FuzzFindReference bankbridge:FuzzVerify bankbridge:FuzzParseEvents
+FUZZ_TARGETS := models:FuzzParseMoney models:FuzzFindReference bankbridge:FuzzVerify bankbridge:FuzzParseEvents app/web:FuzzDecodeRequest
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t#*:}; \
 	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; done
