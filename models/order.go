@@ -305,6 +305,7 @@ func (s *Step) release(amount Money, cmd Command) {
 			s.Postings = append(s.Postings, Posting{Account: to, Direction: Credit, Amount: seller})
 		}
 		s.Event["released"], s.Event["fee"], s.Event["to_seller"] = amount.String(), fee.String(), seller.String()
+		s.Event["commission_rate"] = cmd.CommissionRate.Percent()
 	}
 	n.Held = n.Held.Sub(amount)
 	n.Released = n.Released.Add(amount)

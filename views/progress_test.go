@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"lineescrow/models"
 )
 
@@ -48,7 +50,8 @@ func TestOrderPageShowsProgressAndCountdown(t *testing.T) {
 		Amount: models.MustParseMoney("259.00"), Held: models.MustParseMoney("259.00"), State: models.Shipped, Refund: models.RefundNone,
 		PaidAt: &now, ShippedAt: &now, CreatedAt: now, TimerKind: models.TimerAutoConfirm, TimerAt: &deadline}
 	vm := OrderVM{Order: o, Role: RoleBuyer, Base: "/orders/7", Form: NewForm(), Countdown: NewCountdown(o, now, "/orders/7"),
-		Ledger: []Movement{{At: now, Kind: "order.pay", Ref: "escrow:order:7", Direction: "credit", Amount: o.Amount}}}
+		Ledger: []Movement{{At: now, Kind: "order.pay", Ref: "escrow:order:7", Direction: "credit", Amount: o.Amount}},
+		Money:  OrderMoneyVM{Buyer: models.BuyerMoney(o)}}
 	doc := orderDoc(t, vm)
 	if got := doc.Find(`[data-testid=steps] li[aria-current=step]`).AttrOr("data-key", ""); got != "received" {
 		t.Errorf("current step = %q, want received", got)
@@ -63,7 +66,7 @@ func TestOrderPageShowsProgressAndCountdown(t *testing.T) {
 	if cd.AttrOr("hx-get", "") != "/orders/7/countdown" || cd.Find("time").AttrOr("datetime", "") != deadline.UTC().Format(time.RFC3339) {
 		t.Errorf("countdown refresh %q, time %q", cd.AttrOr("hx-get", ""), cd.Find("time").AttrOr("datetime", ""))
 	}
-	if got := doc.Find(`[data-testid=money-held]`).Text(); !strings.Contains(got, "¥259.00 is held in escrow") {
+	if got := doc.Find(`[data-testid=money-in_escrow]`).Text(); !strings.Contains(got, "¥259.00 is held in escrow") {
 		t.Errorf("buyer's money = %q", got)
 	}
 	if doc.Find(`[data-testid=ledger]`).Length() != 0 || strings.Contains(doc.Text(), "escrow:order:7") {
@@ -84,8 +87,9 @@ func TestOrderPageShowsProgressAndCountdown(t *testing.T) {
 	done := now.Add(time.Hour)
 	o.State, o.Held, o.Released, o.Fee, o.CompletedAt, o.TimerKind, o.TimerAt = models.Completed, models.Zero,
 		models.MustParseMoney("259.00"), models.MustParseMoney("1.55"), &done, models.TimerNone, nil
+	proceeds := models.SellerProceeds(o, models.ProceedsInput{Rate: models.RateOfFraction(decimal.RequireFromString("0.006")), Applied: true})
 	vm = OrderVM{Order: o, Role: RoleSeller, Base: "/seller/orders/7", Form: NewForm(), Countdown: NewCountdown(o, now, "/seller/orders/7"),
-		Ledger: vm.Ledger}
+		Ledger: vm.Ledger, Money: OrderMoneyVM{Proceeds: &proceeds}}
 	doc = orderDoc(t, vm)
 	for id, want := range map[string]string{"money-gross": "¥259.00", "money-fee": "− ¥1.55", "money-net": "¥257.45"} {
 		if got := strings.TrimSpace(doc.Find(`[data-testid=` + id + `]`).Text()); got != want {

@@ -1064,7 +1064,7 @@ func WalletPage(vm WalletVM) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = MovementTable(vm.Moves, "Your balance has not moved yet.").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = WalletHistory(vm.Moves).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -729,7 +729,7 @@ func (s *Service) timeline(ctx context.Context, actor models.Actor, o *models.Or
 // seller's commission and proceeds, the seller not where the buyer's money
 // went on the buyer's side, nor the bank's internal ids.
 var hiddenDetail = map[models.Role][]string{
-	models.RoleBuyer:  {"fee", "to_seller", "from_seller", "clawbacks", "shortfall", "recovered"},
+	models.RoleBuyer:  {"fee", "commission_rate", "to_seller", "from_seller", "clawbacks", "shortfall", "recovered"},
 	models.RoleSeller: {"to_wallet", "surplus_to_wallet", "missing", "earlier_transfers", "from_refund", "clawbacks", "bank_txn_id", "reversal_txn_id", "shortfall", "recovered"},
 }
 

@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -40,6 +41,13 @@ type OrderPage struct {
 	Photo string
 	// Now is when the page was read (its deadline's countdown counts from it).
 	Now time.Time
+	// Buyer is where the buyer's money is, in lines (models.BuyerMoney), for
+	// the buyer and operators (nil for the seller).
+	Buyer []models.MoneyLine
+	// Proceeds are the seller's gross, commission and net and where the net
+	// is (models.SellerProceeds), for the seller and operators (nil for the
+	// buyer, who never sees the commission).
+	Proceeds *models.Proceeds
 }
 
 // CreditLine is a bank transfer matched to an order.
@@ -127,6 +135,14 @@ func (s *Service) OrderPage(ctx context.Context, actor models.Actor, id int64) (
 			p.Photo = ps[0].ThumbURL
 		}
 	}
+	if !actor.IsSeller() {
+		p.Buyer = models.BuyerMoney(*o)
+	}
+	if !actor.IsBuyer() {
+		if p.Proceeds, err = s.proceeds(ctx, o, p.Events, p.Charge); err != nil {
+			return nil, fmt.Errorf("order page %d: %w", id, err)
+		}
+	}
 	if p.ShopName, err = s.Names.ShopName(ctx, o.SellerID); err != nil && models.ErrorCode(err) != models.ENOTFOUND {
 		return nil, fmt.Errorf("order page %d: %w", id, err)
 	}
@@ -134,4 +150,44 @@ func (s *Service) OrderPage(ctx context.Context, actor models.Actor, id int64) (
 		return nil, fmt.Errorf("order page %d: %w", id, err)
 	}
 	return p, nil
+}
+
+// proceeds are the seller's figures of o: the commission rate its release
+// recorded (the seller's rate today while the money is held, or for a
+// release recorded before rates were kept), and for an order paid by phone
+// bill whether the net is available yet (the phone company is done with the
+// charge, or the platform advanced it).
+func (s *Service) proceeds(ctx context.Context, o *models.Order, events []TimelineEntry, charge *ChargeLine) (*models.Proceeds, error) {
+	var in models.ProceedsInput
+	advanced := models.Zero
+	for _, e := range events {
+		var d struct {
+			Rate   *string `json:"commission_rate"`
+			Amount *string `json:"amount"`
+		}
+		if json.Unmarshal(e.Detail, &d) != nil {
+			continue
+		}
+		if d.Rate != nil {
+			if r, err := models.ParseRatePercent("rate", *d.Rate); err == nil {
+				in.Rate, in.Applied = r, true
+			}
+		}
+		if e.Kind == "charge.advanced" && d.Amount != nil {
+			if m, err := models.ParseMoney(*d.Amount); err == nil {
+				advanced = advanced.Add(m)
+			}
+		}
+	}
+	if !in.Applied {
+		r, err := s.Rates.RateOf(ctx, s.DB, o.SellerID)
+		if err != nil {
+			return nil, err
+		}
+		in.Rate = r
+	}
+	net := o.Released.Sub(o.Fee)
+	in.Collected = (charge != nil && charge.State.Ended()) || (net.IsPositive() && !advanced.LessThan(net))
+	p := models.SellerProceeds(*o, in)
+	return &p, nil
 }

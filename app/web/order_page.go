@@ -45,7 +45,7 @@ func orderPageVM(ctx context.Context, p *orders.OrderPage, role models.Role, ban
 		f = views.NewForm()
 	}
 	vm := views.OrderVM{Order: o, Role: string(role), Base: orderBase(role, o.ID), Ledger: ledgerLines(p.Moves),
-		Bank: bank, Allowed: p.Allowed, Form: f, Photo: p.Photo}
+		Bank: bank, Allowed: p.Allowed, Form: f, Photo: p.Photo, Money: views.OrderMoneyVM{Buyer: p.Buyer, Proceeds: p.Proceeds}}
 	if p.ExtendBy > 0 {
 		vm.ExtendBy = views.Duration(ctx, p.ExtendBy)
 	}
