@@ -1,7 +1,8 @@
 // Package sellers owns what a seller sees of their money: by stage (held in
 // escrow for paid and shipped orders, waiting for the operator's collection,
-// available), the orders waiting for them, and the daily history behind the
-// dashboard's chart. Its two pages, Dashboard and Money, show a seller their
+// available), the orders waiting for them, the daily history behind the
+// dashboard's chart, and the sales summaries of the last 7 and 30 days
+// (Sales). Its two pages, Dashboard and Money, show a seller their
 // own shop only and are EFORBIDDEN to anyone else.
 //
 // The history is a snapshot per seller and day (seller_balance_days), taken by
@@ -66,6 +67,8 @@ type Dashboard struct {
 	History []Day
 	// Recent are the newest orders, up to DashboardOrders.
 	Recent []models.Order
+	// Sales are the summaries of the last 7 and 30 days (SalesWindows).
+	Sales []Sales
 }
 
 // Dashboard returns the signed-in seller's dashboard.
@@ -88,6 +91,9 @@ func (s *Service) Dashboard(ctx context.Context, actor models.Actor) (*Dashboard
 		return nil, err
 	}
 	if d.History, err = s.history(ctx, id, d.Stages); err != nil {
+		return nil, err
+	}
+	if d.Sales, err = s.salesOf(ctx, store.Reader(ctx, s.DB), id); err != nil {
 		return nil, err
 	}
 	if d.Recent, err = s.Orders.Recent(ctx, actor, DashboardOrders); err != nil {
