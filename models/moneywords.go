@@ -1,5 +1,10 @@
 package models
 
+import (
+	"strconv"
+	"strings"
+)
+
 // Where an order's money is, in people's words: the buyer's lines ("in
 // escrow", "paid to the seller", "refunded to your balance") and the
 // seller's proceeds (gross, commission, net, and where the net is). Both are
@@ -136,4 +141,71 @@ func SellerProceeds(o Order, in ProceedsInput) Proceeds {
 	}
 	p.Net = p.Gross.Sub(p.Commission)
 	return p
+}
+
+// Where the money of one movement of a buyer's balance came from or went to
+// (WalletWhere): the codes of the wallet's history lines.
+const (
+	WalletIntoEscrow          = "into_escrow"            // paid an order from the balance
+	WalletRefund              = "refund"                 // an order's refund came back
+	WalletPartialRefund       = "partial_refund"         // part of an order came back, the rest went to the seller
+	WalletTransferForOrder    = "transfer_for_order"     // a bank transfer for an order kept on the balance (short, or after it closed)
+	WalletTransferSurplus     = "transfer_surplus"       // what a bank transfer paid over an order's amount
+	WalletTopUp               = "top_up"                 // a bank transfer to the balance
+	WalletCard                = "recharge_card"          // a recharge card
+	WalletRefundInsteadOfBill = "refund_instead_of_bill" // refunded to the balance because the phone bill could not be credited
+	WalletWithdrawal          = "withdrawal"             // withdrawn to a bank account
+	WalletWithdrawalReturned  = "withdrawal_returned"    // a withdrawal the bank did not pay came back
+	WalletBankRecall          = "bank_recall"            // the buyer's bank recalled a transfer
+	WalletClawback            = "clawback"               // taken for a payment the bank recalled earlier
+	WalletIn                  = "in"                     // anything else into the balance
+	WalletOut                 = "out"                    // anything else out of it
+)
+
+// WalletWhere says where the money of a movement of a buyer's balance came
+// from (in) or went to: by its transfer's kind and reference, and the order
+// it belongs to (0 for none).
+func WalletWhere(kind, ref string, in bool) (code string, orderID int64) {
+	orderID = OrderOfRef(ref)
+	order := orderID > 0
+	switch {
+	case (kind == "order.pay" || kind == "bank.credit.order") && !in && order:
+		return WalletIntoEscrow, orderID
+	case kind == "order.partial_refund" && in && order:
+		return WalletPartialRefund, orderID
+	case strings.HasPrefix(kind, "order.") && strings.HasSuffix(kind, "refund") && in && order:
+		return WalletRefund, orderID
+	case kind == "bank.credit.order" && in && order:
+		return WalletTransferSurplus, orderID
+	case kind == "bank.credit.wallet" && in && order:
+		return WalletTransferForOrder, orderID
+	case kind == "bank.credit.wallet" && in:
+		return WalletTopUp, orderID
+	case kind == "wallet.card_topup" && in:
+		return WalletCard, orderID
+	case kind == "telecom.refund_to_wallet" && in:
+		return WalletRefundInsteadOfBill, orderID
+	case strings.HasPrefix(kind, "payout.") && !in:
+		return WalletWithdrawal, orderID
+	case strings.HasPrefix(kind, "payout.") && in:
+		return WalletWithdrawalReturned, orderID
+	case kind == "bank.reversal" && !in:
+		return WalletBankRecall, orderID
+	case strings.HasPrefix(kind, "clawback.") && !in:
+		return WalletClawback, orderID
+	case in:
+		return WalletIn, orderID
+	}
+	return WalletOut, orderID
+}
+
+// OrderOfRef is the order number of a transfer's reference ("order:42"),
+// or 0 when it belongs to no order.
+func OrderOfRef(ref string) int64 {
+	rest, ok := strings.CutPrefix(ref, "order:")
+	n, err := strconv.ParseInt(rest, 10, 64)
+	if !ok || err != nil || n <= 0 || strconv.FormatInt(n, 10) != rest {
+		return 0
+	}
+	return n
 }

@@ -82,25 +82,6 @@ var kindLabels = map[string]string{
 	"wallet.card_topup":            "Recharge card top-up",
 }
 
-// chartH scales an amount to the chart's 100-pixel height.
-func chartH(m models.Money, points []ChartPoint) int {
-	max := chartMax(points).Fen()
-	if max <= 0 {
-		max = 1
-	}
-	return int(m.Fen() * 100 / max)
-}
-
-// chartMax is the chart's top: the highest day's money held and available.
-func chartMax(points []ChartPoint) models.Money {
-	max := models.Zero
-	for _, p := range points {
-		if t := p.Held.Add(p.Available); t.GreaterThan(max) {
-			max = t
-		}
-	}
-	return max
-}
 
 // shippingText says what a listing charges for shipping.
 func shippingText(ctx context.Context, fee models.Money) string {

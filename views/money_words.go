@@ -3,7 +3,6 @@ package views
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"lineescrow/models"
@@ -80,64 +79,50 @@ func commissionLabel(ctx context.Context, p *models.Proceeds) string {
 	return T(ctx, "Platform commission")
 }
 
-// walletWordsLabel is the English sentence of a line of a buyer's balance:
-// where the money came from or went to ("%d" is the order's number).
-func walletWordsLabel(kind string, in, order bool) string {
-	switch {
-	case kind == "order.pay" && !in:
+// walletWordsLabel is the English sentence of a line of a buyer's balance
+// (models.WalletWhere); "%d" is the order's number.
+func walletWordsLabel(code string) string {
+	switch code {
+	case models.WalletIntoEscrow:
 		return "From your balance into escrow for order %d"
-	case kind == "order.partial_refund" && in:
-		return "Part of order %d refunded to your balance; the rest was paid to the seller"
-	case strings.HasPrefix(kind, "order.") && strings.HasSuffix(kind, "refund") && in:
+	case models.WalletRefund:
 		return "Refunded to your balance from order %d"
-	case kind == "bank.credit.wallet" && in && order:
+	case models.WalletPartialRefund:
+		return "Part of order %d refunded to your balance; the rest was paid to the seller"
+	case models.WalletTransferForOrder:
 		return "Your bank transfer for order %d, kept on your balance"
-	case kind == "bank.credit.wallet" && in:
-		return "Your bank transfer, to your balance"
-	case kind == "bank.credit.order" && in:
+	case models.WalletTransferSurplus:
 		return "What your bank transfer paid over order %d, to your balance"
-	case kind == "bank.credit.order" && !in:
-		return "From your balance into escrow for order %d"
-	case kind == "wallet.card_topup":
+	case models.WalletTopUp:
+		return "Your bank transfer, to your balance"
+	case models.WalletCard:
 		return "A recharge card, to your balance"
-	case kind == "telecom.refund_to_wallet":
+	case models.WalletRefundInsteadOfBill:
 		return "Refunded to your balance instead of your phone bill"
-	case strings.HasPrefix(kind, "payout.") && !in:
+	case models.WalletWithdrawal:
 		return "Withdrawn to your bank account"
-	case strings.HasPrefix(kind, "payout.") && in:
+	case models.WalletWithdrawalReturned:
 		return "A withdrawal came back to your balance"
-	case kind == "bank.reversal" && !in:
+	case models.WalletBankRecall:
 		return "Taken back by your bank (a recalled transfer)"
-	case strings.HasPrefix(kind, "clawback.") && !in:
+	case models.WalletClawback:
 		return "Taken for a payment your bank recalled"
-	case in:
+	case models.WalletIn:
 		return "Into your balance"
 	}
 	return "Out of your balance"
 }
 
-// orderOfRef is the order number of a transfer's reference ("order:42"), or 0.
-func orderOfRef(ref string) int64 {
-	n, err := strconv.ParseInt(strings.TrimPrefix(ref, "order:"), 10, 64)
-	if !strings.HasPrefix(ref, "order:") || err != nil || n <= 0 {
-		return 0
-	}
-	return n
-}
-
 // WalletWords says in words where one movement of a buyer's balance came
 // from or went to, and the order page it belongs to ("" for none).
 func WalletWords(ctx context.Context, m Movement) (text, href string) {
-	id := orderOfRef(m.Ref)
-	f := walletWordsLabel(m.Kind, !m.Delta.IsNegative(), id > 0)
-	if strings.Contains(f, "%d") {
-		if id == 0 {
-			return T(ctx, KindLabel(m.Kind)), ""
-		}
-		return Tf(ctx, f, id), fmt.Sprintf("/orders/%d", id)
-	}
+	code, id := models.WalletWhere(m.Kind, m.Ref, !m.Delta.IsNegative())
+	f := walletWordsLabel(code)
 	if id > 0 {
 		href = fmt.Sprintf("/orders/%d", id)
+	}
+	if strings.Contains(f, "%d") {
+		return Tf(ctx, f, id), href
 	}
 	return T(ctx, f), href
 }

@@ -169,9 +169,7 @@ func (s *Server) sellerMoneyPageWith(c echo.Context, status int, f, sf *views.Fo
 		StatementFrom: q.From, StatementTo: q.To, StatementForm: sf,
 		Withdraw: views.WithdrawVM{Action: "/seller/money/withdraw", Withdrawable: m.Withdrawable, Minimum: payouts.Minimum,
 			Account: m.Account, Holder: m.Holder, Form: f}}
-	for _, d := range m.History {
-		vm.Chart = append(vm.Chart, views.ChartPoint{Day: d.Day.Format("01-02"), Held: d.Held, Available: d.Available})
-	}
+	vm.Chart = chartPoints(m.History)
 	for _, o := range m.HeldOrders {
 		vm.HeldOrders = append(vm.HeldOrders, views.OrderRow{Order: o, Href: orderBase(models.RoleSeller, o.ID)})
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"lineescrow/app/orders"
+	"lineescrow/app/sellers"
 	"lineescrow/models"
 	"lineescrow/views"
 )
@@ -21,9 +22,8 @@ func (s *Server) sellerHome(c echo.Context) error {
 	for _, o := range d.Recent {
 		vm.Recent = append(vm.Recent, views.OrderRow{Order: o, Href: orderBase(models.RoleSeller, o.ID)})
 	}
-	for _, p := range d.History {
-		vm.Chart = append(vm.Chart, views.ChartPoint{Day: p.Day.Format("01-02"), Held: p.Held, Available: p.Available})
-	}
+	vm.Chart = chartPoints(d.History)
+	vm.Sales = salesVMs(d.Sales)
 	return render(c, http.StatusOK, views.SellerHomePage(vm))
 }
 
@@ -49,4 +49,23 @@ func (s *Server) listingEdit(c echo.Context) error {
 		return models.Errorf(models.ENOTFOUND, "The page you asked for does not exist, or is not yours to see.")
 	}
 	return s.listingEditPage(c, id, nil, nil)
+}
+
+// chartPoints are the days of a seller's money chart.
+func chartPoints(days []sellers.Day) []views.ChartPoint {
+	out := make([]views.ChartPoint, 0, len(days))
+	for _, p := range days {
+		out = append(out, views.ChartPoint{Day: p.Day.Format("01-02"), Held: p.Held, Pending: p.Pending, Available: p.Available})
+	}
+	return out
+}
+
+// salesVMs are the dashboard's sales summaries.
+func salesVMs(sales []sellers.Sales) []views.SalesVM {
+	out := make([]views.SalesVM, 0, len(sales))
+	for _, s := range sales {
+		out = append(out, views.SalesVM{Days: s.Days, PaidOrders: s.PaidOrders, SettledOrders: s.SettledOrders, Refunded: s.RefundedOrders,
+			Paid: s.Paid, Gross: s.Gross, Commission: s.Commission, Net: s.Net, Refunds: s.Refunds})
+	}
+	return out
 }
