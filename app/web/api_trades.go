@@ -22,7 +22,7 @@ type apiOrder struct {
 	Held             models.Money  `json:"held"`
 	Released         models.Money  `json:"released"`
 	Refunded         models.Money  `json:"refunded"`
-	Fee              models.Money  `json:"fee"`
+	Fee              *models.Money `json:"fee,omitempty" doc:"the platform's commission on what was released (for the seller and operators; never shown to the buyer)"`
 	Funding          string        `json:"funding,omitempty"`
 	PayReference     string        `json:"pay_reference"`
 	RefundAmount     *models.Money `json:"refund_amount,omitempty"`
@@ -44,8 +44,18 @@ type apiOrder struct {
 	Timeline         []apiEvent    `json:"timeline,omitempty"`
 	Ledger           []apiMovement `json:"ledger,omitempty"`
 	PaymentInstructs *apiPayInstr  `json:"payment_instructions,omitempty"`
+	// Money is where the order's money is, in codes the portals write in
+	// words (the order page's "Where the money is").
+	Money apiOrderMoney `json:"money"`
 	// Charge is the order's fixed-line charge (with the order's page only).
 	Charge *apiOrderCharge `json:"charge,omitempty" doc:"the order's fixed-line charge, when it was paid (or is being paid) by one"`
+}
+
+// apiOrderMoney is where an order's money is: the buyer's side for the
+// buyer and operators, the seller's proceeds for the seller and operators.
+type apiOrderMoney struct {
+	Buyer  []models.MoneyLine `json:"buyer,omitempty" doc:"where the buyer's money is, one line per place (the buyer and operators)"`
+	Seller *models.Proceeds   `json:"seller,omitempty" doc:"gross, commission and net, and where the net is (the seller and operators; with a single order only)"`
 }
 
 type apiConsignee struct {
@@ -96,10 +106,19 @@ type apiPayInstr struct {
 func (s *Server) toAPIOrder(c echo.Context, o *models.Order, page *orders.OrderPage) apiOrder {
 	a := apiOrder{ID: o.ID, State: string(o.State), RefundState: string(o.Refund), ListingID: o.ListingID, Title: o.Title,
 		UnitPrice: o.UnitPrice, Quantity: o.Quantity, Amount: o.Amount, Held: o.Held, Released: o.Released, Refunded: o.Refunded,
-		Fee: o.Fee, Funding: string(o.Funding), PayReference: o.PayReference, RefundReason: o.RefundReason, RefuseReason: o.RefuseReason,
+		Funding: string(o.Funding), PayReference: o.PayReference, RefundReason: o.RefundReason, RefuseReason: o.RefuseReason,
 		Consignee: apiConsignee{o.ConsigneeName, o.ConsigneePhone, o.ConsigneeAddress}, Carrier: o.Carrier, TrackingNo: o.TrackingNo,
 		ConfirmExtended: o.ConfirmExtended, CloseReason: o.CloseReason, CreatedAt: o.CreatedAt, PaidAt: o.PaidAt,
 		ShippedAt: o.ShippedAt, CompletedAt: o.CompletedAt, ClosedAt: o.ClosedAt, AllowedActions: []string{}}
+	if !actor(c).IsBuyer() {
+		fee := o.Fee
+		a.Fee = &fee
+	}
+	if page != nil {
+		a.Money = apiOrderMoney{Buyer: page.Buyer, Seller: page.Proceeds}
+	} else if !actor(c).IsSeller() {
+		a.Money.Buyer = models.BuyerMoney(*o)
+	}
 	if o.Refund != models.RefundNone {
 		ra := o.RefundAmount
 		a.RefundAmount = &ra

@@ -45,11 +45,29 @@ type ordersAnswer struct {
 }
 
 type walletAnswer struct {
-	Balance models.Money  `json:"balance"`
-	Topup   apiPayInstr   `json:"topup"`
-	History []apiMovement `json:"history"`
+	Balance models.Money `json:"balance"`
+	Topup   apiPayInstr  `json:"topup"`
+	History []walletLine `json:"history"`
 	// Cards are the recharge card top-ups, newest first.
 	Cards []telecom.Redemption `json:"cards"`
+}
+
+// walletLine is a movement of the buyer's balance with where its money came
+// from or went to (models.WalletWhere), as the wallet page says it.
+type walletLine struct {
+	apiMovement
+	Where   string `json:"where" enum:"into_escrow,refund,partial_refund,transfer_for_order,transfer_surplus,top_up,recharge_card,refund_instead_of_bill,withdrawal,withdrawal_returned,bank_recall,clawback,in,out"`
+	OrderID int64  `json:"order_id,omitempty" doc:"the order the money belongs to"`
+}
+
+func walletLines(moves []models.Movement) []walletLine {
+	out := make([]walletLine, 0, len(moves))
+	for _, m := range apiMovements(moves) {
+		w := walletLine{apiMovement: m}
+		w.Where, w.OrderID = models.WalletWhere(m.Kind, m.Ref, m.Direction == string(models.Credit))
+		out = append(out, w)
+	}
+	return out
 }
 
 type creditsAnswer struct {
@@ -198,7 +216,7 @@ func (s *Server) apiWallet(c echo.Context) error {
 	}
 	b := s.bankInfo()
 	out := walletAnswer{Balance: w.Balance, Topup: apiPayInstr{Bank: b.Bank, Account: b.Account, Holder: b.Holder, Reference: w.Reference},
-		History: apiMovements(w.Moves), Cards: []telecom.Redemption{}}
+		History: walletLines(w.Moves), Cards: []telecom.Redemption{}}
 	if s.Telecom != nil {
 		cards, err := s.Telecom.Redemptions(c.Request().Context(), actor(c))
 		if err != nil {
@@ -259,11 +277,38 @@ type dayAnswer struct {
 }
 
 type dashboardAnswer struct {
-	ShopName string       `json:"shop_name"`
-	Stages   stagesAnswer `json:"stages"`
-	Work     workAnswer   `json:"work"`
-	History  []dayAnswer  `json:"history" doc:"the money at the end of each of the last 30 days; empty when all is zero"`
-	Recent   []apiOrder   `json:"recent"`
+	ShopName string        `json:"shop_name"`
+	Stages   stagesAnswer  `json:"stages"`
+	Work     workAnswer    `json:"work"`
+	History  []dayAnswer   `json:"history" doc:"the money at the end of each of the last 30 days; empty when all is zero"`
+	Recent   []apiOrder    `json:"recent"`
+	Sales    []salesAnswer `json:"sales" doc:"the sales summaries of the last 7 and 30 days"`
+}
+
+// salesAnswer is a sales summary (sellers.Sales), in whole days of the
+// seller's time zone (Asia/Shanghai) from From to To, both included.
+type salesAnswer struct {
+	Days           int          `json:"days"`
+	From           string       `json:"from" format:"date" doc:"the first day"`
+	To             string       `json:"to" format:"date" doc:"the last day (today)"`
+	PaidOrders     int          `json:"paid_orders" doc:"orders whose payment reached escrow in the window"`
+	Paid           models.Money `json:"paid" doc:"what buyers paid for them"`
+	SettledOrders  int          `json:"settled_orders" doc:"orders whose money left escrow in the window: released to the seller, refunded, or split"`
+	Gross          models.Money `json:"gross" doc:"released to the seller from them, before commission"`
+	Commission     models.Money `json:"commission" doc:"the platform's commission on it, at each order's own rate"`
+	Net            models.Money `json:"net" doc:"gross less commission"`
+	Refunds        models.Money `json:"refunds" doc:"refunded to buyers (the buyer's part of a split included)"`
+	RefundedOrders int          `json:"refunded_orders"`
+}
+
+func toSalesAnswers(sales []sellers.Sales) []salesAnswer {
+	out := make([]salesAnswer, 0, len(sales))
+	for _, s := range sales {
+		out = append(out, salesAnswer{Days: s.Days, From: s.From.In(models.Shanghai).Format("2006-01-02"),
+			To: s.To.In(models.Shanghai).AddDate(0, 0, -1).Format("2006-01-02"), PaidOrders: s.PaidOrders, Paid: s.Paid,
+			SettledOrders: s.SettledOrders, Gross: s.Gross, Commission: s.Commission, Net: s.Net, Refunds: s.Refunds, RefundedOrders: s.RefundedOrders})
+	}
+	return out
 }
 
 type sellerMoneyAnswer struct {
@@ -347,14 +392,14 @@ func stages(st sellers.Stages) stagesAnswer {
 // sellerReads are the API twins of the seller portal's pages.
 func (s *Server) sellerReads() []read {
 	return []read{
-		{name: "seller.dashboard", summary: "The seller's money by stage, what waits for them, the last 30 days and recent orders",
+		{name: "seller.dashboard", summary: "The seller's money by stage, what waits for them, the last 30 days, recent orders and the sales of the last 7 and 30 days",
 			tag: "sellers", pages: []string{"/seller"}, api: "/seller/dashboard", roles: sellerRoles, resp: dashboardAnswer{},
 			handler: func(c echo.Context) error {
 				d, err := s.Sellers.Dashboard(c.Request().Context(), actor(c))
 				if err != nil {
 					return err
 				}
-				out := dashboardAnswer{ShopName: d.ShopName, Stages: stages(d.Stages), History: []dayAnswer{}, Recent: []apiOrder{},
+				out := dashboardAnswer{ShopName: d.ShopName, Stages: stages(d.Stages), History: []dayAnswer{}, Recent: []apiOrder{}, Sales: toSalesAnswers(d.Sales),
 					Work: workAnswer{ToShip: d.Work.ToShip, Refunds: d.Work.Refunds, Disputes: d.Work.Disputes}}
 				for _, day := range d.History {
 					out.History = append(out.History, dayAnswer{Day: day.Day.Format("2006-01-02"), Held: day.Held, Pending: day.Pending, Available: day.Available})
