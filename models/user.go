@@ -274,10 +274,15 @@ type Seller struct {
 
 // Registration is what a person submits to create an account.
 type Registration struct {
-	Role        Role
-	Login       string
-	Password    string
-	DisplayName string
+	Role     Role
+	Login    string
+	Password string
+	// Confirm is the password typed a second time; ConfirmGiven says it was
+	// asked for (the portal's form) or given (the API, where it is
+	// optional): then it must equal Password.
+	Confirm      string
+	ConfirmGiven bool
+	DisplayName  string
 	// Sellers only.
 	ShopName    string
 	LegalName   string
@@ -295,6 +300,10 @@ func (r *Registration) Validate() error {
 	}
 	r.Login = keep(ParseLogin(r.Login))
 	if e := AsError(CheckPassword("password", r.Password)); e != nil {
+		ps = append(ps, e)
+	} else if r.ConfirmGiven && r.Confirm != r.Password {
+		e := FieldError("password_confirm", "The two passwords differ: type the same password twice.")
+		e.Reason = "password_mismatch"
 		ps = append(ps, e)
 	}
 	r.DisplayName = keep(CheckName("display_name", r.DisplayName, 50))

@@ -68,6 +68,11 @@ func (s *Server) orderActions() []action {
 					return orderBase(currentUser(c).Role, idParam(c))
 				},
 			}, func(c echo.Context, r *orderRequest) (any, error) {
+				if askSlugs[t.Action] != "" {
+					if err := unconfirmed(c); err != nil {
+						return nil, err
+					}
+				}
 				cmd := models.Command{Action: t.Action, Amount: r.Amount, Reason: r.Reason, Carrier: r.Carrier, Tracking: r.TrackingNo,
 					Decision: models.Decision(r.Decision)}
 				if t.Action == models.ActDecide {
@@ -75,7 +80,7 @@ func (s *Server) orderActions() []action {
 				}
 				return s.Orders.Do(c.Request().Context(), actor(c), r.ID, cmd, r.PayPassword)
 			})
-			a.again = func(c echo.Context, _ any, err error) error { return s.orderAgain(c, err) }
+			a.again = func(c echo.Context, _ any, err error) error { return s.orderAgain(c, err, askSlugs[t.Action]) }
 			// One API route for all the row's parties; a portal route under
 			// each party's own order pages.
 			a.page = portalBases[r] + t.Slug
@@ -98,18 +103,25 @@ func portalSuffix(i int, r models.Role) string {
 	return "." + string(r)
 }
 
-// orderAgain shows the order page again with the refusal beside its field.
-func (s *Server) orderAgain(c echo.Context, err error) error {
+// orderAgain shows the order page again with the refusal beside its field;
+// an action that asks once more (ask) asks again.
+func (s *Server) orderAgain(c echo.Context, err error, ask string) error {
 	ctx := c.Request().Context()
 	f := views.FormFrom(formParams(c), "pay_password")
 	if e := fillForm(c, f, err); e != nil {
 		return e
+	}
+	if isUnconfirmed(err) {
+		f.Error, f.Errors = views.ErrorText(ctx, err), map[string]string{}
 	}
 	if f.Error == "" && len(f.Errors) > 0 {
 		f.Error = views.T(ctx, "Please correct the fields below.")
 	}
 	vm, verr := s.orderVM(c, idParam(c), f)
 	if verr != nil {
+		return verr
+	}
+	if verr := s.askOnce(c, &vm, ask); verr != nil {
 		return verr
 	}
 	return render(c, statusFor(err), views.OrderPage(vm))

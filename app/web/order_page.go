@@ -23,6 +23,7 @@ func (s *Server) orderVM(c echo.Context, id int64, f *views.Form) (views.OrderVM
 		return views.OrderVM{}, err
 	}
 	vm := orderPageVM(ctx, p, u.Role, s.bankInfo(), s.Config.Demo, f)
+	vm.HasPayPassword = u.HasPayPassword()
 	if u.Role == models.RoleBuyer && p.Order.State == models.AwaitingPayment && s.Telecom != nil {
 		// Whether the buyer can pay by landline bill: the line and its credit.
 		lp, err := s.Telecom.Standing(ctx, u.Actor())

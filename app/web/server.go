@@ -184,6 +184,7 @@ func (s *Server) routes() {
 	e.GET("/register", s.registerPage)
 	e.POST("/logout", s.logout)
 	e.GET("/account", s.accountPage, anyone)
+	e.GET("/account/pay-password", s.payPasswordPage, anyone)
 
 	ops := e.Group("/ops", s.requireRole(models.RoleOperator))
 	ops.GET("", s.opsHome)
@@ -192,7 +193,7 @@ func (s *Server) routes() {
 
 	api := e.Group("/api/v1", s.bearer)
 	api.POST("/auth/token", s.apiToken)
-	for _, r := range s.accountReads() {
+	for _, r := range append(append(s.accountReads(), s.onboardReads()...), s.decisionReads()...) {
 		s.serveRead(r, api)
 	}
 	for _, a := range s.accountActions() {

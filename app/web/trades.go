@@ -73,6 +73,9 @@ func (s *Server) orderPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.askOnce(c, &vm, c.QueryParam("ask")); err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, views.OrderPage(vm))
 }
 
