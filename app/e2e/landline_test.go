@@ -179,6 +179,7 @@ func TestBuyerBindsLandlineAndPaysByPhoneBill(t *testing.T) {
 	}
 	run(t, buyer, "confirm",
 		chromedp.Navigate(orderURL),
+		click(`[data-testid="confirm-start"]`),
 		visible(`[data-testid="confirm-form"]`),
 		fill(map[string]string{"pay_password": ptest.PIN}),
 		click(`[data-testid="confirm-submit"]`),
