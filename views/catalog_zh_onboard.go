@@ -21,7 +21,7 @@ var zhOnboard = map[string]string{
 
 	"Password again":     "再次输入密码",
 	"New password again": "再次输入新密码",
-	"At least 8 characters, and not a common password such as password1 or qwertyuiop.":          "至少 8 位，不能是 password1、qwertyuiop 这类常见密码。",
+	"At least 8 characters, and not a common password such as password1 or qwertyuiop.":        "至少 8 位，不能是 password1、qwertyuiop 这类常见密码。",
 	"At least 8 characters, not a common password. You will be signed out everywhere.":         "至少 8 位，不能是常见密码。修改后所有设备都会退出登录。",
 	"The two passwords differ: type the same password twice.":                                  "两次输入的密码不一致，请输入相同的密码。",
 	"The two payment passwords differ: type the same six digits twice.":                        "两次输入的支付密码不一致，请输入相同的 6 位数字。",
