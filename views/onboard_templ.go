@@ -956,7 +956,7 @@ func decideForm(vm OrderVM) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 69, "\" hx-trigger=\"input changed delay:500ms, change\" hx-target=\"#decide-outcome\" hx-select=\"#decide-outcome\" hx-swap=\"outerHTML\"><input type=\"hidden\" name=\"ask\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 69, "\" hx-trigger=\"input delay:400ms, change\" hx-target=\"#decide-outcome\" hx-select=\"#decide-outcome\" hx-swap=\"outerHTML\"><input type=\"hidden\" name=\"ask\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

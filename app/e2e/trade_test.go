@@ -171,6 +171,12 @@ func TestRefusedRefundDecidedBySplit(t *testing.T) {
 		visible(`[data-testid="decision-preview"]`),
 	)
 	expectText(t, op, `[data-testid="preview-buyer"]`, "¥80.00")
+	// With JavaScript the preview follows the amount as it is typed.
+	run(t, op, "change the amount", fill(map[string]string{"buyer_amount": "90.00"}))
+	expectText(t, op, `[data-testid="preview-buyer"]`, "¥90.00")
+	run(t, op, "back to 80", fill(map[string]string{"buyer_amount": "80.00"}))
+	expectText(t, op, `[data-testid="preview-buyer"]`, "¥80.00")
+	expectText(t, op, `[data-testid="preview-sentence"]`, "The buyer gets ¥80.00")
 	run(t, op, "decide by split",
 		fill(map[string]string{"reason": "Carrier damage on two jars; the buyer keeps the rest."}),
 		click(`[data-testid="decide-submit"]`),
