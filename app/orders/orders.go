@@ -620,9 +620,11 @@ func (s *Service) Cancel(ctx context.Context, actor models.Actor, id int64) (*mo
 	return s.Do(ctx, actor, id, models.Command{Action: models.ActCancel}, "")
 }
 
-// Ship records the carrier and tracking number (Do).
+// Ship records the carrier and tracking number (Do); carrier is a listed
+// carrier's code or name, or another carrier's name (models.ResolveCarrier).
 func (s *Service) Ship(ctx context.Context, actor models.Actor, id int64, carrier, tracking string) (*models.Order, error) {
-	return s.Do(ctx, actor, id, models.Command{Action: models.ActShip, Carrier: carrier, Tracking: tracking}, "")
+	code, name := models.ResolveCarrier(carrier)
+	return s.Do(ctx, actor, id, models.Command{Action: models.ActShip, Carrier: code, CarrierName: name, Tracking: tracking}, "")
 }
 
 // Confirm is the buyer's confirmation of receipt: the escrow is released (Do).

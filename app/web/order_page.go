@@ -118,7 +118,7 @@ func eventDetail(ctx context.Context, raw []byte) []string {
 		text := fmt.Sprint(v)
 		if m, err := models.ParseMoney(text); err == nil && strings.Contains(text, ".") {
 			text = m.Display()
-		} else if l.key == "decision" {
+		} else if l.key == "decision" || l.key == "carrier" { // a listed carrier's English name translates
 			text = views.T(ctx, text)
 		}
 		out = append(out, views.Tf(ctx, l.label, text))
