@@ -396,8 +396,11 @@ func InitialTimer(now time.Time, t TimerSettings) (TimerKind, time.Time) {
 
 // Checkout is what a buyer submits to buy a listing.
 type Checkout struct {
-	ListingID        int64
-	Quantity         int
+	ListingID int64
+	Quantity  int
+	// AddressID, when set, is one of the buyer's saved addresses: the
+	// consignee is copied from it (and the three fields below ignored).
+	AddressID        int64
 	ConsigneeName    string
 	ConsigneePhone   string
 	ConsigneeAddress string

@@ -54,6 +54,18 @@ func (s *Service) Checkout(ctx context.Context, actor models.Actor, c models.Che
 	if !actor.IsBuyer() {
 		return nil, models.Errorf(models.EFORBIDDEN, "Only buyers can check out.")
 	}
+	if c.AddressID != 0 {
+		// The order keeps a copy of the address as it is now: later edits
+		// of the address book never change it.
+		if s.Addresses == nil {
+			return nil, models.FieldError("address_id", "Choose one of your addresses.")
+		}
+		a, err := s.Addresses.Get(ctx, nil, actor, c.AddressID)
+		if err != nil {
+			return nil, err
+		}
+		c.ConsigneeName, c.ConsigneePhone, c.ConsigneeAddress = a.Recipient, a.Phone, a.Full()
+	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}

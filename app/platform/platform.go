@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
+	"lineescrow/app/addresses"
 	"lineescrow/app/audit"
 	"lineescrow/app/auth"
 	"lineescrow/app/books"
@@ -54,6 +55,7 @@ type Platform struct {
 	Telecom      *telecom.Service
 	TelecomFront *bankbridge.Telecom
 	Sellers      *sellers.Service
+	Addresses    *addresses.Service
 	Risk         *risk.Service
 	// Audit reads the audit log.
 	Audit *audit.Service
@@ -103,6 +105,8 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p.Orders = &orders.Service{DB: db.DB, Queue: p.Queue, Settings: p.Settings, PayPasswords: p.Auth, Rates: p.Sellers,
 		MaxAmount: cfg.MaxAmount, Now: o.Now}
 	p.Sellers.Orders = p.Orders
+	p.Addresses = &addresses.Service{DB: db.DB}
+	p.Orders.Addresses = p.Addresses
 	p.Bank = bankbridge.NewBank(cfg.BankAPIURL, cfg.BankAPIKey, nil)
 	p.Payouts = &payouts.Service{DB: db.DB, Queue: p.Queue, Bank: p.Bank,
 		Settings: p.Settings, Passwords: p.Auth, MaxAmount: cfg.MaxAmount, Now: o.Now}

@@ -32,6 +32,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"lineescrow/app/addresses"
 	"lineescrow/app/audit"
 	"lineescrow/app/auth"
 	"lineescrow/app/books"
@@ -74,6 +75,8 @@ type Deps struct {
 	Settings *settings.Service
 	Sellers  *sellers.Service
 	Risk     *risk.Service
+	// Addresses is the buyers' address books.
+	Addresses *addresses.Service
 	// Audit reads the audit log (operators).
 	Audit *audit.Service
 	// Books is the operators' view of the ledger.
@@ -261,6 +264,15 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 
 	for _, a := range append(append(append(s.orderActions(), s.tradeActions()...), s.payoutActions()...), s.photoActions()...) {
 		s.serve(a, api)
+	}
+	if s.Addresses != nil {
+		s.addressPages(b)
+		for _, a := range s.addressActions() {
+			s.serve(a, api)
+		}
+		for _, r := range s.addressReads() {
+			s.serveRead(r, api)
+		}
 	}
 	for _, r := range append(append(append(s.tradeReads(), s.sellerReads()...), s.opsReads()...), s.payoutReads()...) {
 		s.serveRead(r, api)
