@@ -97,3 +97,37 @@ func (o Order) Progress() []ProgressStep {
 	}
 	return out
 }
+
+// NextStep is the one thing a party is expected to do next on an order: the
+// button in its row of an order list.
+type NextStep string
+
+// Next steps.
+const (
+	NextNone         NextStep = ""              // waiting for someone else, or finished
+	NextPay          NextStep = "pay"           // the buyer pays
+	NextShip         NextStep = "ship"          // the seller ships
+	NextConfirm      NextStep = "confirm"       // the buyer confirms receipt
+	NextAnswerRefund NextStep = "answer_refund" // the seller accepts or refuses the refund
+	NextDecide       NextStep = "decide"        // an operator decides the dispute
+)
+
+// NextStep returns what the party has to do next on the order (NextNone when
+// the order waits for someone else). It follows the phase only; whether the
+// person may take the step now (a frozen account, a missing payment
+// password) the order page says.
+func (o Order) NextStep(p Party) NextStep {
+	switch ph := o.Phase(); {
+	case p == ByBuyer && ph == PhaseToPay:
+		return NextPay
+	case p == BySeller && ph == PhaseToShip:
+		return NextShip
+	case p == ByBuyer && ph == PhaseToReceive:
+		return NextConfirm
+	case p == BySeller && ph == PhaseRefund:
+		return NextAnswerRefund
+	case p == ByOperator && ph == PhaseDispute:
+		return NextDecide
+	}
+	return NextNone
+}

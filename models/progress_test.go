@@ -66,3 +66,44 @@ func TestProgress(t *testing.T) {
 		}
 	}
 }
+
+// TestNextStep: every order status gives each party at most one next step,
+// and that step is one the lifecycle lets the party take there.
+func TestNextStep(t *testing.T) {
+	step := map[NextStep]Action{NextPay: ActPay, NextShip: ActShip, NextConfirm: ActConfirm,
+		NextAnswerRefund: ActAcceptRefund, NextDecide: ActDecide}
+	parties := map[Party]Actor{
+		ByBuyer:    {UserID: 1, Role: RoleBuyer},
+		BySeller:   {UserID: 2, Role: RoleSeller},
+		ByOperator: {UserID: 3, Role: RoleOperator},
+	}
+	seen := map[NextStep]bool{}
+	for _, s := range []OrderState{AwaitingPayment, Paid, Shipped, Completed, Closed} {
+		for _, r := range []RefundState{RefundNone, RefundRequested, RefundRefused, RefundDisputed} {
+			if s == AwaitingPayment && r != RefundNone {
+				continue // no refund before payment
+			}
+			o := Order{ID: 9, BuyerID: 1, SellerID: 2, State: s, Refund: r, Amount: MustParseMoney("10.00")}
+			if s == Shipped {
+				at := time.Now()
+				o.TimerKind, o.TimerAt = TimerAutoConfirm, &at
+			}
+			for p, a := range parties {
+				n := o.NextStep(p)
+				if n == NextNone {
+					continue
+				}
+				seen[n] = true
+				if !Allowed(o, a)[step[n]] {
+					t.Errorf("%s/%s: next step of the %s is %q, which the lifecycle does not allow", s, r, p, n)
+				}
+			}
+		}
+	}
+	if len(seen) != len(step) {
+		t.Errorf("next steps seen: %v, want all of %v", seen, step)
+	}
+	if got := (Order{State: Paid, Refund: RefundNone}).NextStep(ByBuyer); got != NextNone {
+		t.Errorf("a paid order waits for the seller, not the buyer: got %q", got)
+	}
+}

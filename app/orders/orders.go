@@ -248,7 +248,7 @@ func ByReference(ctx context.Context, tx *gorm.DB, ref string) (*models.Order, e
 
 // Query filters order lists.
 type Query struct {
-	State    string // an OrderState, or "disputed", "refund" (any refund open)
+	State    string // a tab (to_pay, to_ship, to_receive, refund, completed, closed), an OrderState, or "disputed"
 	Search   string // order number or payment reference (operators)
 	BeforeID int64
 	Limit    int
@@ -259,6 +259,8 @@ func (s *Service) List(ctx context.Context, actor models.Actor, q Query) ([]mode
 	db := visible(s.DB.WithContext(ctx).Model(&models.Order{}), actor)
 	switch q.State {
 	case "":
+	case string(models.PhaseToPay), string(models.PhaseToShip), string(models.PhaseToReceive):
+		db = db.Where(models.PhaseSQL(models.Phase(q.State)))
 	case "disputed":
 		db = db.Where(models.PhaseSQL(models.PhaseDispute))
 	case "refund":
@@ -287,6 +289,42 @@ func (s *Service) List(ctx context.Context, actor models.Actor, q Query) ([]mode
 	var out []models.Order
 	if err := db.Order("id DESC").Limit(q.Limit).Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("list orders: %w", err)
+	}
+	return out, nil
+}
+
+// Tabs are the order lists' tabs, by their State filter: every order is in
+// exactly one ("refund" holds refunds asked for and disputes).
+var Tabs = []string{string(models.PhaseToPay), string(models.PhaseToShip), string(models.PhaseToReceive),
+	"refund", string(models.PhaseCompleted), string(models.PhaseClosed)}
+
+// TabOf is the tab an order is listed under.
+func TabOf(o models.Order) string {
+	if p := o.Phase(); p != models.PhaseDispute {
+		return string(p)
+	}
+	return "refund"
+}
+
+// TabCounts counts the orders the actor may see under each of Tabs (one
+// grouped query over the actor's orders; for operators, over all of them).
+func (s *Service) TabCounts(ctx context.Context, actor models.Actor) (map[string]int, error) {
+	var rows []struct {
+		State       models.OrderState
+		RefundState models.RefundState
+		N           int
+	}
+	err := visible(s.DB.WithContext(ctx).Model(&models.Order{}), actor).
+		Select("state, refund_state, count(*) AS n").Group("state, refund_state").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("count orders: %w", err)
+	}
+	out := make(map[string]int, len(Tabs))
+	for _, t := range Tabs {
+		out[t] = 0
+	}
+	for _, r := range rows {
+		out[TabOf(models.Order{State: r.State, Refund: r.RefundState})] += r.N
 	}
 	return out, nil
 }

@@ -40,6 +40,7 @@ type apiOrder struct {
 	CompletedAt      *time.Time    `json:"completed_at,omitempty"`
 	ClosedAt         *time.Time    `json:"closed_at,omitempty"`
 	AllowedActions   []string      `json:"allowed_actions"`
+	NextStep         string        `json:"next_step" doc:"what the caller has to do next: pay, ship, confirm, answer_refund, decide, or empty when the order waits for someone else"`
 	Timeline         []apiEvent    `json:"timeline,omitempty"`
 	Ledger           []apiMovement `json:"ledger,omitempty"`
 	PaymentInstructs *apiPayInstr  `json:"payment_instructions,omitempty"`
@@ -106,6 +107,7 @@ func (s *Server) toAPIOrder(c echo.Context, o *models.Order, page *orders.OrderP
 	if o.TimerKind != models.TimerNone && o.TimerAt != nil {
 		a.Deadline = &apiDeadline{Kind: string(o.TimerKind), At: *o.TimerAt}
 	}
+	a.NextStep = string(o.NextStep(partyOf(actor(c).Role)))
 	allowed := models.Allowed(*o, actor(c))
 	for _, act := range models.AllActions {
 		if allowed[act] {

@@ -83,15 +83,6 @@ func (e *telEnv) bind(t *testing.T, buyer *models.User, phone string) {
 	}
 }
 
-func (e *telEnv) browser(t *testing.T, u *models.User) *browser {
-	t.Helper()
-	b := (&env{t: t, ts: e.ts}).browser()
-	if u != nil {
-		b.login(u.Login, ptest.Password)
-	}
-	return b
-}
-
 func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)

@@ -32,7 +32,7 @@ type listingsAnswer struct {
 }
 
 type ordersQuery struct {
-	State  string `json:"state" doc:"awaiting_payment, paid, shipped, completed, closed, refund (any refund open) or disputed"`
+	State  string `json:"state" doc:"a tab: to_pay, to_ship, to_receive, refund (a refund asked for, or a dispute), completed, closed; or a state: awaiting_payment, paid, shipped, disputed"`
 	Q      string `json:"q" doc:"an order number, payment reference or consignee phone"`
 	Before int64  `json:"before" doc:"orders with a smaller number (the next page)"`
 	Limit  int    `json:"limit" doc:"at most 200"`
@@ -40,6 +40,8 @@ type ordersQuery struct {
 
 type ordersAnswer struct {
 	Orders []apiOrder `json:"orders"`
+	// Counts are the list's tabs with how many orders each holds.
+	Counts map[string]int `json:"counts" doc:"how many of the caller's orders each tab holds: to_pay, to_ship, to_receive, refund, completed, closed"`
 }
 
 type walletAnswer struct {
@@ -170,7 +172,11 @@ func (s *Server) apiOrders(c echo.Context) error {
 	for i := range list {
 		out = append(out, s.toAPIOrder(c, &list[i], nil))
 	}
-	return c.JSON(http.StatusOK, ordersAnswer{Orders: out})
+	counts, err := s.Orders.TabCounts(c.Request().Context(), actor(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ordersAnswer{Orders: out, Counts: counts})
 }
 
 func (s *Server) apiOrder(c echo.Context) error {

@@ -207,6 +207,16 @@ func (e *tradeEnv) api(t *testing.T, method, path, token, key string, body any) 
 	return res.StatusCode, out, res.Header
 }
 
+// browser is a browser on the platform, signed in as u (nil: anonymous).
+func (e *tradeEnv) browser(t *testing.T, u *models.User) *browser {
+	t.Helper()
+	b := (&env{t: t, ts: e.ts}).browser()
+	if u != nil {
+		b.login(u.Login, ptest.Password)
+	}
+	return b
+}
+
 func (e *tradeEnv) token(t *testing.T, u *models.User) string {
 	t.Helper()
 	code, body, _ := e.api(t, "POST", "/api/v1/auth/token", "", "", map[string]string{"login": u.Login, "password": ptest.Password})

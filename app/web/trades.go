@@ -94,7 +94,16 @@ func (s *Server) orderList(c echo.Context, vm views.OrderListVM) error {
 	}
 	role := currentUser(c).Role
 	for _, o := range list {
-		vm.Rows = append(vm.Rows, views.OrderRow{Order: o, Href: orderBase(role, o.ID)})
+		vm.Rows = append(vm.Rows, views.OrderRow{Order: o, Href: orderBase(role, o.ID), Next: o.NextStep(partyOf(role))})
+	}
+	if vm.Tabs != nil {
+		counts, err := s.Orders.TabCounts(c.Request().Context(), actor(c))
+		if err != nil {
+			return err
+		}
+		for i := range vm.Tabs {
+			vm.Tabs[i].Count = counts[vm.Tabs[i].State]
+		}
 	}
 	if len(list) == per {
 		vm.NextID = list[len(list)-1].ID
@@ -102,22 +111,47 @@ func (s *Server) orderList(c echo.Context, vm views.OrderListVM) error {
 	return render(c, http.StatusOK, views.OrderListPage(vm))
 }
 
+// partyOf is the lifecycle's party of a portal role.
+func partyOf(r models.Role) models.Party {
+	switch r {
+	case models.RoleBuyer:
+		return models.ByBuyer
+	case models.RoleSeller:
+		return models.BySeller
+	case models.RoleOperator:
+		return models.ByOperator
+	}
+	return models.BySystem
+}
+
+// orderTabs are the tabs of the buyer's, seller's and operators' order
+// lists (Taobao's 待付款 / 待发货 / 待收货 / 退款 / 已完成), "all" last.
+func orderTabs() []views.OrderTab {
+	labels := map[string]string{"to_pay": "To pay", "to_ship": "To ship", "to_receive": "To receive",
+		"refund": "Refunds", "completed": "Completed", "closed": "Closed"}
+	out := make([]views.OrderTab, 0, len(orders.Tabs)+1)
+	for _, t := range orders.Tabs {
+		out = append(out, views.OrderTab{State: t, Label: labels[t]})
+	}
+	return append(out, views.OrderTab{State: "all", Label: "All"})
+}
+
 var allStates = [][2]string{{"all", "All orders"}, {"awaiting_payment", "Awaiting payment"}, {"paid", "Paid · awaiting shipment"},
 	{"shipped", "Shipped · awaiting confirmation"}, {"refund", "Refund or dispute open"}, {"disputed", "In dispute"},
 	{"completed", "Completed"}, {"closed", "Closed"}}
 
 func (s *Server) buyerOrders(c echo.Context) error {
-	return s.orderList(c, views.OrderListVM{Title: "My orders", Base: "/orders", Filters: allStates,
+	return s.orderList(c, views.OrderListVM{Title: "My orders", Base: "/orders", Filters: allStates, Tabs: orderTabs(),
 		Empty: "You have no orders here yet."})
 }
 
 func (s *Server) sellerOrders(c echo.Context) error {
-	return s.orderList(c, views.OrderListVM{Title: "Orders", Base: "/seller/orders", Filters: allStates,
+	return s.orderList(c, views.OrderListVM{Title: "Orders", Base: "/seller/orders", Filters: allStates, Tabs: orderTabs(),
 		Empty: "No orders here yet.", Searchable: true})
 }
 
 func (s *Server) opsOrders(c echo.Context) error {
-	return s.orderList(c, views.OrderListVM{Title: "Orders", Base: "/ops/orders", Filters: allStates,
+	return s.orderList(c, views.OrderListVM{Title: "Orders", Base: "/ops/orders", Filters: allStates, Tabs: orderTabs(),
 		Empty: "No orders match.", Searchable: true})
 }
 
