@@ -43,6 +43,8 @@ type Service struct {
 	// Gateway records the notifications of gateway trades' steps (gateway);
 	// nil when no shop uses the gateway.
 	Gateway Gateway
+	// Notices tells the parties of each step (notices); nil: nobody is told.
+	Notices Notices
 	// Addresses is the buyers' address books (addresses); a checkout may
 	// name one of the buyer's addresses instead of typing the consignee.
 	Addresses Addresses
