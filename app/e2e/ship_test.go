@@ -56,3 +56,33 @@ func TestSellerShipsWithACarrier(t *testing.T) {
 	}
 	expectText(t, buyer, `[data-testid="tracking"]`, "SF1234567890123")
 }
+
+// A buyer adds an address at phone width with the pickers one step at a
+// time (JavaScript off), then checks out with it: the default is chosen.
+func TestBuyerAddsAnAddressAndChecksOutWithIt(t *testing.T) {
+	t.Parallel()
+	a := startApp(t)
+	l := a.Listing("66.00", 2)
+	buyer := browser(t)
+	a.login(t, buyer, a.Buyer.Login, ptest.Password)
+	run(t, buyer, "the address book, one step at a time (Next posts the form, as without JavaScript)",
+		chromedp.Navigate(a.URL+"/buyer/addresses"),
+		visible(`[data-testid="address-form"]`),
+		choose("province", "37"), click(`[data-testid="region-next"]`),
+		visible(`select[name="city"]`),
+		choose("city", "3717"), click(`[data-testid="region-next"]`),
+		visible(`select[name="district"]`),
+		choose("district", "371702"),
+		fill(map[string]string{"detail": "中华路 88 号", "recipient": "张伟", "phone": "13800138000"}),
+		click(`[data-testid="address-submit"]`),
+		visible(`[data-testid="address-text"]`),
+	)
+	expectText(t, buyer, `[data-testid="address-text"]`, "山东省 菏泽市 牡丹区 中华路 88 号")
+	run(t, buyer, "check out with it",
+		chromedp.Navigate(fmt.Sprintf("%s/listings/%d", a.URL, l.ID)),
+		visible(`[data-testid="saved-addresses"]`),
+		click(`[data-testid="checkout-submit"]`),
+		visible(`[data-testid="pay-instructions"]`),
+	)
+	expectText(t, buyer, `body`, "菏泽市 牡丹区 中华路 88 号")
+}
