@@ -223,12 +223,12 @@ func creditLegs(c Credit) []Leg {
 }
 
 type reversalRow struct {
-	ReversalTxnID, BankTxnID                                                string
-	Amount                                                                  models.Money
-	OrderID                                                                 *int64
+	ReversalTxnID, BankTxnID                                                 string
+	Amount                                                                   models.Money
+	OrderID                                                                  *int64
 	FromSuspense, FromEscrow, FromRefund, FromRelease, FromWallet, Shortfall models.Money
-	Applied                                                                 bool
-	UserID, BuyerID, SellerID                                               int64
+	Applied                                                                  bool
+	UserID, BuyerID, SellerID                                                int64
 }
 
 // legs says where a reversal took its money from.
