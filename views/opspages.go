@@ -453,6 +453,18 @@ func AuditValueText(ctx context.Context, v string) string {
 	return v
 }
 
+// AuditFieldValueText shows a field's value: a role by its name, yes and
+// no translated, anything else as it is.
+func AuditFieldValueText(ctx context.Context, field, v string) string {
+	if field == "role" {
+		switch v {
+		case RoleBuyer, RoleSeller, RoleOperator:
+			return T(ctx, roleLabel(v))
+		}
+	}
+	return AuditValueText(ctx, v)
+}
+
 // AuditValueHref links a field's value to its page (an order, a user).
 func AuditValueHref(field, v string) string {
 	switch field {
@@ -483,9 +495,6 @@ func AuditTargetHref(target string) string {
 		return "/ops/charges"
 	case "settlement":
 		return "/ops/charges"
-	}
-	if target == "settings" {
-		return "/ops/settings"
 	}
 	return ""
 }
