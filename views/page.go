@@ -22,6 +22,17 @@ type Viewer struct {
 	Name   string
 	Role   string
 	Frozen bool
+	// Unread counts the viewer's unread notices, up to 100 (nil: none); the
+	// layout asks once, so a page that shows no layout runs no query.
+	Unread func() int
+}
+
+// UnreadCount is the viewer's unread notices (0 for nobody).
+func (v *Viewer) UnreadCount() int {
+	if v == nil || v.Unread == nil {
+		return 0
+	}
+	return v.Unread()
 }
 
 // Flash is a one-time message shown at the top of the next page.

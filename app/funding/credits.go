@@ -301,6 +301,9 @@ func (s *Service) toWallet(ctx context.Context, tx *gorm.DB, c *Credit, userID i
 		string(outcome), userID, c.Amount, c.BankTxnID).Error; err != nil {
 		return err
 	}
+	if err := s.Notices.Add(ctx, tx, models.Notice{UserID: userID, Kind: models.NoticeTopUp, Params: []string{c.Amount.Display()}}); err != nil {
+		return err
+	}
 	return clawback.Sweep(ctx, tx, userID)
 }
 

@@ -41,6 +41,7 @@ import (
 
 	"lineescrow/app/jobs"
 	"lineescrow/app/ledger"
+	"lineescrow/app/notices"
 	"lineescrow/app/orders"
 	"lineescrow/app/payouts"
 	"lineescrow/app/risk"
@@ -51,7 +52,9 @@ import (
 
 // Service handles incoming money.
 type Service struct {
-	DB      *gorm.DB
+	DB *gorm.DB
+	// Notices tells buyers of their top-ups (nil: nobody).
+	Notices *notices.Service
 	Orders  *orders.Service
 	Payouts *payouts.Service
 	// Settlements takes the operator's settlement transfers (telecom); nil

@@ -43,6 +43,8 @@ type Service struct {
 	// Gateway records the notifications of gateway trades' steps (gateway);
 	// nil when no shop uses the gateway.
 	Gateway Gateway
+	// Notices tells the parties of each step (notices); nil: nobody is told.
+	Notices Notices
 }
 
 // Clock is the service's time now (what deadlines are counted from).

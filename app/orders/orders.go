@@ -411,6 +411,11 @@ func (s *Service) Step(ctx context.Context, tx *gorm.DB, actor models.Actor, id 
 	if err := event(ctx, tx, o.ID, actor, kind, st.Event); err != nil {
 		return nil, err
 	}
+	if s.Notices != nil {
+		if err := s.Notices.Stepped(ctx, tx, cmd, &o, &n); err != nil {
+			return nil, err
+		}
+	}
 	if o.Origin == models.OriginGateway && s.Gateway != nil {
 		if err := s.Gateway.Stepped(ctx, tx, &o, &n); err != nil {
 			return nil, err
@@ -531,6 +536,12 @@ type ChargeLine struct {
 // so a notification exists exactly when the change it reports committed.
 type Gateway interface {
 	Stepped(ctx context.Context, tx *gorm.DB, before, after *models.Order) error
+}
+
+// Notices writes, inside the step's transaction, what the order's parties
+// are told of the step (app/notices, from models.StepNotices).
+type Notices interface {
+	Stepped(ctx context.Context, tx *gorm.DB, cmd models.Command, before, after *models.Order) error
 }
 
 // WalletFunding is told, in the same transaction, when a buyer pays an order

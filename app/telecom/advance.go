@@ -3,6 +3,7 @@ package telecom
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -239,6 +240,10 @@ func (s *Service) advanceSeller(ctx context.Context, tx *gorm.DB, actor models.A
 			return models.Zero, 0, err
 		}
 		if err := orders.Event(ctx, tx, c.OrderID, "charge.advanced", map[string]any{"amount": x.String()}); err != nil {
+			return models.Zero, 0, err
+		}
+		if err := s.Notices.Add(ctx, tx, models.Notice{UserID: sellerID, Kind: models.NoticeAdvance, OrderID: c.OrderID,
+			Params: []string{x.Display(), strconv.FormatInt(c.OrderID, 10)}}); err != nil {
 			return models.Zero, 0, err
 		}
 		if err := clawback.SweepCredited(ctx, tx, ps); err != nil {

@@ -40,6 +40,7 @@ import (
 	"lineescrow/app/funding"
 	"lineescrow/app/gateway"
 	"lineescrow/app/idempotency"
+	"lineescrow/app/notices"
 	"lineescrow/app/orders"
 	"lineescrow/app/payouts"
 	"lineescrow/app/recon"
@@ -91,6 +92,8 @@ type Deps struct {
 	// Gateway is the merchant gateway: POST /gateway/v1 and the hosted
 	// cashier.
 	Gateway *gateway.Service
+	// Notices is the notification centre (every signed-in person's).
+	Notices *notices.Service
 	// BankSim is the bank simulator's handler, mounted at /sim/bank in demo mode.
 	BankSim http.Handler
 	// TelecomSim is the telecom front-end simulator's, at /sim/telecom.
@@ -201,6 +204,9 @@ func (s *Server) routes() {
 
 	if s.Orders != nil {
 		s.tradeRoutes(anyone, api)
+	}
+	if s.Notices != nil {
+		s.noticeRoutes(anyone, api)
 	}
 	e.GET("/api/openapi.json", s.openAPI)
 }
