@@ -32,6 +32,11 @@ func TestSuspenseSearchAndAssign(t *testing.T) {
 	if p.status != http.StatusUnprocessableEntity || p.text(`[data-testid="error-q"]`) == "" {
 		t.Fatalf("a one-letter search: %d %q", p.status, p.text(`[data-testid="error-q"]`))
 	}
+	// htmx swaps only successful answers: its request gets the hint in the results' place.
+	p = op.do("GET", "/ops/suspense?txn="+url.QueryEscape(txn)+"&q=x", nil, "HX-Request", "true")
+	if p.status != 200 || !strings.Contains(p.text(`[data-testid="suspense-`+txn+`"] [data-testid="candidates"]`), "at least two characters") {
+		t.Fatalf("a one-letter live search: %d %q", p.status, p.text(`[data-testid="candidates"]`))
+	}
 	p = op.get("/ops/suspense?txn=" + url.QueryEscape(txn) + "&q=" + url.QueryEscape("li na") + "&note=" + url.QueryEscape("she phoned"))
 	cand := p.find(fmt.Sprintf(`[data-testid="suspense-%s"] [data-testid="candidate-order-%d"]`, txn, o.ID))
 	if p.status != 200 || cand.Length() != 1 {

@@ -72,6 +72,9 @@ func (s *Server) opsSuspense(c echo.Context) error {
 		switch {
 		case models.ErrorCode(err) == models.EINVALID:
 			vm.Search.Error, status = views.ErrorText(c.Request().Context(), err), http.StatusUnprocessableEntity
+			if c.Request().Header.Get("HX-Request") == "true" {
+				status = http.StatusOK // htmx swaps only what succeeds: the hint replaces the old results
+			}
 		case models.ErrorCode(err) == models.ENOTFOUND || models.ErrorCode(err) == models.ECONFLICT:
 			// Assigned meanwhile, or never there: the queue as it is now.
 			vm.Search = nil
