@@ -98,7 +98,7 @@ func SuspenseHref(txn, q, note string) string {
 	if note != "" {
 		v += "&note=" + urlq(note)
 	}
-	return v + "#suspense-" + txn
+	return v + "#suspense-" + domID(txn)
 }
 
 // BankEventRow is a stored bank callback, what it says and where its money
