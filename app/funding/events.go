@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"lineescrow/bankbridge"
 	"lineescrow/models"
@@ -73,11 +74,11 @@ func (s *Service) describe(ctx context.Context, events []Event) error {
 		}
 		switch ev.Type {
 		case bankbridge.TransferReceived:
-			txns = append(txns, d.BankTxnID)
+			txns = appendID(txns, d.BankTxnID)
 		case bankbridge.TransferReversed:
-			txns, reversals = append(txns, d.BankTxnID), append(reversals, d.ReversalTxnID)
+			txns, reversals = appendID(txns, d.BankTxnID), appendID(reversals, d.ReversalTxnID)
 		case bankbridge.PayoutSucceeded, bankbridge.PayoutFailed:
-			payoutIDs = append(payoutIDs, d.PayoutID)
+			payoutIDs = appendID(payoutIDs, d.PayoutID)
 		}
 	}
 	db := s.DB.WithContext(ctx)
@@ -279,4 +280,13 @@ func (s *Service) eventsDescribed(ctx context.Context, events []Event) ([]Event,
 		return nil, fmt.Errorf("bank events: %w", err)
 	}
 	return events, nil
+}
+
+// appendID adds id to ids unless it is empty or already there: the bank
+// repeats events, and a list of repeats would make the lookups scan.
+func appendID(ids []string, id string) []string {
+	if id == "" || slices.Contains(ids, id) {
+		return ids
+	}
+	return append(ids, id)
 }
