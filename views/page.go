@@ -117,6 +117,24 @@ func (f *Form) Err(name string) string {
 	return f.Errors[name]
 }
 
+// formTouched reports whether the page shows a submission of a form: one of
+// its fields has an error or a value that only a person types (the fields
+// given). A folded form must then open, so the person sees what they typed
+// and what is wrong with it.
+func formTouched(f *Form, typed []string, fields ...string) bool {
+	for _, name := range fields {
+		if f.Err(name) != "" {
+			return true
+		}
+	}
+	for _, name := range typed {
+		if f.Get(name) != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // LangURL is the current page with the language switched to l.
 func LangURL(ctx context.Context, l Lang) string {
 	u := url.URL{Path: "/lang"}

@@ -352,8 +352,12 @@ func (s *Service) CreditsOfOrder(ctx context.Context, orderID int64) ([]orders.C
 	}
 	out := make([]orders.CreditLine, 0, len(credits))
 	for _, c := range credits {
-		out = append(out, orders.CreditLine{BankTxnID: c.BankTxnID, Amount: c.Amount, Reference: c.Reference,
-			Outcome: string(c.Outcome), At: c.CreatedAt, Reversed: c.ReversalTxnID != nil})
+		line := orders.CreditLine{BankTxnID: c.BankTxnID, Amount: c.Amount, Reference: c.Reference,
+			Outcome: string(c.Outcome), At: c.CreatedAt, Reversed: c.ReversalTxnID != nil}
+		if c.Outcome == OutcomeShort {
+			line.TowardsOrder = c.ToWallet.Sub(c.ReversedWallet)
+		}
+		out = append(out, line)
 	}
 	return out, nil
 }

@@ -90,7 +90,7 @@ type apiPayInstr struct {
 	Bank      string       `json:"bank"`
 	Account   string       `json:"account"`
 	Holder    string       `json:"holder"`
-	Amount    models.Money `json:"amount"`
+	Amount    models.Money `json:"amount" doc:"what to transfer: the order's amount, or (with the order's page, for its buyer) only what is still missing after earlier short transfers for it"`
 	Reference string       `json:"reference"`
 }
 
@@ -128,6 +128,9 @@ func (s *Server) toAPIOrder(c echo.Context, o *models.Order, page *orders.OrderP
 		}
 		a.Ledger = apiMovements(page.Moves)
 		a.Charge = toAPIOrderCharge(page.Charge)
+		if a.PaymentInstructs != nil && page.Missing.IsPositive() {
+			a.PaymentInstructs.Amount = page.Missing
+		}
 	}
 	return a
 }

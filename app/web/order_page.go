@@ -67,9 +67,9 @@ func orderPageVM(ctx context.Context, p *orders.OrderPage, role models.Role, ban
 		}
 	}
 	if role == models.RoleBuyer && o.State == models.AwaitingPayment {
-		vm.Wallet = p.Wallet
+		vm.Wallet, vm.Missing = p.Wallet, p.Missing
 		if demo {
-			vm.SimURL = "/sim/bank/?" + url.Values{"amount": {o.Amount.String()}, "memo": {o.PayReference}, "payer_name": {p.BuyerName}}.Encode()
+			vm.SimURL = "/sim/bank/?" + url.Values{"amount": {vm.TransferAmount().String()}, "memo": {o.PayReference}, "payer_name": {p.BuyerName}, "back": {vm.Base}}.Encode()
 		}
 	}
 	if role != models.RoleSeller {

@@ -170,7 +170,34 @@ func New(d Deps) *Server {
 		s.csrf,
 	)
 	s.routes()
+	s.notFoundForEveryone()
 	return s
+}
+
+// notFoundForEveryone makes an unknown URL 404 for everyone. Echo gives every
+// group that has middleware catch-all routes running that middleware before
+// its 404, so /ops/no-such would send a visitor to the login page and a buyer
+// to 403, telling them the path is guarded rather than absent. The catch-alls
+// are replaced by a plain 404.
+func (s *Server) notFoundForEveryone() {
+	for _, r := range s.Echo.Routes() {
+		if r.Method == echo.RouteNotFound {
+			s.Echo.RouteNotFound(r.Path, echo.NotFoundHandler)
+		}
+	}
+}
+
+// ServeHTTP serves the platform: HEAD is answered wherever GET is, by
+// routing a GET copy of the request (guards, redirects and headers as for
+// GET). net/http discards the body, since the response's own request still
+// says HEAD.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		get := r.Clone(r.Context())
+		get.Method = http.MethodGet
+		r = get
+	}
+	s.Echo.ServeHTTP(w, r)
 }
 
 func (s *Server) routes() {
@@ -351,7 +378,7 @@ func (s *Server) https(c echo.Context) bool {
 func (s *Server) HTTPServer(addr string) *http.Server {
 	return &http.Server{
 		Addr:              addr,
-		Handler:           s.Echo,
+		Handler:           s,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,

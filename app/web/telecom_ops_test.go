@@ -259,4 +259,8 @@ func TestTelecomOpsPagesAndAPI(t *testing.T) {
 	if n := e.Count("SELECT count(*) FROM audit_log WHERE action IN ('advance.cap', 'advance.run')"); n != 2 {
 		t.Fatalf("%d audited", n)
 	}
+	// The audit log reads the cap's change before → after.
+	if s := strings.Join(strings.Fields(op.get("/ops/audit?action=advance.cap").text(`[data-field="cap"]`)), " "); s != "default → 80.00" {
+		t.Fatalf("the cap's change reads %q", s)
+	}
 }

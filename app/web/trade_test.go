@@ -36,7 +36,7 @@ func newTradeEnv(t *testing.T) *tradeEnv {
 	e := ptest.New(t)
 	cfg := e.Config
 	s := web.New(e.WebDeps())
-	ts := httptest.NewServer(s.Echo)
+	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
 	key, _ := config.WebhookKey(cfg.BankWebhookSecret)
 	return &tradeEnv{Env: e, srv: s, ts: ts, key: key}
