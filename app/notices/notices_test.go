@@ -120,11 +120,11 @@ func TestEveryStepTellsTheRightParty(t *testing.T) {
 	if got[0].Params[0] != fmt.Sprint(o.ID) || got[0].Params[1] != "¥100.00" || got[0].Params[2] == "" {
 		t.Errorf("new order params %v", got[0].Params)
 	}
-	if _, err := e.Orders.Ship(e.Ctx, seller, o.ID, "SF Express", "SF1234567890"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, seller, o.ID, "SF Express", "SF1234567890123"); err != nil {
 		t.Fatal(err)
 	}
 	got = s.expect(t, "shipped", o.ID, to(e.Buyer, models.NoticeShipped))
-	if fmt.Sprint(got[0].Params) != fmt.Sprintf("[%d SF Express SF1234567890]", o.ID) {
+	if fmt.Sprint(got[0].Params) != fmt.Sprintf("[%d SF Express SF1234567890123]", o.ID) {
 		t.Errorf("shipped params %v", got[0].Params)
 	}
 	if _, err := e.Orders.RequestRefund(e.Ctx, buyer, o.ID, models.MustParseMoney("40.00"), "broken lid"); err != nil {
@@ -162,7 +162,7 @@ func TestEveryStepTellsTheRightParty(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.expect(t, "paid from the wallet", o2.ID, to(e.Seller, models.NoticeNewOrder), to(e.Buyer, models.NoticePaid))
-	if _, err := e.Orders.Ship(e.Ctx, seller, o2.ID, "SF", "SF1234567891"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, seller, o2.ID, "SF", "SF1234567891123"); err != nil {
 		t.Fatal(err)
 	}
 	s.take(t)
@@ -187,7 +187,7 @@ func TestEveryStepTellsTheRightParty(t *testing.T) {
 	}
 	s.expect(t, "withdrawn", o3.ID, to(e.Seller, models.NoticeNewOrder), to(e.Buyer, models.NoticePaid),
 		to(e.Seller, models.NoticeRefundAsked), to(e.Seller, models.NoticeRefundWithdrawn))
-	if _, err := e.Orders.Ship(e.Ctx, seller, o3.ID, "SF", "SF1234567892"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, seller, o3.ID, "SF", "SF1234567892123"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Orders.RequestRefund(e.Ctx, buyer, o3.ID, models.MustParseMoney("10.00"), "late"); err != nil {
@@ -201,7 +201,7 @@ func TestEveryStepTellsTheRightParty(t *testing.T) {
 	if _, err := e.Orders.PayFromWallet(e.Ctx, buyer, o4.ID, ptest.PIN); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Orders.Ship(e.Ctx, seller, o4.ID, "SF", "SF1234567893"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, seller, o4.ID, "SF", "SF1234567893123"); err != nil {
 		t.Fatal(err)
 	}
 	s.take(t)
@@ -247,7 +247,7 @@ func TestPayoutsTellThePayee(t *testing.T) {
 	s := &since{e: e}
 	o := e.Checkout(e.Buyer, e.Listing("100.00", 2), 1)
 	e.Credit("100.00", o.PayReference)
-	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF1234567890"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF1234567890123"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Orders.Confirm(e.Ctx, e.Buyer.Actor(), o.ID, ptest.PIN); err != nil {
@@ -291,7 +291,7 @@ func TestARolledBackStepWritesNoNotice(t *testing.T) {
 	jobsBefore := e.Count("SELECT count(*) FROM river_job WHERE kind = 'notice_sms'")
 	boom := errors.New("failed after the step")
 	err := store.InTx(e.Ctx, e.DB.DB, func(tx *gorm.DB) error {
-		if _, err := e.Orders.Step(e.Ctx, tx, e.Seller.Actor(), o.ID, models.Command{Action: models.ActShip, Carrier: "SF", Tracking: "SF1234567890"}, nil); err != nil {
+		if _, err := e.Orders.Step(e.Ctx, tx, e.Seller.Actor(), o.ID, models.Command{Action: models.ActShip, Carrier: "SF", Tracking: "SF1234567890123"}, nil); err != nil {
 			return err
 		}
 		var inside int64
@@ -323,7 +323,7 @@ func TestDeadlinesAreRemindedOnceEvenByTwoNodes(t *testing.T) {
 	e.Credit("80.00", later.PayReference) // 7 days left: not yet
 	shipped := e.Checkout(e.Buyer2, l, 1)
 	e.Credit("80.00", shipped.PayReference)
-	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), shipped.ID, "SF", "SF1234567890"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), shipped.ID, "SF", "SF1234567890123"); err != nil {
 		t.Fatal(err)
 	}
 	var autoConfirmAt time.Time
