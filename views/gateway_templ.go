@@ -923,7 +923,7 @@ func MerchantPage(vm MerchantVM) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if !vm.Merchant {
-				templ_7745c5c3_Err = Empty(T(ctx, "Your shop is not a merchant of the gateway yet"), T(ctx, "With the gateway, your own website takes escrow payments through LineEscrow. Ask an operator to approve your shop; your app id then appears here.")).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = Empty("Your shop is not a merchant of the gateway yet", "With the gateway, your own website takes escrow payments through LineEscrow. Ask an operator to approve your shop; your app id then appears here.").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1786,7 +1786,7 @@ func OpsMerchantsPage(vm OpsMerchantsVM) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(vm.Merchants) == 0 {
-				templ_7745c5c3_Err = Empty(T(ctx, "No merchants yet"), "").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = Empty("No merchants yet", "").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

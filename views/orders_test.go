@@ -91,3 +91,58 @@ func TestOrderPageShowsWhatTheViewerMayDo(t *testing.T) {
 		})
 	}
 }
+
+// The folded refund form opens when the page shows its submission again (an
+// error beside a field, or the reason typed), and stays folded otherwise,
+// even though its amount starts filled in.
+func TestRefundFormOpensOnItsErrors(t *testing.T) {
+	at := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	o := models.Order{ID: 7, BuyerID: 10, SellerID: 20, Title: "Peony tea", Quantity: 1, UnitPrice: models.MustParseMoney("259.00"),
+		Amount: models.MustParseMoney("259.00"), Held: models.MustParseMoney("259.00"), PayReference: "912345678", CreatedAt: at,
+		PaidAt: &at, State: models.Paid, Refund: models.RefundNone}
+	open := func(f *Form) bool {
+		vm := OrderVM{Order: o, Role: RoleBuyer, Base: "/orders/7", Allowed: models.Allowed(o, models.Actor{UserID: 10, Role: models.RoleBuyer}), Form: f}
+		_, ok := orderDoc(t, vm).Find(`[data-testid="refund-request"]`).Attr("open")
+		return ok
+	}
+	fresh := NewForm()
+	fresh.Values["amount"] = "259.00"
+	if open(fresh) {
+		t.Error("the refund form is open on a fresh page")
+	}
+	for name, f := range map[string]*Form{
+		"amount error": {Values: map[string]string{"amount": "300"}, Errors: map[string]string{"amount": "Too much."}},
+		"reason error": {Values: map[string]string{"amount": "10"}, Errors: map[string]string{"reason": "Say why."}},
+		"reason typed": {Values: map[string]string{"amount": "10", "reason": "dented"}, Errors: map[string]string{}},
+	} {
+		if !open(f) {
+			t.Errorf("%s: the refund form stays folded", name)
+		}
+	}
+	wrongPin := &Form{Values: map[string]string{"amount": "259.00"}, Errors: map[string]string{"pay_password": "Wrong payment password."}}
+	if open(wrongPin) {
+		t.Error("another form's error opens the refund form")
+	}
+}
+
+// A finished order's label says when money went back to the buyer: a split
+// (part refunded, the rest released) is not a plain "Completed".
+func TestStateLabelSaysARefundHappened(t *testing.T) {
+	m := models.MustParseMoney
+	cases := []struct {
+		state              models.OrderState
+		refunded, released string
+		want               string
+	}{
+		{models.Completed, "0.00", "259.00", "Completed"},
+		{models.Completed, "59.00", "200.00", "Completed · partly refunded"},
+		{models.Closed, "0.00", "0.00", "Closed"},
+		{models.Closed, "259.00", "0.00", "Closed · refunded"},
+	}
+	for _, c := range cases {
+		o := models.Order{State: c.state, Refund: models.RefundNone, Amount: m("259.00"), Refunded: m(c.refunded), Released: m(c.released)}
+		if got := StateLabel(o); got != c.want {
+			t.Errorf("%s, refunded %s: %q, want %q", c.state, c.refunded, got, c.want)
+		}
+	}
+}

@@ -170,7 +170,7 @@ func TestBuyerBindsLandlineAndPaysByPhoneBill(t *testing.T) {
 	run(t, seller, "ship",
 		chromedp.Navigate(sellerOrder),
 		visible(`[data-testid="ship-form"]`),
-		fill(map[string]string{"carrier": "SF Express", "tracking_no": "SF1029384756"}),
+		choose("carrier", "SF"), fill(map[string]string{"tracking_no": "SF1029384756123"}),
 		click(`[data-testid="ship-submit"]`),
 		visible(`[data-testid="tracking"]`),
 	)

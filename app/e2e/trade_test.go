@@ -62,7 +62,7 @@ func TestHappyPathThroughTheBankSimulator(t *testing.T) {
 	run(t, seller, "ship",
 		chromedp.Navigate(sellerOrder),
 		visible(`[data-testid="ship-form"]`),
-		fill(map[string]string{"carrier": "SF Express", "tracking_no": "SF1029384756"}),
+		choose("carrier", "SF"), fill(map[string]string{"tracking_no": "SF1029384756123"}),
 		click(`[data-testid="ship-submit"]`),
 		visible(`[data-testid="tracking"]`),
 	)
@@ -124,7 +124,7 @@ func TestRefusedRefundDecidedBySplit(t *testing.T) {
 	if _, err := a.Orders.PayFromWallet(a.Ctx, a.Buyer.Actor(), o.ID, ptest.PIN); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Orders.Ship(a.Ctx, a.Seller.Actor(), o.ID, "EMS", "EMS1122334455"); err != nil {
+	if _, err := a.Orders.Ship(a.Ctx, a.Seller.Actor(), o.ID, "EMS", "EA112233445CN"); err != nil {
 		t.Fatal(err)
 	}
 

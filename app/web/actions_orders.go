@@ -16,9 +16,11 @@ type orderRequest struct {
 	Amount      models.Money `json:"amount" doc:"the refund asked for, at most what is held"`
 	BuyerAmount models.Money `json:"buyer_amount" doc:"for a split: the buyer's part, less than what is held"`
 	Reason      string       `json:"reason" doc:"at most 500 characters"`
-	Carrier     string       `json:"carrier" doc:"at most 40 characters"`
-	TrackingNo  string       `json:"tracking_no" doc:"6 to 40 letters, digits or dashes"`
-	Decision    string       `json:"decision" enum:"release,refund,split"`
+	// Carrier's enum is models.CarrierCodes (a test keeps them equal).
+	Carrier     string `json:"carrier" enum:"SF,ZTO,YTO,YUNDA,STO,JT,JD,EMS,DEPPON,other" doc:"the carrier's code: SF Express, ZTO, YTO, Yunda, STO, J&T, JD Logistics, China Post/EMS, Deppon, or other"`
+	CarrierName string `json:"carrier_name" doc:"with carrier other: the carrier's name, at most 40 characters"`
+	TrackingNo  string `json:"tracking_no" doc:"6 to 40 letters, digits or dashes; for a listed carrier, a number of that carrier's format (refused with invalid on tracking_no otherwise)"`
+	Decision    string `json:"decision" enum:"release,refund,split"`
 }
 
 // partyRoles are the users' roles of the parties to an order.
@@ -73,7 +75,7 @@ func (s *Server) orderActions() []action {
 						return nil, err
 					}
 				}
-				cmd := models.Command{Action: t.Action, Amount: r.Amount, Reason: r.Reason, Carrier: r.Carrier, Tracking: r.TrackingNo,
+				cmd := models.Command{Action: t.Action, Amount: r.Amount, Reason: r.Reason, Carrier: r.Carrier, CarrierName: r.CarrierName, Tracking: r.TrackingNo,
 					Decision: models.Decision(r.Decision)}
 				if t.Action == models.ActDecide {
 					cmd.Amount = r.BuyerAmount

@@ -24,7 +24,8 @@ type consigneeRequest struct {
 type checkoutRequest struct {
 	ListingID int64            `path:"id" json:"listing_id" required:"true"`
 	Quantity  int              `json:"quantity" required:"true" doc:"1 to 99"`
-	Consignee consigneeRequest `json:"consignee" required:"true"`
+	AddressID int64            `json:"address_id" doc:"one of the buyer's saved addresses (GET /buyer/addresses): the order keeps a copy of it, and consignee is left out"`
+	Consignee consigneeRequest `json:"consignee" doc:"where the goods go, unless address_id names a saved address"`
 }
 
 type listingRequest struct {
@@ -185,10 +186,10 @@ func (s *Server) tradeActions() []action {
 				if e := fillForm(c, f, err); e != nil {
 					return e
 				}
-				return render(c, statusFor(err), views.ListingPage(views.ListingVM{Listing: l, Form: f, CanBuy: true}))
+				return render(c, statusFor(err), views.ListingPage(views.ListingVM{Listing: l, Form: f, CanBuy: true, Addresses: s.savedAddresses(c)}))
 			},
 		}, func(c echo.Context, r *checkoutRequest) (any, error) {
-			return s.Orders.Checkout(c.Request().Context(), actor(c), models.Checkout{ListingID: r.ListingID, Quantity: r.Quantity,
+			return s.Orders.Checkout(c.Request().Context(), actor(c), models.Checkout{ListingID: r.ListingID, Quantity: r.Quantity, AddressID: r.AddressID,
 				ConsigneeName: r.Consignee.Name, ConsigneePhone: r.Consignee.Phone, ConsigneeAddress: r.Consignee.Address})
 		}),
 

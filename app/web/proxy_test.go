@@ -27,7 +27,7 @@ type peer struct {
 }
 
 func (e *env) peer(addr string) *peer {
-	return &peer{t: e.t, h: e.srv.Echo, addr: addr, cookies: map[string]string{}}
+	return &peer{t: e.t, h: e.srv, addr: addr, cookies: map[string]string{}}
 }
 
 func (p *peer) do(method, path string, form url.Values, header ...string) *httptest.ResponseRecorder {
