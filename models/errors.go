@@ -36,6 +36,9 @@ type Error struct {
 	Args    []any
 	// Fields lists every problem of a form when there are several (Invalid).
 	Fields []*Error
+	// Reason is a stable name of the problem within Code, for programs
+	// (such as password_common); empty when Code says enough.
+	Reason string
 }
 
 func (e *Error) Error() string {

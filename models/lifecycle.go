@@ -3,7 +3,6 @@ package models
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Party is who may take an action on an order.
@@ -114,7 +113,7 @@ var Lifecycle = []Transition{
 		Effect: func(s *Step, o Order, cmd Command) error { s.close(cmd.Now, "cancelled by the buyer"); return nil }},
 	{Action: ActCloseUnpaid, By: []Party{BySystem}, From: awaiting, Timer: TimerUnpaidClose, Says: "not paid in time",
 		Effect: func(s *Step, o Order, cmd Command) error { s.close(cmd.Now, "not paid in time"); return nil }},
-	{Action: ActShip, Slug: "ship", Params: []string{"carrier", "tracking_no"}, Done: "Marked as shipped. The buyer has been told.",
+	{Action: ActShip, Slug: "ship", Params: []string{"carrier", "carrier_name", "tracking_no"}, Done: "Marked as shipped. The buyer has been told.",
 		By: []Party{BySeller}, From: toShip, Says: "the seller ships", Effect: ship},
 	{Action: ActConfirm, Slug: "confirm", Keyed: true, Done: "Thank you! Receipt confirmed; the seller has been paid.",
 		By: []Party{ByBuyer}, From: toReceive, MovesMoney: true, Consent: true,
@@ -287,22 +286,15 @@ func extendable(o Order) error {
 }
 
 func ship(s *Step, o Order, cmd Command) error {
-	carrier, tracking := strings.TrimSpace(cmd.Carrier), strings.TrimSpace(cmd.Tracking)
-	var ps []*Error
-	if carrier == "" || utf8.RuneCountInString(carrier) > 40 {
-		ps = append(ps, FieldError("carrier", "Enter the carrier (at most 40 characters)."))
-	}
-	if len(tracking) < 6 || len(tracking) > 40 || strings.Trim(tracking, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-") != "" {
-		ps = append(ps, FieldError("tracking_no", "Enter the tracking number: 6 to 40 letters, digits or dashes."))
-	}
-	if err := Invalid(ps...); err != nil {
+	code, carrier, tracking, err := shipCarrier(cmd.Carrier, cmd.CarrierName, cmd.Tracking)
+	if err != nil {
 		return err
 	}
 	n := &s.Order
-	n.State, n.Carrier, n.TrackingNo, n.ShippedAt = Shipped, carrier, tracking, &cmd.Now
+	n.State, n.CarrierCode, n.Carrier, n.TrackingNo, n.ShippedAt = Shipped, code, carrier, tracking, &cmd.Now
 	n.Refund = RefundNone
 	n.setTimer(TimerAutoConfirm, cmd.Now.Add(cmd.Timers.AutoConfirm))
-	s.Event["carrier"], s.Event["tracking_no"] = carrier, tracking
+	s.Event["carrier"], s.Event["carrier_code"], s.Event["tracking_no"] = carrier, code, tracking
 	return nil
 }
 

@@ -118,10 +118,14 @@ type Order struct {
 	ConsigneeName    string
 	ConsigneePhone   string
 	ConsigneeAddress string
-	Carrier          string
-	TrackingNo       string
-	CloseReason      string
-	ConfirmExtended  bool
+	// Carrier is the carrier's name (a listed carrier's English name, or
+	// what the seller typed for another); CarrierCode is its code in
+	// Carriers, CarrierOther, or empty for orders shipped before the list.
+	Carrier         string
+	CarrierCode     string
+	TrackingNo      string
+	CloseReason     string
+	ConfirmExtended bool
 
 	TimerKind TimerKind
 	TimerAt   *time.Time
@@ -185,12 +189,13 @@ type Command struct {
 	Now    time.Time
 	Timers TimerSettings
 
-	Funding  Funding // ActPay
-	Carrier  string  // ActShip
-	Tracking string  // ActShip
-	Amount   Money   // ActRequestRefund, ActMerchantRefund; ActDecide with DecideSplit: the buyer's part
-	Reason   string  // ActRequestRefund, ActRefuseRefund, ActCancel, ActDecide, ActMerchantRefund (optional)
-	Decision Decision
+	Funding     Funding // ActPay
+	Carrier     string  // ActShip: a code of Carriers, or CarrierOther
+	CarrierName string  // ActShip with CarrierOther: the carrier's name
+	Tracking    string  // ActShip
+	Amount      Money   // ActRequestRefund, ActMerchantRefund; ActDecide with DecideSplit: the buyer's part
+	Reason      string  // ActRequestRefund, ActRefuseRefund, ActCancel, ActDecide, ActMerchantRefund (optional)
+	Decision    Decision
 	// CommissionRate is the seller's rate, for releases.
 	CommissionRate Rate
 	// ProceedsPending sends a release's proceeds to the seller's pending
@@ -392,8 +397,11 @@ func InitialTimer(now time.Time, t TimerSettings) (TimerKind, time.Time) {
 
 // Checkout is what a buyer submits to buy a listing.
 type Checkout struct {
-	ListingID        int64
-	Quantity         int
+	ListingID int64
+	Quantity  int
+	// AddressID, when set, is one of the buyer's saved addresses: the
+	// consignee is copied from it (and the three fields below ignored).
+	AddressID        int64
 	ConsigneeName    string
 	ConsigneePhone   string
 	ConsigneeAddress string

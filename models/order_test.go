@@ -45,7 +45,7 @@ func orderIn(state OrderState, refund RefundState) Order {
 // command returns a well-formed command for a, taken by the actor who may take it.
 func command(a Action) Command {
 	c := Command{Action: a, Now: t0, Timers: DefaultTimers, CommissionRate: rate, Funding: FundingBank,
-		Carrier: "SF Express", Tracking: "SF1234567890", Amount: MustParseMoney("100.00"), Reason: "broken on arrival", Decision: DecideSplit}
+		Carrier: "SF", Tracking: "SF1234567890123", Amount: MustParseMoney("100.00"), Reason: "broken on arrival", Decision: DecideSplit}
 	switch a {
 	case ActCancel, ActConfirm, ActExtendConfirm, ActRequestRefund, ActWithdrawRefund, ActEscalate:
 		c.Actor = buyer

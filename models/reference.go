@@ -114,3 +114,35 @@ func GroupReference(ref string) string {
 	}
 	return ref[0:3] + " " + ref[3:6] + " " + ref[6:9]
 }
+
+// NearReferences are the order references a payer may have meant by the nine
+// digits d: d with one digit changed or two neighbours swapped, where the
+// result is a valid order reference (the check digit catches exactly these
+// mistakes, so the money went to suspense). At most 89 of them.
+func NearReferences(d string) []string {
+	if len(d) != refLen || strings.Trim(d, "0123456789") != "" {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{d: true}
+	add := func(b []byte) {
+		s := string(b)
+		if !seen[s] && ValidReference(s) && referenceKind(s) == RefOrder {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for i := 0; i < refLen; i++ {
+		for c := byte('0'); c <= '9'; c++ {
+			b := []byte(d)
+			b[i] = c
+			add(b)
+		}
+		if i+1 < refLen {
+			b := []byte(d)
+			b[i], b[i+1] = b[i+1], b[i]
+			add(b)
+		}
+	}
+	return out
+}

@@ -239,6 +239,25 @@ func MaskAccount(d string) string {
 	return "•••• " + d[len(d)-4:]
 }
 
+// MaskPhone shows a login number with its middle hidden, as Alipay shows a
+// counterpart's: 138****8000 for a mobile, 0530-***1234 for a landline.
+func MaskPhone(d string) string {
+	if len(d) == 11 && d[0] == '1' {
+		return d[:3] + "****" + d[7:]
+	}
+	if len(d) >= 10 && d[0] == '0' {
+		f := FormatLogin(d)
+		i := strings.IndexByte(f, '-')
+		if i > 0 && len(f)-i-1 > 4 {
+			return f[:i+1] + strings.Repeat("*", len(f)-i-5) + f[len(f)-4:]
+		}
+	}
+	if len(d) > 4 {
+		return strings.Repeat("*", len(d)-4) + d[len(d)-4:]
+	}
+	return d
+}
+
 // User is a person on the platform. Hashes never leave the server.
 type User struct {
 	ID              int64      `json:"id"`
@@ -274,10 +293,15 @@ type Seller struct {
 
 // Registration is what a person submits to create an account.
 type Registration struct {
-	Role        Role
-	Login       string
-	Password    string
-	DisplayName string
+	Role     Role
+	Login    string
+	Password string
+	// Confirm is the password typed a second time; ConfirmGiven says it was
+	// asked for (the portal's form) or given (the API, where it is
+	// optional): then it must equal Password.
+	Confirm      string
+	ConfirmGiven bool
+	DisplayName  string
 	// Sellers only.
 	ShopName    string
 	LegalName   string
@@ -295,6 +319,10 @@ func (r *Registration) Validate() error {
 	}
 	r.Login = keep(ParseLogin(r.Login))
 	if e := AsError(CheckPassword("password", r.Password)); e != nil {
+		ps = append(ps, e)
+	} else if r.ConfirmGiven && r.Confirm != r.Password {
+		e := FieldError("password_confirm", "The two passwords differ: type the same password twice.")
+		e.Reason = "password_mismatch"
 		ps = append(ps, e)
 	}
 	r.DisplayName = keep(CheckName("display_name", r.DisplayName, 50))

@@ -22,6 +22,17 @@ type Viewer struct {
 	Name   string
 	Role   string
 	Frozen bool
+	// Unread counts the viewer's unread notices, up to 100 (nil: none); the
+	// layout asks once, so a page that shows no layout runs no query.
+	Unread func() int
+}
+
+// UnreadCount is the viewer's unread notices (0 for nobody).
+func (v *Viewer) UnreadCount() int {
+	if v == nil || v.Unread == nil {
+		return 0
+	}
+	return v.Unread()
 }
 
 // Flash is a one-time message shown at the top of the next page.
@@ -104,6 +115,24 @@ func (f *Form) Err(name string) string {
 		return ""
 	}
 	return f.Errors[name]
+}
+
+// formTouched reports whether the page shows a submission of a form: one of
+// its fields has an error or a value that only a person types (the fields
+// given). A folded form must then open, so the person sees what they typed
+// and what is wrong with it.
+func formTouched(f *Form, typed []string, fields ...string) bool {
+	for _, name := range fields {
+		if f.Err(name) != "" {
+			return true
+		}
+	}
+	for _, name := range typed {
+		if f.Get(name) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // LangURL is the current page with the language switched to l.

@@ -26,6 +26,8 @@ type Entry struct {
 	Detail    json.RawMessage `json:"detail"`
 	IP        string          `json:"ip"`
 	ActorName string          `json:"actor_name,omitempty" gorm:"->"`
+	// TargetName is the name of the user a user:N or seller:N target is.
+	TargetName string `json:"target_name,omitempty" gorm:"->"`
 }
 
 // TableName is the entries' table.
@@ -53,7 +55,7 @@ func Record(ctx context.Context, tx *gorm.DB, actor *models.Actor, action, targe
 	if ip, ok := ctx.Value(ipKey{}).(string); ok {
 		e.IP = ip
 	}
-	if err := tx.WithContext(ctx).Omit("id", "at", "actor_name").Create(&e).Error; err != nil {
+	if err := tx.WithContext(ctx).Omit("id", "at", "actor_name", "target_name").Create(&e).Error; err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	return nil
@@ -82,8 +84,12 @@ func (s *Service) List(ctx context.Context, actor models.Actor, f Filter) ([]Ent
 		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
 	}
 	q := s.DB.WithContext(ctx).Table("audit_log a").
-		Select("a.*, coalesce(u.display_name, '') AS actor_name").
-		Joins("LEFT JOIN users u ON u.id = a.actor_id")
+		Select("a.*, coalesce(u.display_name, '') AS actor_name, coalesce(t.display_name, '') AS target_name").
+		Joins("LEFT JOIN users u ON u.id = a.actor_id").
+		// A user's (or seller's) name by its primary key, for the page's
+		// "to what".
+		Joins(`LEFT JOIN users t ON t.id = CASE WHEN a.target ~ '^(user|seller):[0-9]{1,18}$'
+			THEN split_part(a.target, ':', 2)::bigint END`)
 	if f.ActorID > 0 {
 		q = q.Where("a.actor_id = ?", f.ActorID)
 	}

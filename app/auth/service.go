@@ -81,7 +81,13 @@ var (
 // Errors: EINVALID with every field problem (a taken login name included);
 // ERATELIMIT when the address or the number made too many attempts.
 func (s *Service) Register(ctx context.Context, r models.Registration, ip string) (*models.User, error) {
-	if err := r.Validate(); err != nil {
+	err := r.Validate()
+	if models.AsError(models.CheckPassword("password", r.Password)) == nil {
+		if e := models.AsError(CheckNewPassword("password", r.Password)); e != nil {
+			err = withProblem(err, e)
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	if !s.RegisterByIP.Allow(AddressKey(ip)) || !s.RegisterByLogin.Allow("login:"+r.Login) {
@@ -129,13 +135,26 @@ func (s *Service) Register(ctx context.Context, r models.Registration, ip string
 	return u, nil
 }
 
+// withProblem adds problem p to the EINVALID error err (nil: none yet).
+func withProblem(err error, p *models.Error) error {
+	e := models.AsError(err)
+	if e == nil {
+		return models.Invalid(p)
+	}
+	ps := e.Fields
+	if len(ps) == 0 {
+		ps = []*models.Error{e}
+	}
+	return models.Invalid(append(append([]*models.Error{}, ps...), p)...)
+}
+
 // CreateOperator creates an operator account; only the command line calls it.
 func (s *Service) CreateOperator(ctx context.Context, login, name, password string) (*models.User, error) {
 	var ps []*models.Error
 	keep := models.Collector[string](&ps)
 	login = keep(models.ParseLogin(login))
 	name = keep(models.CheckName("display_name", name, 50))
-	if e := models.AsError(models.CheckPassword("password", password)); e != nil {
+	if e := models.AsError(CheckNewPassword("password", password)); e != nil {
 		ps = append(ps, e)
 	}
 	if err := models.Invalid(ps...); err != nil {
@@ -282,7 +301,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor models.Actor, curren
 	if err := s.checkLoginPassword(u, current); err != nil {
 		return err
 	}
-	if err := models.CheckPassword("new_password", next); err != nil {
+	if err := CheckNewPassword("new_password", next); err != nil {
 		return err
 	}
 	if next == current {

@@ -24,7 +24,7 @@ func trade(t *testing.T, e *ptest.Env) {
 	seller, buyer := e.Seller.Actor(), e.Buyer.Actor()
 	sold := e.Checkout(e.Buyer, e.Listing("100.00", 5), 1)
 	e.Credit("100.00", sold.PayReference)
-	if _, err := e.Orders.Ship(e.Ctx, seller, sold.ID, "SF", "SF1234567890"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, seller, sold.ID, "SF", "SF1234567890123"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Orders.Confirm(e.Ctx, buyer, sold.ID, ptest.PIN); err != nil {

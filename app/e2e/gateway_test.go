@@ -103,6 +103,7 @@ func TestTheDemoShopPaysThroughTheCashier(t *testing.T) {
 	orderURL := fmt.Sprintf("%s/orders/%d", a.URL, orderID)
 	waitState(t, buyer, orderURL, "shipped")
 	run(t, buyer, "confirm receipt on LineEscrow",
+		click(`[data-testid="confirm-start"]`),
 		fillIn(`[data-testid="confirm-form"]`, map[string]string{"pay_password": ptest.PIN}),
 		click(`[data-testid="confirm-submit"]`),
 		visible(`[data-testid="flash-success"], [data-testid="error-pay_password"], .flash.error`),
@@ -144,8 +145,13 @@ func TestTheDemoShopPaysThroughTheCashier(t *testing.T) {
 	second, _ := chromedp.Run(newcomer, chromedp.Location())
 	run(t, newcomer, "register at the cashier",
 		click(`[data-testid="cashier-register"] summary`),
-		fillIn(`[data-testid="cashier-register-form"]`, map[string]string{"login": "13500135000", "display_name": "赵敏", "password": "a-good-long-pass"}),
+		fillIn(`[data-testid="cashier-register-form"]`, map[string]string{"login": "13500135000", "display_name": "赵敏", "password": "a-good-long-pass",
+			"password_confirm": "a-good-long-pass"}),
 		click(`[data-testid="cashier-register-submit"]`),
+		// First the payment password, then back to the cashier.
+		visible(`[data-testid="pay-password-form"]`),
+		fill(map[string]string{"current_password": "a-good-long-pass", "pay_password": "284913", "pay_password_confirm": "284913"}),
+		click(`[data-testid="pay-password-submit"]`),
 		visible(`[data-testid="cashier-take-form"]`),
 	)
 	if u, _ := chromedp.Run(newcomer, chromedp.Location()); u != second {

@@ -83,7 +83,7 @@ func startApp(t *testing.T) *app {
 	deps := env.WebDeps()
 	deps.Config, deps.BankSim, deps.TelecomSim, deps.ShopSim = cfg, sim.Handler(), tel.Handler(), shop.Handler()
 	srv := web.New(deps)
-	hs := &http.Server{Handler: srv.Echo}
+	hs := &http.Server{Handler: srv}
 	go hs.Serve(ln)
 	if err := env.Start(ctx); err != nil {
 		t.Fatal(err)

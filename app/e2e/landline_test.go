@@ -170,7 +170,7 @@ func TestBuyerBindsLandlineAndPaysByPhoneBill(t *testing.T) {
 	run(t, seller, "ship",
 		chromedp.Navigate(sellerOrder),
 		visible(`[data-testid="ship-form"]`),
-		fill(map[string]string{"carrier": "SF Express", "tracking_no": "SF1029384756"}),
+		choose("carrier", "SF"), fill(map[string]string{"tracking_no": "SF1029384756123"}),
 		click(`[data-testid="ship-submit"]`),
 		visible(`[data-testid="tracking"]`),
 	)
@@ -179,6 +179,7 @@ func TestBuyerBindsLandlineAndPaysByPhoneBill(t *testing.T) {
 	}
 	run(t, buyer, "confirm",
 		chromedp.Navigate(orderURL),
+		click(`[data-testid="confirm-start"]`),
 		visible(`[data-testid="confirm-form"]`),
 		fill(map[string]string{"pay_password": ptest.PIN}),
 		click(`[data-testid="confirm-submit"]`),

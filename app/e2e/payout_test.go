@@ -25,7 +25,7 @@ func TestSellerWithdrawsAndSeesThePayoutSettle(t *testing.T) {
 			t.Fatal("the transfer did not reach the order")
 		}
 	}
-	if _, err := a.Orders.Ship(a.Ctx, a.Seller.Actor(), o.ID, "SF", "SF1234567890"); err != nil {
+	if _, err := a.Orders.Ship(a.Ctx, a.Seller.Actor(), o.ID, "SF", "SF1234567890123"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.Orders.Confirm(a.Ctx, a.Buyer.Actor(), o.ID, ptest.PIN); err != nil {

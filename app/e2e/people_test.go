@@ -21,7 +21,8 @@ func TestBuyerRegistersAndSetsPaymentPassword(t *testing.T) {
 		chromedp.Navigate(a.URL+"/"),
 		click(`[data-testid="register-link"]`),
 		visible(`[data-testid="register-form"]`),
-		fill(map[string]string{"login": "158 0000 1111", "display_name": "Wang Fang", "password": "a long passphrase"}),
+		fill(map[string]string{"login": "158 0000 1111", "display_name": "Wang Fang", "password": "a long passphrase",
+			"password_confirm": "a long passphrase"}),
 		click(`[data-testid="register-submit"]`),
 		visible(`[data-testid="pay-password-form"]`),
 	)
@@ -49,13 +50,13 @@ func TestBuyerRegistersAndSetsPaymentPassword(t *testing.T) {
 
 	// A weak payment password is refused beside its field, in Chinese.
 	run(t, ctx, "weak pin",
-		fill(map[string]string{"current_password": "a long passphrase", "pay_password": "123456"}),
+		fill(map[string]string{"current_password": "a long passphrase", "pay_password": "123456", "pay_password_confirm": "123456"}),
 		click(`[data-testid="pay-password-submit"]`),
 		visible(`[data-testid="error-pay_password"]`),
 	)
 	expectText(t, ctx, `[data-testid="error-pay_password"]`, "太容易")
 	run(t, ctx, "good pin",
-		fill(map[string]string{"current_password": "a long passphrase", "pay_password": "284913"}),
+		fill(map[string]string{"current_password": "a long passphrase", "pay_password": "284913", "pay_password_confirm": "284913"}),
 		click(`[data-testid="pay-password-submit"]`),
 		visible(`[data-testid="flash-success"]`),
 	)
@@ -77,12 +78,15 @@ func TestSellerRegisters(t *testing.T) {
 		chromedp.Navigate(a.URL+"/register"),
 		click(`[data-testid="register-seller-link"]`),
 		visible(`[name="shop_name"]`),
-		fill(map[string]string{"login": "0531-88881234", "display_name": "Zhao Lei", "password": "another long one",
+		fill(map[string]string{"login": "0531-88881234", "display_name": "Zhao Lei", "password": "another long one", "password_confirm": "another long one",
 			"shop_name": "Jinan Crafts", "legal_name": "Zhao Lei", "bank_account": "6222 0202 0011 9999", "bank_holder": "Somebody Else"}),
 		click(`[data-testid="register-submit"]`),
 		visible(`[data-testid="error-bank_holder"]`),
-		fill(map[string]string{"password": "another long one", "bank_holder": "Zhao Lei"}),
+		fill(map[string]string{"password": "another long one", "password_confirm": "another long one", "bank_holder": "Zhao Lei"}),
 		click(`[data-testid="register-submit"]`),
+		// The payment password first (refunds need it), or later: home.
+		visible(`[data-testid="pay-password-form"]`),
+		click(`[data-testid="pay-password-later"]`),
 		visible(`[data-testid="money-stages"]`),
 	)
 	expectText(t, ctx, "h1", "Jinan Crafts")
@@ -102,6 +106,9 @@ func TestOperatorSeesTheAuditEntryOfItsAction(t *testing.T) {
 		visible(`[data-testid="freeze-`+strconv.FormatInt(a.Buyer2.ID, 10)+`"]`),
 		chromedp.SendKeys(css(`[data-testid="freeze-`+strconv.FormatInt(a.Buyer2.ID, 10)+`"] input[name="reason"]`), "card fraud report 2026-11"),
 		chromedp.Submit(css(`[data-testid="freeze-`+strconv.FormatInt(a.Buyer2.ID, 10)+`"]`)),
+		// Freezing says what it does and asks once more.
+		visible(`[data-testid="freeze-ask"]`),
+		click(`[data-testid="freeze-confirm"]`),
 		visible(`[data-testid="flash-success"]`),
 		chromedp.Navigate(a.URL+"/ops/audit?action=user.freeze"),
 		visible(`[data-testid="audit-entry"][data-action="user.freeze"]`),

@@ -62,13 +62,13 @@ func TestHappyPathThroughTheBankSimulator(t *testing.T) {
 	run(t, seller, "ship",
 		chromedp.Navigate(sellerOrder),
 		visible(`[data-testid="ship-form"]`),
-		fill(map[string]string{"carrier": "SF Express", "tracking_no": "SF1029384756"}),
+		choose("carrier", "SF"), fill(map[string]string{"tracking_no": "SF1029384756123"}),
 		click(`[data-testid="ship-submit"]`),
 		visible(`[data-testid="tracking"]`),
 	)
 
 	// The buyer's open order page notices the shipment by itself (htmx polls).
-	run(t, buyer, "page refreshes on shipment", visible(`[data-testid="order-state"][data-state="shipped"]`), visible(`[data-testid="confirm-form"]`))
+	run(t, buyer, "page refreshes on shipment", visible(`[data-testid="order-state"][data-state="shipped"]`), visible(`[data-testid="confirm-start"]`))
 	// At 375 px: the steps bar marks "receipt confirmed" as next, fits the
 	// phone's width, and the countdown says how long is left in words.
 	run(t, buyer, "steps bar and countdown", visible(`[data-testid="steps"] li[data-key="received"][aria-current="step"]`),
@@ -83,6 +83,8 @@ func TestHappyPathThroughTheBankSimulator(t *testing.T) {
 		t.Error("the steps bar overflows 375 px")
 	}
 	run(t, buyer, "confirm with a wrong payment password",
+		click(`[data-testid="confirm-start"]`),
+		visible(`[data-testid="confirm-ask"]`),
 		fill(map[string]string{"pay_password": "111333"}),
 		click(`[data-testid="confirm-submit"]`),
 		visible(`[data-testid="error-pay_password"]`),
@@ -122,7 +124,7 @@ func TestRefusedRefundDecidedBySplit(t *testing.T) {
 	if _, err := a.Orders.PayFromWallet(a.Ctx, a.Buyer.Actor(), o.ID, ptest.PIN); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Orders.Ship(a.Ctx, a.Seller.Actor(), o.ID, "EMS", "EMS1122334455"); err != nil {
+	if _, err := a.Orders.Ship(a.Ctx, a.Seller.Actor(), o.ID, "EMS", "EA112233445CN"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -149,21 +151,34 @@ func TestRefusedRefundDecidedBySplit(t *testing.T) {
 		visible(`[data-testid="flash-success"]`),
 	)
 
-	run(t, buyer, "open a dispute", chromedp.Navigate(orderURL), click(`[data-testid="escalate"]`), visible(`[data-testid="flash-success"]`))
+	run(t, buyer, "open a dispute", chromedp.Navigate(orderURL), click(`[data-testid="escalate"]`), visible(`[data-testid="dispute-ask"]`),
+		click(`[data-testid="escalate-submit"]`), visible(`[data-testid="flash-success"]`))
 
 	a.login(t, op, a.Operator.Login, ptest.Password)
 	run(t, op, "find it in the dispute queue",
 		chromedp.Navigate(a.URL+"/ops/disputes"),
 		click(fmt.Sprintf(`[data-testid="order-%d"] a`, o.ID)),
-		visible(`[data-testid="decide-form"]`),
+		visible(`[data-testid="decide-preview-form"]`),
 	)
 	run(t, op, "a split larger than held is refused",
-		fill(map[string]string{"buyer_amount": "300.00", "reason": "Carrier damage on two jars."}),
-		click(`[data-testid="decide-submit"]`),
+		fill(map[string]string{"buyer_amount": "300.00"}),
+		click(`[data-testid="decide-preview"]`),
 		visible(`[data-testid="error-buyer_amount"]`),
 	)
+	run(t, op, "see the split, then decide",
+		fill(map[string]string{"buyer_amount": "80.00"}),
+		click(`[data-testid="decide-preview"]`),
+		visible(`[data-testid="decision-preview"]`),
+	)
+	expectText(t, op, `[data-testid="preview-buyer"]`, "¥80.00")
+	// With JavaScript the preview follows the amount as it is typed.
+	run(t, op, "change the amount", fill(map[string]string{"buyer_amount": "90.00"}))
+	expectText(t, op, `[data-testid="preview-buyer"]`, "¥90.00")
+	run(t, op, "back to 80", fill(map[string]string{"buyer_amount": "80.00"}))
+	expectText(t, op, `[data-testid="preview-buyer"]`, "¥80.00")
+	expectText(t, op, `[data-testid="preview-sentence"]`, "The buyer gets ¥80.00")
 	run(t, op, "decide by split",
-		fill(map[string]string{"buyer_amount": "80.00", "reason": "Carrier damage on two jars; the buyer keeps the rest."}),
+		fill(map[string]string{"reason": "Carrier damage on two jars; the buyer keeps the rest."}),
 		click(`[data-testid="decide-submit"]`),
 		visible(`[data-testid="flash-success"]`),
 	)

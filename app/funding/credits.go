@@ -301,6 +301,9 @@ func (s *Service) toWallet(ctx context.Context, tx *gorm.DB, c *Credit, userID i
 		string(outcome), userID, c.Amount, c.BankTxnID).Error; err != nil {
 		return err
 	}
+	if err := s.Notices.Add(ctx, tx, models.Notice{UserID: userID, Kind: models.NoticeTopUp, Params: []string{c.Amount.Display()}}); err != nil {
+		return err
+	}
 	return clawback.Sweep(ctx, tx, userID)
 }
 
@@ -349,8 +352,12 @@ func (s *Service) CreditsOfOrder(ctx context.Context, orderID int64) ([]orders.C
 	}
 	out := make([]orders.CreditLine, 0, len(credits))
 	for _, c := range credits {
-		out = append(out, orders.CreditLine{BankTxnID: c.BankTxnID, Amount: c.Amount, Reference: c.Reference,
-			Outcome: string(c.Outcome), At: c.CreatedAt, Reversed: c.ReversalTxnID != nil})
+		line := orders.CreditLine{BankTxnID: c.BankTxnID, Amount: c.Amount, Reference: c.Reference,
+			Outcome: string(c.Outcome), At: c.CreatedAt, Reversed: c.ReversalTxnID != nil}
+		if c.Outcome == OutcomeShort {
+			line.TowardsOrder = c.ToWallet.Sub(c.ReversedWallet)
+		}
+		out = append(out, line)
 	}
 	return out, nil
 }

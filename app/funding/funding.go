@@ -41,6 +41,7 @@ import (
 
 	"lineescrow/app/jobs"
 	"lineescrow/app/ledger"
+	"lineescrow/app/notices"
 	"lineescrow/app/orders"
 	"lineescrow/app/payouts"
 	"lineescrow/app/risk"
@@ -51,7 +52,9 @@ import (
 
 // Service handles incoming money.
 type Service struct {
-	DB      *gorm.DB
+	DB *gorm.DB
+	// Notices tells buyers of their top-ups (nil: nobody).
+	Notices *notices.Service
 	Orders  *orders.Service
 	Payouts *payouts.Service
 	// Settlements takes the operator's settlement transfers (telecom); nil
@@ -314,10 +317,23 @@ type Event struct {
 	ReceivedAt time.Time   `json:"received_at"`
 	// Payload is the event as JSON text, or the raw body when it is not JSON.
 	Payload string `json:"payload"`
+
+	// What the event says, when it says it (a transfer's payer and memo).
+	BankTxnID    string        `json:"bank_txn_id,omitempty" gorm:"-"`
+	Amount       *models.Money `json:"amount" gorm:"-"`
+	PayerName    string        `json:"payer_name,omitempty" gorm:"-"`
+	PayerAccount string        `json:"payer_account,omitempty" gorm:"-"`
+	Reference    string        `json:"reference,omitempty" gorm:"-"`
+	// Outcome and Where say what became of it: where the ledger put its
+	// money (and where that money is now), or why nothing moved.
+	Outcome     EventOutcome `json:"outcome" gorm:"-" enum:"pending,review,duplicate,booked"`
+	Where       []Leg        `json:"where" gorm:"-"`
+	DuplicateOf string       `json:"duplicate_of,omitempty" gorm:"-" doc:"the webhook id of the event that booked it"`
 }
 
 // Events lists the bank's callbacks: those kept for review first (up to
-// 100), then the latest ones (up to limit, at most 500).
+// 100), then the latest ones (up to limit, at most 500), each with what it
+// says and where its money went.
 //
 // Errors: EFORBIDDEN unless actor is an operator.
 func (s *Service) Events(ctx context.Context, actor models.Actor, limit int) ([]Event, error) {
@@ -339,7 +355,7 @@ func (s *Service) Events(ctx context.Context, actor models.Actor, limit int) ([]
 		Scan(&latest).Error; err != nil {
 		return nil, fmt.Errorf("bank events: %w", err)
 	}
-	return append(review, latest...), nil
+	return s.eventsDescribed(ctx, append(review, latest...))
 }
 
 // EventsOf lists the bank's callbacks about one bank transaction (its
@@ -358,5 +374,5 @@ func (s *Service) EventsOf(ctx context.Context, actor models.Actor, bankTxnID st
 		Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("bank events of %s: %w", bankTxnID, err)
 	}
-	return out, nil
+	return s.eventsDescribed(ctx, out)
 }

@@ -206,7 +206,7 @@ func TestReversals(t *testing.T) {
 	if _, err := e.Orders.PayFromWallet(e.Ctx, e.Buyer2.Actor(), o2.ID, ptest.PIN); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o2.ID, "SF", "SF123456789"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o2.ID, "SF", "SF1234567890999"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Orders.Confirm(e.Ctx, e.Buyer2.Actor(), o2.ID, ptest.PIN); err != nil {

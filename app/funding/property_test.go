@@ -330,7 +330,7 @@ func TestWhereEveryYuanIs(t *testing.T) {
 				o.held, o.state = o.amount, models.Paid
 			case "ship":
 				if o := pickOrder(); o != nil && o.state == models.Paid {
-					if _, err := e.Orders.Ship(e.Ctx, seller.Actor(), o.id, "SF", "SF1234567890"); err != nil {
+					if _, err := e.Orders.Ship(e.Ctx, seller.Actor(), o.id, "SF", "SF1234567890123"); err != nil {
 						rt.Fatal(err)
 					}
 					o.state = models.Shipped

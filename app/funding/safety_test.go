@@ -165,7 +165,7 @@ func paidByBank(t *testing.T, e *ptest.Env, l *models.Listing) (*models.Order, s
 
 func ship(t *testing.T, e *ptest.Env, o *models.Order) {
 	t.Helper()
-	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF1234567890"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF1234567890123"); err != nil {
 		t.Fatal(err)
 	}
 }

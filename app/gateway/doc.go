@@ -138,9 +138,13 @@
 //	carrier, tracking_no, close_reason
 //
 // Empty fields are left out. trade.ship (trade_no or out_trade_no,
-// carrier: at most 40 characters, tracking_no: 6 to 40 letters, digits or
-// dashes) ships a paid trade; TRADE_STATUS_ERROR when it is not paid or
-// already shipped. trade.close closes an unpaid trade; TRADE_STATUS_ERROR
+// carrier: a listed carrier's code or name — SF or 顺丰速运 or SF Express,
+// ZTO, YTO, YUNDA, STO, JT, JD, EMS, DEPPON — or any other carrier's name,
+// at most 40 characters; tracking_no: 6 to 40 letters, digits or dashes, and
+// for a listed carrier a number of its format, SF1234567890123 for SF) ships
+// a paid trade; INVALID_PARAMETER naming the parameter when one is wrong,
+// TRADE_STATUS_ERROR when it is not paid or already shipped. A listed
+// carrier's trade answers carrier with its English name (SF Express). trade.close closes an unpaid trade; TRADE_STATUS_ERROR
 // once paid (refund it instead).
 //
 // trade.refund gives money back to the buyer while it is held: trade_no or

@@ -86,7 +86,7 @@ func TestANotificationOfEveryChange(t *testing.T) {
 	// A step whose transaction fails after it: no notification, no job.
 	boom := errors.New("boom")
 	err := store.InTx(e.Ctx, e.DB.DB, func(tx *gorm.DB) error {
-		if _, err := e.Orders.Step(e.Ctx, tx, gatewayActor(e), o.ID, models.Command{Action: models.ActShip, Carrier: "SF", Tracking: "SF1234567890"}, nil); err != nil {
+		if _, err := e.Orders.Step(e.Ctx, tx, gatewayActor(e), o.ID, models.Command{Action: models.ActShip, Carrier: "SF", Tracking: "SF1234567890123"}, nil); err != nil {
 			return err
 		}
 		return boom
@@ -94,7 +94,7 @@ func TestANotificationOfEveryChange(t *testing.T) {
 	if !errors.Is(err, boom) || len(e.notifications(no)) != 1 {
 		t.Fatalf("a rolled-back step notified: %v, %d", err, len(e.notifications(no)))
 	}
-	e.must("trade.ship", "trade_no", no, "carrier", "SF", "tracking_no", "SF1234567890")
+	e.must("trade.ship", "trade_no", no, "carrier", "SF", "tracking_no", "SF1234567890123")
 	if _, err := e.Orders.RequestRefund(e.Ctx, e.Buyer.Actor(), o.ID, models.MustParseMoney("10.00"), "late"); err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestANotificationOfEveryChange(t *testing.T) {
 	e.must("trade.close", "trade_no", closed)
 	finished := e.create("N3", "8.00")["trade_no"]
 	o3 := e.pay(e.Buyer, finished)
-	e.must("trade.ship", "trade_no", finished, "carrier", "SF", "tracking_no", "SF1234567891")
+	e.must("trade.ship", "trade_no", finished, "carrier", "SF", "tracking_no", "SF1234567891123")
 	if _, err := e.Orders.Confirm(e.Ctx, e.Buyer.Actor(), o3.ID, "284913"); err != nil {
 		t.Fatal(err)
 	}

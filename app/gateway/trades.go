@@ -338,7 +338,15 @@ func (s *Service) step(ctx context.Context, m *Merchant, actor models.Actor, p m
 
 // tradeShip is the method trade.ship: carrier and tracking_no.
 func (s *Service) tradeShip(ctx context.Context, m *Merchant, actor models.Actor, p map[string]string) (map[string]string, error) {
-	return s.step(ctx, m, actor, p, models.Command{Action: models.ActShip, Carrier: p["carrier"], Tracking: p["tracking_no"]})
+	// Shops send the carrier as text: a listed carrier's code or name is
+	// that carrier (its tracking number checked against its format), any
+	// other text is another carrier of that name.
+	code, name := models.ResolveCarrier(p["carrier"])
+	res, err := s.step(ctx, m, actor, p, models.Command{Action: models.ActShip, Carrier: code, CarrierName: name, Tracking: p["tracking_no"]})
+	if e := models.AsError(err); e != nil && e.Field == "carrier_name" {
+		err = models.WithField(err, "carrier") // the gateway has one carrier parameter
+	}
+	return res, err
 }
 
 // tradeClose is the method trade.close: an unpaid trade only.

@@ -135,7 +135,7 @@ func TestTradeLifecycle(t *testing.T) {
 	if err != nil || page.ShopName != "王建国's shop" || page.Amount.String() != "100.00" || !page.NeedsConsignee || page.Order != nil {
 		t.Fatalf("cashier: %v %+v", err, page)
 	}
-	_, err = e.call("trade.ship", "trade_no", no, "carrier", "SF Express", "tracking_no", "SF1234567890")
+	_, err = e.call("trade.ship", "trade_no", no, "carrier", "SF Express", "tracking_no", "SF1234567890123")
 	code(t, err, gateway.TradeStatusError)
 	e.pay(e.Buyer, no)
 	q := e.must("trade.query", "out_trade_no", "L1")
@@ -163,11 +163,11 @@ func TestTradeLifecycle(t *testing.T) {
 	_, err = e.call("trade.close", "trade_no", no)
 	code(t, err, gateway.TradeStatusError)
 
-	r = e.must("trade.ship", "trade_no", no, "carrier", "SF Express", "tracking_no", "SF1234567890")
-	if r["trade_status"] != gateway.WaitBuyerConfirmGoods || r["tracking_no"] != "SF1234567890" {
+	r = e.must("trade.ship", "trade_no", no, "carrier", "SF Express", "tracking_no", "SF1234567890123")
+	if r["trade_status"] != gateway.WaitBuyerConfirmGoods || r["tracking_no"] != "SF1234567890123" {
 		t.Fatalf("shipped: %v", r)
 	}
-	_, err = e.call("trade.ship", "trade_no", no, "carrier", "SF Express", "tracking_no", "SF1234567890")
+	_, err = e.call("trade.ship", "trade_no", no, "carrier", "SF Express", "tracking_no", "SF1234567890123")
 	code(t, err, gateway.TradeStatusError)
 	if _, err := e.Orders.Confirm(e.Ctx, e.Buyer.Actor(), o.ID, "284913"); err != nil {
 		t.Fatal(err)
@@ -266,7 +266,7 @@ func TestRefunds(t *testing.T) {
 
 	full := e.create("F2", "50.00")["trade_no"]
 	e.pay(e.Buyer, full)
-	e.must("trade.ship", "trade_no", full, "carrier", "EMS", "tracking_no", "EMS0000000001")
+	e.must("trade.ship", "trade_no", full, "carrier", "EMS", "tracking_no", "9800000000001")
 	if r := e.must("trade.refund", "out_trade_no", "F2", "out_request_no", "all", "refund_amount", "50.00"); r["trade_status"] != gateway.TradeClosed {
 		t.Fatalf("full refund: %v", r)
 	}
@@ -300,7 +300,7 @@ func TestBillDownload(t *testing.T) {
 	e := newEnv(t)
 	no := e.create("B1", "100.00")["trade_no"]
 	o := e.pay(e.Buyer, no)
-	e.must("trade.ship", "trade_no", no, "carrier", "SF", "tracking_no", "SF1234567890")
+	e.must("trade.ship", "trade_no", no, "carrier", "SF", "tracking_no", "SF1234567890123")
 	if _, err := e.Orders.Confirm(e.Ctx, e.Buyer.Actor(), o.ID, "284913"); err != nil {
 		t.Fatal(err)
 	}

@@ -101,7 +101,7 @@ func TestOrderFromAGatewayTrade(t *testing.T) {
 	if st := e.Order(o.ID).State; st != models.Paid {
 		t.Fatalf("after the transfer: %s", st)
 	}
-	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF Express", "SF1234567890"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF Express", "SF1234567890123"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Orders.Confirm(e.Ctx, e.Buyer.Actor(), o.ID, ptest.PIN); err != nil {

@@ -43,6 +43,17 @@ type Service struct {
 	// Gateway records the notifications of gateway trades' steps (gateway);
 	// nil when no shop uses the gateway.
 	Gateway Gateway
+	// Notices tells the parties of each step (notices); nil: nobody is told.
+	Notices Notices
+	// Addresses is the buyers' address books (addresses); a checkout may
+	// name one of the buyer's addresses instead of typing the consignee.
+	Addresses Addresses
+}
+
+// Addresses finds one of a buyer's saved addresses (addresses.Service);
+// ENOTFOUND for anyone else's.
+type Addresses interface {
+	Get(ctx context.Context, tx *gorm.DB, actor models.Actor, id int64) (*models.Address, error)
 }
 
 // Clock is the service's time now (what deadlines are counted from).

@@ -54,6 +54,18 @@ func (s *Service) Checkout(ctx context.Context, actor models.Actor, c models.Che
 	if !actor.IsBuyer() {
 		return nil, models.Errorf(models.EFORBIDDEN, "Only buyers can check out.")
 	}
+	if c.AddressID != 0 {
+		// The order keeps a copy of the address as it is now: later edits
+		// of the address book never change it.
+		if s.Addresses == nil {
+			return nil, models.FieldError("address_id", "Choose one of your addresses.")
+		}
+		a, err := s.Addresses.Get(ctx, nil, actor, c.AddressID)
+		if err != nil {
+			return nil, err
+		}
+		c.ConsigneeName, c.ConsigneePhone, c.ConsigneeAddress = a.Recipient, a.Phone, a.Full()
+	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -411,6 +423,11 @@ func (s *Service) Step(ctx context.Context, tx *gorm.DB, actor models.Actor, id 
 	if err := event(ctx, tx, o.ID, actor, kind, st.Event); err != nil {
 		return nil, err
 	}
+	if s.Notices != nil {
+		if err := s.Notices.Stepped(ctx, tx, cmd, &o, &n); err != nil {
+			return nil, err
+		}
+	}
 	if o.Origin == models.OriginGateway && s.Gateway != nil {
 		if err := s.Gateway.Stepped(ctx, tx, &o, &n); err != nil {
 			return nil, err
@@ -533,6 +550,12 @@ type Gateway interface {
 	Stepped(ctx context.Context, tx *gorm.DB, before, after *models.Order) error
 }
 
+// Notices writes, inside the step's transaction, what the order's parties
+// are told of the step (app/notices, from models.StepNotices).
+type Notices interface {
+	Stepped(ctx context.Context, tx *gorm.DB, cmd models.Command, before, after *models.Order) error
+}
+
 // WalletFunding is told, in the same transaction, when a buyer pays an order
 // from the wallet (funding tracks which bank transfers that money came from).
 type WalletFunding interface {
@@ -620,9 +643,11 @@ func (s *Service) Cancel(ctx context.Context, actor models.Actor, id int64) (*mo
 	return s.Do(ctx, actor, id, models.Command{Action: models.ActCancel}, "")
 }
 
-// Ship records the carrier and tracking number (Do).
+// Ship records the carrier and tracking number (Do); carrier is a listed
+// carrier's code or name, or another carrier's name (models.ResolveCarrier).
 func (s *Service) Ship(ctx context.Context, actor models.Actor, id int64, carrier, tracking string) (*models.Order, error) {
-	return s.Do(ctx, actor, id, models.Command{Action: models.ActShip, Carrier: carrier, Tracking: tracking}, "")
+	code, name := models.ResolveCarrier(carrier)
+	return s.Do(ctx, actor, id, models.Command{Action: models.ActShip, Carrier: code, CarrierName: name, Tracking: tracking}, "")
 }
 
 // Confirm is the buyer's confirmation of receipt: the escrow is released (Do).

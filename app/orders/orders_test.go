@@ -125,7 +125,7 @@ func TestHappyPathReleasesToTheSeller(t *testing.T) {
 	if got := e.Order(o.ID); got.State != models.Paid || got.Funding != models.FundingWallet || got.TimerKind != models.TimerShipBy {
 		t.Fatalf("after pay: %s %s %s", got.State, got.Funding, got.TimerKind)
 	}
-	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF Express", "SF1234567890"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF Express", "SF1234567890123"); err != nil {
 		t.Fatal(err)
 	}
 	// A wrong payment password moves nothing.
@@ -231,7 +231,7 @@ func TestRefusedRefundDecidedBySplit(t *testing.T) {
 	e := ptest.New(t)
 	o := e.Checkout(e.Buyer, e.Listing("200.00", 3), 1)
 	payByWallet(t, e, o)
-	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "EMS", "EMS98765432"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "EMS", "EA987654321CN"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Orders.RequestRefund(e.Ctx, e.Buyer.Actor(), o.ID, models.MustParseMoney("80.00"), "Two boxes were crushed"); err != nil {
@@ -271,7 +271,7 @@ func TestConfirmRacesRefund(t *testing.T) {
 	for round := range 8 {
 		o := e.Checkout(e.Buyer, l, 1)
 		payByWallet(t, e, o)
-		if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF000111222"); err != nil {
+		if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF0001112223334"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.Orders.RequestRefund(e.Ctx, e.Buyer.Actor(), o.ID, models.MustParseMoney("100.00"), "changed my mind"); err != nil {
@@ -342,7 +342,7 @@ func TestCommissionRates(t *testing.T) {
 	}
 	o := e.Checkout(e.Buyer, e.Listing("33.33", 3), 1)
 	payByWallet(t, e, o)
-	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF12345678"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF1234567812345"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Orders.Confirm(e.Ctx, e.Buyer.Actor(), o.ID, ptest.PIN); err != nil {

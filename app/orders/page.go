@@ -25,6 +25,11 @@ type OrderPage struct {
 	// Wallet is the buyer's balance while the order awaits payment (for the
 	// buyer only: it may pay the order, or make a short transfer up).
 	Wallet models.Money
+	// Missing is what a transfer must still bring for the order to be paid:
+	// the amount less the earlier short transfers for this order still on
+	// the balance (only they count; the rest of the balance is spent only
+	// with the payment password). Set with Wallet.
+	Missing models.Money
 	// ShopName and BuyerName are the two parties' names ("" when the person
 	// is gone).
 	ShopName, BuyerName string
@@ -58,6 +63,9 @@ type CreditLine struct {
 	Outcome   string // where its money went (funding.Outcome)
 	At        time.Time
 	Reversed  bool // the bank recalled it
+	// TowardsOrder is what of a short transfer waits on the buyer's balance
+	// to count towards the order when the rest arrives (funding's rule).
+	TowardsOrder models.Money
 }
 
 // CaseLine is a risk case about an order.
@@ -120,6 +128,11 @@ func (s *Service) OrderPage(ctx context.Context, actor models.Actor, id int64) (
 		if p.Wallet, err = ledger.Balance(ctx, s.DB, models.WalletAccount(o.BuyerID)); err != nil {
 			return nil, fmt.Errorf("order page %d: %w", id, err)
 		}
+		earlier := models.Zero
+		for _, c := range p.Credits {
+			earlier = earlier.Add(c.TowardsOrder)
+		}
+		p.Missing = o.Amount.Sub(earlier.Min(p.Wallet))
 	}
 	if s.FixedLine != nil {
 		if p.Charge, err = s.FixedLine.OfOrder(ctx, actor, id); err != nil {

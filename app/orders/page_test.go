@@ -22,8 +22,8 @@ func TestOrderPageShowsEachRoleItsSide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if buyer.Order.ID != o.ID || buyer.Wallet.String() != "20.00" || buyer.Flags != nil {
-		t.Fatalf("buyer's page: wallet %s, flags %v", buyer.Wallet, buyer.Flags)
+	if buyer.Order.ID != o.ID || buyer.Wallet.String() != "20.00" || buyer.Missing.String() != "30.00" || buyer.Flags != nil {
+		t.Fatalf("buyer's page: wallet %s, missing %s, flags %v", buyer.Wallet, buyer.Missing, buyer.Flags)
 	}
 	if len(buyer.Credits) != 1 || buyer.Credits[0].BankTxnID != short || buyer.Credits[0].Outcome != "short" || buyer.Credits[0].Reversed {
 		t.Fatalf("buyer's credits = %+v", buyer.Credits)

@@ -142,7 +142,7 @@ func TestOrderTotalIncludesShipping(t *testing.T) {
 	if b := e.Balance(models.EscrowAccount(o.ID)); b != "271.00" {
 		t.Fatalf("escrow holds %s, want the goods and the shipping", b)
 	}
-	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF Express", "SF1234567890"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF Express", "SF1234567890123"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Orders.Confirm(e.Ctx, e.Buyer.Actor(), o.ID, ptest.PIN); err != nil {

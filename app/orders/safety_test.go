@@ -20,7 +20,7 @@ func TestRefundRequestsCannotPostponeAutoConfirm(t *testing.T) {
 	e := ptest.New(t)
 	o := e.Checkout(e.Buyer, e.Listing("100.00", 3), 1)
 	payByWallet(t, e, o)
-	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF1234567890"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF1234567890123"); err != nil {
 		t.Fatal(err)
 	}
 	deadline := *e.Order(o.ID).TimerAt

@@ -102,7 +102,7 @@ func TestEveryTimerFiresOnce(t *testing.T) {
 	if _, err := e.Orders.PayFromWallet(e.Ctx, e.Buyer.Actor(), o.ID, ptest.PIN); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF5555555555"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF5555555555555"); err != nil {
 		t.Fatal(err)
 	}
 	due(t, e, o.ID)

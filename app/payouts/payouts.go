@@ -31,6 +31,7 @@ import (
 	"lineescrow/app/clawback"
 	"lineescrow/app/jobs"
 	"lineescrow/app/ledger"
+	"lineescrow/app/notices"
 	"lineescrow/app/risk"
 	"lineescrow/app/settings"
 	"lineescrow/app/store"
@@ -94,7 +95,9 @@ type Returns interface {
 
 // Service takes money out.
 type Service struct {
-	DB        *gorm.DB
+	DB *gorm.DB
+	// Notices tells the payee how a payout settled (nil: nobody).
+	Notices   *notices.Service
 	Queue     *jobs.Queue
 	Bank      Bank
 	Settings  *settings.Service
@@ -414,6 +417,16 @@ func (s *Service) settle(ctx context.Context, tx *gorm.DB, id string, succeeded 
 	if err := tx.Exec(`UPDATE payouts SET state = ?, reason = ?, paid_txn_id = ?, settled_at = now() WHERE id = ?`,
 		string(state), reason, txn, id).Error; err != nil {
 		return true, err
+	}
+	if p.UserID != nil {
+		kind := models.NoticePayoutPaid
+		if !succeeded {
+			kind = models.NoticePayoutFailed
+		}
+		if err := s.Notices.Add(ctx, tx, models.Notice{UserID: *p.UserID, Kind: kind, PayoutID: id,
+			Params: []string{p.Amount.Display()}}); err != nil {
+			return true, err
+		}
 	}
 	if !succeeded {
 		// Money back on a person's balance is swept for what they owe first.

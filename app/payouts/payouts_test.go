@@ -54,7 +54,7 @@ func earn(t *testing.T, e *ptest.Env, price string) {
 	t.Helper()
 	o := e.Checkout(e.Buyer, e.Listing(price, 1), 1)
 	e.Credit(price, o.PayReference)
-	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF1234567890"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF1234567890123"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Orders.Confirm(e.Ctx, e.Buyer.Actor(), o.ID, ptest.PIN); err != nil {

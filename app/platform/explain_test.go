@@ -78,8 +78,8 @@ func seed(t *testing.T, db *gorm.DB) {
 		`INSERT INTO order_events (order_id, actor_role, kind) SELECT id, 'buyer', 'order.created' FROM orders`,
 		`INSERT INTO audit_log (actor_role, action, target) SELECT 'operator', 'user.freeze', 'user:' || (i % 20000) FROM generate_series(1, 30000) i`,
 		`INSERT INTO bank_events (webhook_id, type, payload, status, received_at)
-			SELECT 'evt_seed_' || i, 'transfer.received', '{}', 'processed', now() - i * interval '1 minute' FROM generate_series(1, 20000) i`,
-		`INSERT INTO bank_credits (bank_txn_id, amount, reference, outcome) SELECT 'BSEED' || i, 1, '', 'suspense' FROM generate_series(1, 20000) i`,
+			SELECT 'evt_seed_' || i, 'transfer.received', jsonb_build_object('data', jsonb_build_object('bank_txn_id', 'BSEED' || i, 'amount', '1.00')), 'processed', now() - i * interval '1 minute' FROM generate_series(1, 200000) i`,
+		`INSERT INTO bank_credits (bank_txn_id, amount, reference, outcome) SELECT 'BSEED' || i, 1, '', 'suspense' FROM generate_series(1, 200000) i`,
 		`INSERT INTO risk_flags (kind, detail, status) SELECT 'timer_failed', '{}', 'resolved' FROM generate_series(1, 10000) i`,
 		// A wallet for every buyer (balances zero, as no money moved), payouts
 		// by the thousand, a year of reconciliations with their cleared breaks.

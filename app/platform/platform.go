@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
+	"lineescrow/app/addresses"
 	"lineescrow/app/audit"
 	"lineescrow/app/auth"
 	"lineescrow/app/books"
@@ -25,6 +26,7 @@ import (
 	"lineescrow/app/idempotency"
 	"lineescrow/app/jobs"
 	"lineescrow/app/ledger"
+	"lineescrow/app/notices"
 	"lineescrow/app/orders"
 	"lineescrow/app/payouts"
 	"lineescrow/app/recon"
@@ -35,6 +37,7 @@ import (
 	"lineescrow/app/telecom"
 	"lineescrow/bankbridge"
 	"lineescrow/models"
+	"lineescrow/views"
 )
 
 // Platform is the running set of services.
@@ -54,6 +57,7 @@ type Platform struct {
 	Telecom      *telecom.Service
 	TelecomFront *bankbridge.Telecom
 	Sellers      *sellers.Service
+	Addresses    *addresses.Service
 	Risk         *risk.Service
 	// Audit reads the audit log.
 	Audit *audit.Service
@@ -62,6 +66,8 @@ type Platform struct {
 	// Clawbacks are recalled payments people owe the platform.
 	Clawbacks   *clawback.Service
 	Idempotency *idempotency.Store
+	// Notices is the notification centre: what people are told, and its SMS.
+	Notices *notices.Service
 	// Gateway is the merchant gateway: other shops' trades, signed
 	// requests and notifications.
 	Gateway *gateway.Service
@@ -93,6 +99,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 		log = slog.Default()
 	}
 	p := &Platform{Config: cfg, DB: db, Log: log, Queue: &jobs.Queue{}, work: o.Work}
+	p.Notices = &notices.Service{DB: db.DB, Queue: p.Queue, Log: log, Chinese: views.NoticeChinese, Now: o.Now}
 	p.Auth = auth.NewService(db.DB, auth.NewTokens(cfg.JWTSecret, cfg.SessionTTL), []byte(cfg.PayPasswordPepper))
 	p.Settings = &settings.Service{DB: db.DB}
 	p.Auth.DefaultCommission = func(ctx context.Context, tx *gorm.DB) (models.Rate, error) {
@@ -103,6 +110,8 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p.Orders = &orders.Service{DB: db.DB, Queue: p.Queue, Settings: p.Settings, PayPasswords: p.Auth, Rates: p.Sellers,
 		MaxAmount: cfg.MaxAmount, Now: o.Now}
 	p.Sellers.Orders = p.Orders
+	p.Addresses = &addresses.Service{DB: db.DB}
+	p.Orders.Addresses = p.Addresses
 	p.Bank = bankbridge.NewBank(cfg.BankAPIURL, cfg.BankAPIKey, nil)
 	p.Payouts = &payouts.Service{DB: db.DB, Queue: p.Queue, Bank: p.Bank,
 		Settings: p.Settings, Passwords: p.Auth, MaxAmount: cfg.MaxAmount, Now: o.Now}
@@ -125,6 +134,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p.Gateway = &gateway.Service{DB: db.DB, Orders: p.Orders, Queue: p.Queue, Settings: p.Settings, Names: p.Auth, Key: key,
 		BaseURL: cfg.BaseURL, MaxAmount: cfg.MaxAmount, Demo: cfg.Demo, Client: gateway.NotifyClient(cfg.Demo), Log: log, Now: o.Now}
 	p.Orders.Gateway = p.Gateway
+	p.Orders.Notices, p.Payouts.Notices, p.Funding.Notices, p.Telecom.Notices = p.Notices, p.Notices, p.Notices, p.Notices
 	p.Funding.Settlements = p.Telecom
 	p.Risk = &risk.Service{DB: db.DB}
 	p.Orders.Cases = orderCases{p.Risk}
@@ -156,6 +166,8 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	river.AddWorker(workers, &gateway.PurgeWorker{Gateway: p.Gateway})
 	river.AddWorker(workers, &telecom.PurgeWorker{Telecom: p.Telecom})
 	river.AddWorker(workers, &telecom.RedeemWorker{Telecom: p.Telecom})
+	river.AddWorker(workers, &notices.SMSWorker{Notices: p.Notices})
+	river.AddWorker(workers, &notices.RemindWorker{Notices: p.Notices})
 	periodic := []*river.PeriodicJob{
 		jobs.Every(5*time.Minute, funding.SweepArgs{}),
 		jobs.Every(24*time.Hour, funding.PurgeArgs{}),
@@ -168,6 +180,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 		jobs.Every(24*time.Hour, telecom.AdvanceArgs{}),
 		jobs.Every(time.Hour, gateway.PurgeArgs{}),
 		jobs.Every(24*time.Hour, telecom.PurgeArgs{}),
+		jobs.Every(10*time.Minute, notices.RemindArgs{}),
 	}
 	client, err := jobs.NewClient(db.SQL, jobs.Options{Workers: workers, Logger: log, PollInterval: o.PollInterval, Work: o.Work,
 		Periodic: periodic})

@@ -15,7 +15,7 @@ func TestASellerSeesOnlyTheirOwnMoney(t *testing.T) {
 
 	done := e.Checkout(e.Buyer, e.Listing("100.00", 5), 1) // completed: the seller is paid
 	e.Credit("100.00", done.PayReference)
-	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), done.ID, "SF Express", "SF1234567890"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), done.ID, "SF Express", "SF1234567890123"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Orders.Confirm(e.Ctx, e.Buyer.Actor(), done.ID, ptest.PIN); err != nil {

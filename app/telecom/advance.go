@@ -3,6 +3,7 @@ package telecom
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -111,9 +112,19 @@ func (s *Service) SetSellerCap(ctx context.Context, actor models.Actor, sellerID
 		if n == 0 {
 			return models.Errorf(models.ENOTFOUND, "No such seller.")
 		}
-		detail := map[string]any{"cap": cp.String()}
+		// The audit log shows the cap before → after.
+		var old []models.Money
+		if err := tx.Raw("SELECT cap FROM advance_caps WHERE seller_id = ? FOR UPDATE", sellerID).Scan(&old).Error; err != nil {
+			return err
+		}
+		before := "default"
+		if len(old) > 0 {
+			before = old[0].String()
+		}
+		change := map[string]string{"from": before, "to": cp.String()}
+		detail := map[string]any{"cap": change}
 		if cp.IsNegative() {
-			detail["cap"] = "default"
+			change["to"] = "default"
 			if err := tx.Exec("DELETE FROM advance_caps WHERE seller_id = ?", sellerID).Error; err != nil {
 				return err
 			}
@@ -229,6 +240,10 @@ func (s *Service) advanceSeller(ctx context.Context, tx *gorm.DB, actor models.A
 			return models.Zero, 0, err
 		}
 		if err := orders.Event(ctx, tx, c.OrderID, "charge.advanced", map[string]any{"amount": x.String()}); err != nil {
+			return models.Zero, 0, err
+		}
+		if err := s.Notices.Add(ctx, tx, models.Notice{UserID: sellerID, Kind: models.NoticeAdvance, OrderID: c.OrderID,
+			Params: []string{x.Display(), strconv.FormatInt(c.OrderID, 10)}}); err != nil {
 			return models.Zero, 0, err
 		}
 		if err := clawback.SweepCredited(ctx, tx, ps); err != nil {

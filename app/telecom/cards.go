@@ -242,6 +242,9 @@ func (s *Service) redeemed(ctx context.Context, id string, face models.Money) er
 		if err := tx.Exec(`UPDATE card_redemptions SET state = 'redeemed', face_value = ?, sealed = NULL, done_at = now() WHERE id = ?`, face, id).Error; err != nil {
 			return err
 		}
+		if err := s.Notices.Add(ctx, tx, models.Notice{UserID: r.UserID, Kind: models.NoticeTopUp, Params: []string{face.Display()}}); err != nil {
+			return err
+		}
 		return clawback.SweepCredited(ctx, tx, ps)
 	})
 }

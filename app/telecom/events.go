@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -339,6 +340,10 @@ func (s *Service) releaseProceeds(ctx context.Context, tx *gorm.DB, c *models.Ch
 	ps := models.Move(models.SellerPendingAccount(c.SellerID), models.SellerAvailableAccount(c.SellerID), rest)
 	if _, err := ledger.Post(ctx, tx, models.Transfer{Key: "telecom:proceeds:" + c.ID, Kind: "telecom.proceeds_" + why,
 		Ref: orders.Ref(c.OrderID), Postings: ps}); err != nil {
+		return err
+	}
+	if err := s.Notices.Add(ctx, tx, models.Notice{UserID: c.SellerID, Kind: models.NoticeProceeds, OrderID: c.OrderID,
+		Params: []string{strconv.FormatInt(c.OrderID, 10), rest.Display()}}); err != nil {
 		return err
 	}
 	return clawback.SweepCredited(ctx, tx, ps)

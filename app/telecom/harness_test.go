@@ -149,7 +149,7 @@ func (e *env) charge(t *testing.T, id string) models.Charge {
 
 func (e *env) ship(t *testing.T, o *models.Order) {
 	t.Helper()
-	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF1234567890"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF1234567890123"); err != nil {
 		t.Fatal(err)
 	}
 }

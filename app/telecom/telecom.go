@@ -59,6 +59,7 @@ import (
 	"gorm.io/gorm"
 
 	"lineescrow/app/jobs"
+	"lineescrow/app/notices"
 	"lineescrow/app/orders"
 	"lineescrow/app/settings"
 	"lineescrow/bankbridge"
@@ -67,7 +68,10 @@ import (
 
 // Service is fixed-line charging.
 type Service struct {
-	DB       *gorm.DB
+	DB *gorm.DB
+	// Notices tells sellers when a charge's money becomes available, and
+	// buyers of their card top-ups (nil: nobody).
+	Notices  *notices.Service
 	Orders   *orders.Service
 	Front    *bankbridge.Telecom
 	Queue    *jobs.Queue

@@ -666,7 +666,7 @@ func TestAdvanceWithinTheGlobalCap(t *testing.T) {
 			if _, err := e.Telecom.PayByCharge(e.Ctx, e.Buyer.Actor(), o.ID, ptest.PIN); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := e.Orders.Ship(e.Ctx, seller.Actor(), o.ID, "SF", "SF1234567890"); err != nil {
+			if _, err := e.Orders.Ship(e.Ctx, seller.Actor(), o.ID, "SF", "SF1234567890123"); err != nil {
 				t.Fatal(err)
 			}
 			e.confirm(t, o)

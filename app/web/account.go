@@ -52,7 +52,11 @@ func (s *Server) registerPage(c echo.Context) error {
 	if c.QueryParam("role") == views.RoleSeller {
 		role = views.RoleSeller
 	}
-	return render(c, http.StatusOK, views.RegisterPage(views.NewForm(), role))
+	f := views.NewForm()
+	if next := localPath(c.QueryParam("next")); next != "/" {
+		f.Values["next"] = next // back there once registered (and the payment password set)
+	}
+	return render(c, http.StatusOK, views.RegisterPage(f, role))
 }
 
 func (s *Server) logout(c echo.Context) error {

@@ -16,9 +16,11 @@ type orderRequest struct {
 	Amount      models.Money `json:"amount" doc:"the refund asked for, at most what is held"`
 	BuyerAmount models.Money `json:"buyer_amount" doc:"for a split: the buyer's part, less than what is held"`
 	Reason      string       `json:"reason" doc:"at most 500 characters"`
-	Carrier     string       `json:"carrier" doc:"at most 40 characters"`
-	TrackingNo  string       `json:"tracking_no" doc:"6 to 40 letters, digits or dashes"`
-	Decision    string       `json:"decision" enum:"release,refund,split"`
+	// Carrier's enum is models.CarrierCodes (a test keeps them equal).
+	Carrier     string `json:"carrier" enum:"SF,ZTO,YTO,YUNDA,STO,JT,JD,EMS,DEPPON,other" doc:"the carrier's code: SF Express, ZTO, YTO, Yunda, STO, J&T, JD Logistics, China Post/EMS, Deppon, or other"`
+	CarrierName string `json:"carrier_name" doc:"with carrier other: the carrier's name, at most 40 characters"`
+	TrackingNo  string `json:"tracking_no" doc:"6 to 40 letters, digits or dashes; for a listed carrier, a number of that carrier's format (refused with invalid on tracking_no otherwise)"`
+	Decision    string `json:"decision" enum:"release,refund,split"`
 }
 
 // partyRoles are the users' roles of the parties to an order.
@@ -68,14 +70,19 @@ func (s *Server) orderActions() []action {
 					return orderBase(currentUser(c).Role, idParam(c))
 				},
 			}, func(c echo.Context, r *orderRequest) (any, error) {
-				cmd := models.Command{Action: t.Action, Amount: r.Amount, Reason: r.Reason, Carrier: r.Carrier, Tracking: r.TrackingNo,
+				if askSlugs[t.Action] != "" {
+					if err := unconfirmed(c); err != nil {
+						return nil, err
+					}
+				}
+				cmd := models.Command{Action: t.Action, Amount: r.Amount, Reason: r.Reason, Carrier: r.Carrier, CarrierName: r.CarrierName, Tracking: r.TrackingNo,
 					Decision: models.Decision(r.Decision)}
 				if t.Action == models.ActDecide {
 					cmd.Amount = r.BuyerAmount
 				}
 				return s.Orders.Do(c.Request().Context(), actor(c), r.ID, cmd, r.PayPassword)
 			})
-			a.again = func(c echo.Context, _ any, err error) error { return s.orderAgain(c, err) }
+			a.again = func(c echo.Context, _ any, err error) error { return s.orderAgain(c, err, askSlugs[t.Action]) }
 			// One API route for all the row's parties; a portal route under
 			// each party's own order pages.
 			a.page = portalBases[r] + t.Slug
@@ -98,18 +105,25 @@ func portalSuffix(i int, r models.Role) string {
 	return "." + string(r)
 }
 
-// orderAgain shows the order page again with the refusal beside its field.
-func (s *Server) orderAgain(c echo.Context, err error) error {
+// orderAgain shows the order page again with the refusal beside its field;
+// an action that asks once more (ask) asks again.
+func (s *Server) orderAgain(c echo.Context, err error, ask string) error {
 	ctx := c.Request().Context()
 	f := views.FormFrom(formParams(c), "pay_password")
 	if e := fillForm(c, f, err); e != nil {
 		return e
+	}
+	if isUnconfirmed(err) {
+		f.Error, f.Errors = views.ErrorText(ctx, err), map[string]string{}
 	}
 	if f.Error == "" && len(f.Errors) > 0 {
 		f.Error = views.T(ctx, "Please correct the fields below.")
 	}
 	vm, verr := s.orderVM(c, idParam(c), f)
 	if verr != nil {
+		return verr
+	}
+	if verr := s.askOnce(c, &vm, ask); verr != nil {
 		return verr
 	}
 	return render(c, statusFor(err), views.OrderPage(vm))

@@ -3,9 +3,11 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"lineescrow/app/auth"
 	"lineescrow/app/clawback"
 	"lineescrow/models"
 	"lineescrow/views"
@@ -22,7 +24,8 @@ type consigneeRequest struct {
 type checkoutRequest struct {
 	ListingID int64            `path:"id" json:"listing_id" required:"true"`
 	Quantity  int              `json:"quantity" required:"true" doc:"1 to 99"`
-	Consignee consigneeRequest `json:"consignee" required:"true"`
+	AddressID int64            `json:"address_id" doc:"one of the buyer's saved addresses (GET /buyer/addresses): the order keeps a copy of it, and consignee is left out"`
+	Consignee consigneeRequest `json:"consignee" doc:"where the goods go, unless address_id names a saved address"`
 }
 
 type listingRequest struct {
@@ -46,25 +49,33 @@ type listingStatusRequest struct {
 }
 
 type registerRequest struct {
-	Role        string `json:"role" enum:"buyer,seller" doc:"buyer unless seller"`
-	Login       string `json:"login" required:"true" doc:"a mainland mobile number or a landline with its area code"`
-	Password    string `json:"password" required:"true" format:"password"`
-	DisplayName string `json:"display_name" required:"true"`
-	ShopName    string `json:"shop_name" doc:"sellers"`
-	LegalName   string `json:"legal_name" doc:"sellers: the name on the payout account"`
-	BankAccount string `json:"bank_account" doc:"sellers: the payout account"`
-	BankHolder  string `json:"bank_holder" doc:"sellers"`
+	Role     string `json:"role" enum:"buyer,seller" doc:"buyer unless seller"`
+	Login    string `json:"login" required:"true" doc:"a mainland mobile number or a landline with its area code"`
+	Password string `json:"password" required:"true" format:"password" doc:"8 to 128 characters, not on the list of common passwords"`
+	// PasswordConfirm guards typos: the portal's form asks for it; in the
+	// API it is optional, and when given must equal password.
+	PasswordConfirm string `json:"password_confirm" format:"password" doc:"the password again; optional, but when given it must equal password"`
+	DisplayName     string `json:"display_name" required:"true"`
+	ShopName        string `json:"shop_name" doc:"sellers"`
+	LegalName       string `json:"legal_name" doc:"sellers: the name on the payout account"`
+	BankAccount     string `json:"bank_account" doc:"sellers: the payout account"`
+	BankHolder      string `json:"bank_holder" doc:"sellers"`
 }
 
 type passwordRequest struct {
 	CurrentPassword string `json:"current_password" required:"true" format:"password"`
-	NewPassword     string `json:"new_password" required:"true" format:"password"`
+	NewPassword     string `json:"new_password" required:"true" format:"password" doc:"8 to 128 characters, not on the list of common passwords"`
+	// NewPasswordConfirm guards typos, as registerRequest.PasswordConfirm.
+	NewPasswordConfirm string `json:"new_password_confirm" format:"password" doc:"the new password again; optional, but when given it must equal new_password"`
 }
 
 type payPasswordRequest struct {
 	CurrentPassword string `json:"current_password" format:"password" doc:"the login password (to set it, or instead of the old one)"`
 	OldPayPassword  string `json:"old_pay_password" format:"password" doc:"the current payment password, to change it"`
 	PayPassword     string `json:"pay_password" required:"true" format:"password" pattern:"^[0-9]{6}$"`
+	// PayPasswordConfirm guards typos: the portal's forms ask for it; in
+	// the API it is optional, and when given must equal pay_password.
+	PayPasswordConfirm string `json:"pay_password_confirm" format:"password" doc:"the new payment password again; optional, but when given it must equal pay_password"`
 }
 
 type freezeRequest struct {
@@ -175,10 +186,10 @@ func (s *Server) tradeActions() []action {
 				if e := fillForm(c, f, err); e != nil {
 					return e
 				}
-				return render(c, statusFor(err), views.ListingPage(views.ListingVM{Listing: l, Form: f, CanBuy: true}))
+				return render(c, statusFor(err), views.ListingPage(views.ListingVM{Listing: l, Form: f, CanBuy: true, Addresses: s.savedAddresses(c)}))
 			},
 		}, func(c echo.Context, r *checkoutRequest) (any, error) {
-			return s.Orders.Checkout(c.Request().Context(), actor(c), models.Checkout{ListingID: r.ListingID, Quantity: r.Quantity,
+			return s.Orders.Checkout(c.Request().Context(), actor(c), models.Checkout{ListingID: r.ListingID, Quantity: r.Quantity, AddressID: r.AddressID,
 				ConsigneeName: r.Consignee.Name, ConsigneePhone: r.Consignee.Phone, ConsigneeAddress: r.Consignee.Address})
 		}),
 
@@ -303,17 +314,17 @@ func (s *Server) accountActions() []action {
 				if err := s.startSession(c, u); err != nil {
 					return "/login"
 				}
-				if u.Role == models.RoleSeller {
-					return "/seller"
+				// First the payment password, which paying, confirming and
+				// refunding need; then where they were going (registered in
+				// place, at the cashier) or their home.
+				next := localPath(c.FormValue("next"))
+				if next == "/" {
+					next = homeOf(u)
 				}
-				if next := localPath(c.FormValue("next")); next != "/" {
-					// Registered in place (the cashier): back to where they were.
-					return next
-				}
-				return "/account#pay-password"
+				return payPasswordSetup(next)
 			},
 			again: func(c echo.Context, req any, err error) error {
-				f := views.FormFrom(formParams(c), "password")
+				f := views.FormFrom(formParams(c), "password", "password_confirm")
 				if e := fillForm(c, f, err); e != nil {
 					return e
 				}
@@ -321,7 +332,7 @@ func (s *Server) accountActions() []action {
 			},
 		}, func(c echo.Context, r *registerRequest) (any, error) {
 			return s.Auth.Register(c.Request().Context(), models.Registration{Role: models.Role(registerRole(r.Role)), Login: r.Login,
-				Password: r.Password, DisplayName: r.DisplayName, ShopName: r.ShopName, LegalName: r.LegalName,
+				Password: r.Password, Confirm: r.PasswordConfirm, ConfirmGiven: !fromAPI(c) || r.PasswordConfirm != "", DisplayName: r.DisplayName, ShopName: r.ShopName, LegalName: r.LegalName,
 				BankAccount: r.BankAccount, BankHolder: r.BankHolder}, c.RealIP())
 		}),
 		typed(action{name: "account.password", summary: "Change the login password (every session and token is revoked)", tag: "auth",
@@ -334,6 +345,11 @@ func (s *Server) accountActions() []action {
 			},
 			again: func(c echo.Context, _ any, err error) error { return s.accountAgain(c, err, false) },
 		}, func(c echo.Context, r *passwordRequest) (any, error) {
+			if !fromAPI(c) || r.NewPasswordConfirm != "" {
+				if err := auth.CheckConfirmation("new_password_confirm", r.NewPassword, r.NewPasswordConfirm); err != nil {
+					return nil, err
+				}
+			}
 			if err := s.Auth.ChangePassword(c.Request().Context(), actor(c), r.CurrentPassword, r.NewPassword); err != nil {
 				return nil, err
 			}
@@ -341,9 +357,26 @@ func (s *Server) accountActions() []action {
 		}),
 		typed(action{name: "account.pay_password", summary: "Set or change the six-digit payment password", tag: "auth",
 			page: "/account/pay-password", api: "/account/pay-password", roles: anyRoles, resp: statusAnswer{}, errs: []int{423, 429},
-			done: message("Payment password saved."), next: to("/account"),
-			again: func(c echo.Context, _ any, err error) error { return s.accountAgain(c, err, true) },
+			done: message("Payment password saved."),
+			next: func(c echo.Context, _ any) string {
+				// From the set-up page: on to where the person was going.
+				if next := c.FormValue("next"); next != "" {
+					return localPath(next)
+				}
+				return "/account"
+			},
+			again: func(c echo.Context, _ any, err error) error {
+				if c.FormValue("next") != "" {
+					return s.payPasswordSetupAgain(c, err)
+				}
+				return s.accountAgain(c, err, true)
+			},
 		}, func(c echo.Context, r *payPasswordRequest) (any, error) {
+			if (!fromAPI(c) || r.PayPasswordConfirm != "") && r.PayPasswordConfirm != r.PayPassword {
+				e := models.FieldError("pay_password_confirm", "The two payment passwords differ: type the same six digits twice.")
+				e.Reason = auth.ReasonPasswordMismatch
+				return nil, e
+			}
 			if err := s.Auth.SetPayPassword(c.Request().Context(), actor(c), r.CurrentPassword, r.OldPayPassword, r.PayPassword); err != nil {
 				return nil, err
 			}
@@ -360,7 +393,19 @@ func (s *Server) accountActions() []action {
 				return views.Tf(c.Request().Context(), "User %d is no longer frozen.", u.ID)
 			},
 			next: to("/ops/users"),
+			again: func(c echo.Context, req any, err error) error {
+				if isUnconfirmed(err) {
+					return s.freezeAsk(c, req.(*freezeRequest))
+				}
+				s.flash(c, "error", views.ErrorText(c.Request().Context(), err))
+				return c.Redirect(http.StatusSeeOther, "/ops/users")
+			},
 		}, func(c echo.Context, r *freezeRequest) (any, error) {
+			if (r.Frozen == nil || *r.Frozen) && strings.TrimSpace(r.Reason) != "" {
+				if err := unconfirmed(c); err != nil {
+					return nil, err
+				}
+			}
 			if err := s.Auth.SetFrozen(c.Request().Context(), actor(c), r.ID, r.Frozen == nil || *r.Frozen, r.Reason); err != nil {
 				return nil, err
 			}

@@ -29,8 +29,10 @@ type apiOrder struct {
 	RefundReason     string        `json:"refund_reason,omitempty"`
 	RefuseReason     string        `json:"refuse_reason,omitempty"`
 	Consignee        apiConsignee  `json:"consignee"`
-	Carrier          string        `json:"carrier,omitempty"`
+	Carrier          string        `json:"carrier,omitempty" doc:"the carrier's name (a listed carrier's English name)"`
+	CarrierCode      string        `json:"carrier_code,omitempty" doc:"the carrier's code (as the ship action takes it), other, or absent for orders shipped before the list"`
 	TrackingNo       string        `json:"tracking_no,omitempty"`
+	TrackingURL      string        `json:"tracking_url,omitempty" doc:"the carrier's public tracking page for this number, for the carriers whose page takes it"`
 	Deadline         *apiDeadline  `json:"deadline,omitempty"`
 	ConfirmExtended  bool          `json:"confirm_extended"`
 	CloseReason      string        `json:"close_reason,omitempty"`
@@ -98,7 +100,7 @@ type apiPayInstr struct {
 	Bank      string       `json:"bank"`
 	Account   string       `json:"account"`
 	Holder    string       `json:"holder"`
-	Amount    models.Money `json:"amount"`
+	Amount    models.Money `json:"amount" doc:"what to transfer: the order's amount, or (with the order's page, for its buyer) only what is still missing after earlier short transfers for it"`
 	Reference string       `json:"reference"`
 }
 
@@ -107,7 +109,7 @@ func (s *Server) toAPIOrder(c echo.Context, o *models.Order, page *orders.OrderP
 	a := apiOrder{ID: o.ID, State: string(o.State), RefundState: string(o.Refund), ListingID: o.ListingID, Title: o.Title,
 		UnitPrice: o.UnitPrice, Quantity: o.Quantity, Amount: o.Amount, Held: o.Held, Released: o.Released, Refunded: o.Refunded,
 		Funding: string(o.Funding), PayReference: o.PayReference, RefundReason: o.RefundReason, RefuseReason: o.RefuseReason,
-		Consignee: apiConsignee{o.ConsigneeName, o.ConsigneePhone, o.ConsigneeAddress}, Carrier: o.Carrier, TrackingNo: o.TrackingNo,
+		Consignee: apiConsignee{o.ConsigneeName, o.ConsigneePhone, o.ConsigneeAddress}, Carrier: o.Carrier, CarrierCode: o.CarrierCode, TrackingNo: o.TrackingNo, TrackingURL: o.TrackingLink(),
 		ConfirmExtended: o.ConfirmExtended, CloseReason: o.CloseReason, CreatedAt: o.CreatedAt, PaidAt: o.PaidAt,
 		ShippedAt: o.ShippedAt, CompletedAt: o.CompletedAt, ClosedAt: o.ClosedAt, AllowedActions: []string{}}
 	if !actor(c).IsBuyer() {
@@ -145,6 +147,9 @@ func (s *Server) toAPIOrder(c echo.Context, o *models.Order, page *orders.OrderP
 		}
 		a.Ledger = apiMovements(page.Moves)
 		a.Charge = toAPIOrderCharge(page.Charge)
+		if a.PaymentInstructs != nil && page.Missing.IsPositive() {
+			a.PaymentInstructs.Amount = page.Missing
+		}
 	}
 	return a
 }

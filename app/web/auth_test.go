@@ -28,9 +28,14 @@ func TestRegisterLoginLogout(t *testing.T) {
 		t.Fatal("password echoed back into the form")
 	}
 
-	p = b.post("/register", url.Values{"role": {"buyer"}, "login": {"138 0013 8000"}, "display_name": {"Zhang Wei"}, "password": {"correct horse battery"}})
+	p = b.post("/register", url.Values{"role": {"buyer"}, "login": {"138 0013 8000"}, "display_name": {"Zhang Wei"},
+		"password": {"correct horse battery"}, "password_confirm": {"correct horse battery"}})
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("register: %d %s", p.status, p.body)
+	}
+	// A new account is taken to set its payment password first, then home.
+	if loc := p.header.Get("Location"); loc != "/account/pay-password?next=%2Flistings" {
+		t.Fatalf("after registering: %q, want the payment password's set-up", loc)
 	}
 	ck := strings.Join(p.header.Values("Set-Cookie"), "\n")
 	if !strings.Contains(ck, "session=") || !strings.Contains(ck, "HttpOnly") || !strings.Contains(ck, "SameSite=Lax") {
@@ -89,7 +94,7 @@ func TestCSRF(t *testing.T) {
 	b := e.browser()
 	b.login(u.Login, "correct horse battery")
 
-	form := url.Values{"current_password": {"correct horse battery"}, "pay_password": {"284913"}}
+	form := url.Values{"current_password": {"correct horse battery"}, "pay_password": {"284913"}, "pay_password_confirm": {"284913"}}
 	for name, p := range map[string]*page{
 		"no token":    b.postNoCSRF("/account/pay-password", form),
 		"wrong token": b.postNoCSRF("/account/pay-password", url.Values{"_csrf": {"forged"}, "current_password": form["current_password"], "pay_password": form["pay_password"]}),
@@ -151,7 +156,17 @@ func TestRolesAndPages(t *testing.T) {
 	if p.find(`[data-testid="user-`+strconv.FormatInt(buyer.ID, 10)+`"]`).Length() != 1 {
 		t.Fatalf("buyer not listed:\n%s", p.body)
 	}
-	if p := o.post("/ops/users/"+strconv.FormatInt(buyer.ID, 10)+"/freeze", url.Values{"reason": {"chargeback fraud"}}); p.status != http.StatusSeeOther {
+	// Freezing asks once more, saying what it does; nothing changes yet.
+	freeze := "/ops/users/" + strconv.FormatInt(buyer.ID, 10) + "/freeze"
+	if p := o.post(freeze, url.Values{"reason": {"chargeback fraud"}}); p.status != http.StatusOK ||
+		!strings.Contains(p.text(`[data-testid="freeze-ask"]`), "cannot move money") ||
+		p.find(`[data-testid="freeze-confirm-form"] input[name="reason"][value="chargeback fraud"]`).Length() != 1 {
+		t.Fatalf("freeze's question: %d\n%s", p.status, p.text(`main`))
+	}
+	if got, _ := e.auth.Get(t.Context(), buyer.ID); got.Frozen {
+		t.Fatal("frozen before the operator confirmed")
+	}
+	if p := o.post(freeze, url.Values{"reason": {"chargeback fraud"}, "confirmed": {"yes"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("freeze: %d", p.status)
 	}
 	p = o.get("/ops/audit?action=user.freeze")

@@ -45,7 +45,7 @@ func newBooks(t *testing.T) *books {
 	b := &books{tradeEnv: e}
 	b.sold = e.Checkout(e.Buyer, e.Listing("200.00", 5), 1)
 	b.sale = e.Credit("200.00", b.sold.PayReference)
-	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), b.sold.ID, "SF", "SF1234567890"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), b.sold.ID, "SF", "SF1234567890123"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Orders.Confirm(e.Ctx, e.Buyer.Actor(), b.sold.ID, ptest.PIN); err != nil {

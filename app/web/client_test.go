@@ -44,7 +44,7 @@ func newEnv(t *testing.T, options ...func(*config.Config)) *env {
 	a.ByAccount, a.ByIP = auth.NewLimiter(time.Hour, 5), auth.NewLimiter(time.Hour, 1000)
 	a.RegisterByIP, a.RegisterByLogin = auth.NewLimiter(time.Hour, 1000), auth.NewLimiter(time.Hour, 1000)
 	s := web.New(web.Deps{Config: cfg, Health: store.NewReadiness(db.SQL), Log: quiet, Auth: a, Audit: &audit.Service{DB: db.DB}})
-	ts := httptest.NewServer(s.Echo)
+	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
 	return &env{t: t, db: db, auth: a, srv: s, ts: ts}
 }

@@ -73,9 +73,14 @@ type APIError struct {
 // APIErrorBody carries a stable code, a message for people and, for input
 // errors, the field concerned.
 type APIErrorBody struct {
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-	Field     string `json:"field,omitempty"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+	// Reason names the problem within Code for programs, where one code
+	// covers several: password_common (a new login password is on the list
+	// of common passwords), password_mismatch (its confirmation differs),
+	// confirm_required (an irreversible action without confirm: true).
+	Reason    string `json:"reason,omitempty"`
 	RequestID string `json:"request_id,omitempty"`
 }
 
@@ -86,12 +91,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	ctx := c.Request().Context()
-	status, code, message, field := http.StatusInternalServerError, models.EINTERNAL, "", ""
+	status, code, message, field, reason := http.StatusInternalServerError, models.EINTERNAL, "", "", ""
 	var de *models.Error
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &de):
-		code, field = de.Code, de.Field
+		code, field, reason = de.Code, de.Field, de.Reason
 		status = statusOf[de.Code]
 		if status == 0 {
 			status = http.StatusInternalServerError
@@ -120,7 +125,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		Log(ctx).ErrorContext(ctx, "request failed", "err", err.Error(), "status", status)
 	}
 	if wantsJSON(c) {
-		body := APIError{Error: APIErrorBody{Code: code, Message: message, Field: field,
+		body := APIError{Error: APIErrorBody{Code: code, Message: message, Field: field, Reason: reason,
 			RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}}
 		if c.Request().Method == http.MethodHead {
 			_ = c.NoContent(status)

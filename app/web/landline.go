@@ -358,7 +358,7 @@ func (s *Server) landlineActions() []action {
 			done: s.landlinePaidText,
 			next: func(c echo.Context, _ any) string { return orderBase(models.RoleBuyer, idParam(c)) },
 			again: func(c echo.Context, _ any, err error) error {
-				return s.orderAgain(c, err)
+				return s.orderAgain(c, err, "")
 			},
 		}, func(c echo.Context, r *payByLandlineRequest) (any, error) {
 			return s.Telecom.PayByCharge(c.Request().Context(), actor(c), r.ID, r.PayPassword)

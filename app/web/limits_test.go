@@ -19,7 +19,8 @@ func TestRegistrationCannotEnumerateNumbers(t *testing.T) {
 	e.user("13800138080", models.RoleBuyer)
 	b := e.browser()
 	form := func(login string) url.Values {
-		return url.Values{"role": {"buyer"}, "login": {login}, "display_name": {"Probe"}, "password": {"correct horse battery"}}
+		return url.Values{"role": {"buyer"}, "login": {login}, "display_name": {"Probe"}, "password": {"correct horse battery"},
+			"password_confirm": {"correct horse battery"}}
 	}
 	// A person is told plainly that the number has an account.
 	p := b.post("/register", form("13800138080"))
@@ -49,19 +50,21 @@ func TestAccountFormsAreRateLimited(t *testing.T) {
 	b := e.browser()
 	b.login(u.Login, "correct horse battery") // one of the account's five attempts
 	for i := range 4 {
-		p := b.post("/account/password", url.Values{"current_password": {"guess " + strconv.FormatInt(int64(i), 10)}, "new_password": {"a new long password"}})
+		p := b.post("/account/password", url.Values{"current_password": {"guess " + strconv.FormatInt(int64(i), 10)}, "new_password": {"a new long password"},
+			"new_password_confirm": {"a new long password"}})
 		if p.status != http.StatusUnprocessableEntity || p.text(`[data-testid="error-current_password"]`) == "" {
 			t.Fatalf("wrong guess %d: %d", i+1, p.status)
 		}
 	}
-	p := b.post("/account/pay-password", url.Values{"current_password": {"correct horse battery"}, "pay_password": {"284913"}})
+	p := b.post("/account/pay-password", url.Values{"current_password": {"correct horse battery"}, "pay_password": {"284913"}, "pay_password_confirm": {"284913"}})
 	if p.status != http.StatusTooManyRequests || !strings.Contains(p.text(`#pay-password [data-testid="form-error"]`), "Too many attempts") {
 		t.Fatalf("payment password form past the limit: %d\n%s", p.status, p.text(`#pay-password`))
 	}
 	if got, _ := e.auth.Get(t.Context(), u.ID); got.HasPayPassword() {
 		t.Fatal("payment password set past the limit")
 	}
-	if p := b.post("/account/password", url.Values{"current_password": {"correct horse battery"}, "new_password": {"a new long password"}}); p.status != http.StatusTooManyRequests {
+	if p := b.post("/account/password", url.Values{"current_password": {"correct horse battery"}, "new_password": {"a new long password"},
+		"new_password_confirm": {"a new long password"}}); p.status != http.StatusTooManyRequests {
 		t.Fatalf("password form past the limit: %d", p.status)
 	}
 }
@@ -71,7 +74,7 @@ func TestSpoofedNamesAreRefusedBesideTheField(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
 	b.lang = "zh-CN"
-	p := b.post("/register", url.Values{"role": {"seller"}, "login": {"13800138095"}, "password": {"correct horse battery"},
+	p := b.post("/register", url.Values{"role": {"seller"}, "login": {"13800138095"}, "password": {"correct horse battery"}, "password_confirm": {"correct horse battery"},
 		"display_name": {"王\u200B建国"}, "shop_name": {"牡丹\u202Egpj.exe"}, "legal_name": {"菏泽某商贸有限公司"},
 		"bank_account": {"6217000011112222"}, "bank_holder": {"菏泽某商贸有限公司"}})
 	if p.status != http.StatusUnprocessableEntity {

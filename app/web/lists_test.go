@@ -56,8 +56,8 @@ func TestOrderListTabsAndNextSteps(t *testing.T) {
 		}
 	}
 	// The button's anchor is on the order page, around its forms.
-	if op := buyer.get(fmt.Sprintf("/orders/%d", shipped.ID)); op.find(`#next-step [data-testid="confirm-form"]`).Length() != 1 {
-		t.Error("the order page has no confirm form under #next-step")
+	if op := buyer.get(fmt.Sprintf("/orders/%d", shipped.ID)); op.find(`#next-step [data-testid="confirm-start"]`).Length() != 1 {
+		t.Error("the order page has no confirmation of receipt under #next-step")
 	}
 	p = buyer.get("/orders?state=to_ship")
 	if p.find(`[data-testid="orders"] tbody tr`).Length() != 1 || p.find(row(paid.ID)).Length() != 1 {

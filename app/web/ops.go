@@ -83,11 +83,28 @@ func (s *Server) opsAudit(c echo.Context) error {
 		return render(c, http.StatusUnprocessableEntity, views.AuditPage(vm))
 	}
 	f.Limit = 50
-	if vm.Entries, err = s.Audit.List(c.Request().Context(), actor(c), f); err != nil {
+	entries, err := s.Audit.List(c.Request().Context(), actor(c), f)
+	if err != nil {
 		return err
 	}
-	if len(vm.Entries) == f.Limit {
-		vm.NextID = vm.Entries[len(vm.Entries)-1].ID
+	vm.Rows = auditRows(entries)
+	if len(entries) == f.Limit {
+		vm.NextID = entries[len(entries)-1].ID
 	}
 	return render(c, http.StatusOK, views.AuditPage(vm))
+}
+
+// auditRows are the log's entries in words: their detail read into fields,
+// before → after where it says so, secrets hidden.
+func auditRows(entries []audit.Entry) []views.AuditRow {
+	out := make([]views.AuditRow, 0, len(entries))
+	for _, e := range entries {
+		r := views.AuditRow{ID: e.ID, At: e.At, Who: e.ActorName, Role: e.ActorRole, Action: e.Action, Target: e.Target,
+			TargetName: e.TargetName, Changes: views.AuditChanges(e.Action, e.Detail), IP: e.IP}
+		if e.ActorID != nil {
+			r.ActorID = *e.ActorID
+		}
+		out = append(out, r)
+	}
+	return out
 }

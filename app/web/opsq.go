@@ -8,6 +8,7 @@ import (
 
 	"lineescrow/app/funding"
 	"lineescrow/app/risk"
+	"lineescrow/models"
 	"lineescrow/views"
 )
 
@@ -45,12 +46,62 @@ func (s *Server) suspenseVM(c echo.Context, f *views.Form) (views.SuspenseVM, er
 	return vm, nil
 }
 
+// suspenseQuery is the search of the suspense page: which transfer's, for
+// what, and the note the assignment will carry.
+type suspenseQuery struct {
+	Txn  string `json:"txn"`
+	Q    string `json:"q"`
+	Note string `json:"note"`
+}
+
+// opsSuspense is the suspense queue; with ?txn= it opens that transfer's
+// search (?q=, suggestions without), its results under the transfer.
 func (s *Server) opsSuspense(c echo.Context) error {
 	vm, err := s.suspenseVM(c, views.NewForm())
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.SuspensePage(vm))
+	var q suspenseQuery
+	if err := decodeQuery(c, &q); err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if q.Txn != "" {
+		vm.Search = &views.SuspenseSearch{Txn: q.Txn, Query: q.Q, Note: q.Note}
+		found, err := s.Funding.SuspenseCandidates(c.Request().Context(), actor(c), q.Txn, q.Q)
+		switch {
+		case models.ErrorCode(err) == models.EINVALID:
+			vm.Search.Error, status = views.ErrorText(c.Request().Context(), err), http.StatusUnprocessableEntity
+			if c.Request().Header.Get("HX-Request") == "true" {
+				status = http.StatusOK // htmx swaps only what succeeds: the hint replaces the old results
+			}
+		case models.ErrorCode(err) == models.ENOTFOUND || models.ErrorCode(err) == models.ECONFLICT:
+			// Assigned meanwhile, or never there: the queue as it is now.
+			vm.Search = nil
+		case err != nil:
+			return err
+		default:
+			vm.Search.Suggested, vm.Search.Buyers, vm.Search.Orders = found.Suggested, candidateBuyers(found), candidateOrders(found)
+		}
+	}
+	return render(c, status, views.SuspensePage(vm))
+}
+
+func candidateBuyers(f *funding.Candidates) []views.BuyerCandidate {
+	out := make([]views.BuyerCandidate, 0, len(f.Buyers))
+	for _, b := range f.Buyers {
+		out = append(out, views.BuyerCandidate{ID: b.UserID, Name: b.DisplayName, Phone: b.PhoneMasked, Frozen: b.Frozen, Why: b.Why})
+	}
+	return out
+}
+
+func candidateOrders(f *funding.Candidates) []views.OrderCandidate {
+	out := make([]views.OrderCandidate, 0, len(f.Orders))
+	for _, o := range f.Orders {
+		out = append(out, views.OrderCandidate{ID: o.OrderID, Reference: o.PayReference, Amount: o.Amount, State: o.State,
+			BuyerName: o.BuyerName, Why: o.Why})
+	}
+	return out
 }
 
 func (s *Server) opsFlags(c echo.Context) error {
@@ -122,8 +173,14 @@ func (s *Server) opsEvents(c echo.Context) error {
 	}
 	rows := make([]views.BankEventRow, 0, len(events))
 	for _, ev := range events {
-		rows = append(rows, views.BankEventRow{WebhookID: ev.WebhookID, Type: ev.Type, Status: string(ev.Status), Note: ev.Note,
-			At: ev.ReceivedAt, Payload: ev.Payload})
+		r := views.BankEventRow{WebhookID: ev.WebhookID, Type: ev.Type, Status: string(ev.Status), Note: ev.Note,
+			At: ev.ReceivedAt, Payload: ev.Payload, BankTxnID: ev.BankTxnID, Amount: ev.Amount, PayerName: ev.PayerName,
+			PayerAcct: ev.PayerAccount, Reference: ev.Reference, Outcome: string(ev.Outcome), DuplicateOf: ev.DuplicateOf}
+		for _, l := range ev.Where {
+			r.Where = append(r.Where, views.MoneyLeg{Kind: l.Kind, Amount: l.Amount, OrderID: l.OrderID, UserID: l.UserID,
+				Name: l.Name, Account: l.Account, State: l.State, Payout: l.Payout})
+		}
+		rows = append(rows, r)
 	}
 	return render(c, http.StatusOK, views.BankEventsPage(views.BankEventsVM{Rows: rows, Txn: q.Txn}))
 }

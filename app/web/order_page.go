@@ -23,6 +23,7 @@ func (s *Server) orderVM(c echo.Context, id int64, f *views.Form) (views.OrderVM
 		return views.OrderVM{}, err
 	}
 	vm := orderPageVM(ctx, p, u.Role, s.bankInfo(), s.Config.Demo, f)
+	vm.HasPayPassword = u.HasPayPassword()
 	if u.Role == models.RoleBuyer && p.Order.State == models.AwaitingPayment && s.Telecom != nil {
 		// Whether the buyer can pay by landline bill: the line and its credit.
 		lp, err := s.Telecom.Standing(ctx, u.Actor())
@@ -67,9 +68,9 @@ func orderPageVM(ctx context.Context, p *orders.OrderPage, role models.Role, ban
 		}
 	}
 	if role == models.RoleBuyer && o.State == models.AwaitingPayment {
-		vm.Wallet = p.Wallet
+		vm.Wallet, vm.Missing = p.Wallet, p.Missing
 		if demo {
-			vm.SimURL = "/sim/bank/?" + url.Values{"amount": {o.Amount.String()}, "memo": {o.PayReference}, "payer_name": {p.BuyerName}}.Encode()
+			vm.SimURL = "/sim/bank/?" + url.Values{"amount": {vm.TransferAmount().String()}, "memo": {o.PayReference}, "payer_name": {p.BuyerName}, "back": {vm.Base}}.Encode()
 		}
 	}
 	if role != models.RoleSeller {
@@ -118,7 +119,7 @@ func eventDetail(ctx context.Context, raw []byte) []string {
 		text := fmt.Sprint(v)
 		if m, err := models.ParseMoney(text); err == nil && strings.Contains(text, ".") {
 			text = m.Display()
-		} else if l.key == "decision" {
+		} else if l.key == "decision" || l.key == "carrier" { // a listed carrier's English name translates
 			text = views.T(ctx, text)
 		}
 		out = append(out, views.Tf(ctx, l.label, text))

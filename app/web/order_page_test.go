@@ -67,6 +67,7 @@ type pageCase struct {
 	credits []orders.CreditLine
 	flags   []orders.CaseLine
 	wallet  models.Money // the buyer's balance, while awaiting payment
+	missing models.Money // what a transfer must still bring, while awaiting payment
 	by      map[models.Role]seen
 }
 
@@ -87,7 +88,7 @@ func pageCases() []pageCase {
 	o.TimerKind, o.TimerAt = models.TimerUnpaidClose, &timer
 	short := event(2, 2, "system", "payment.short", map[string]any{"amount": "20.00", "missing": "30.00"})
 	shortIn := move(2, "payment.short", models.WalletAccount(10), models.Credit, "20.00")
-	cases = append(cases, pageCase{name: "awaiting payment, short", order: o, wallet: money("20.00"),
+	cases = append(cases, pageCase{name: "awaiting payment, short", order: o, wallet: money("20.00"), missing: money("30.00"),
 		credits: []orders.CreditLine{{BankTxnID: "B99", Amount: money("20.00"), Reference: "412345678", Outcome: "short", At: at(2)}},
 		by: map[models.Role]seen{
 			models.RoleBuyer: {events: []orders.TimelineEntry{created, short}, moves: []models.Movement{shortIn},
@@ -203,7 +204,7 @@ func TestOrderPageViewModel(t *testing.T) {
 				if who.Role != models.RoleBuyer {
 					p.Flags = c.flags
 				} else if c.order.State == models.AwaitingPayment {
-					p.Wallet = c.wallet
+					p.Wallet, p.Missing = c.wallet, c.missing
 				}
 				vm := orderPageVM(ctx, p, who.Role, pageBank, true, nil)
 
@@ -246,7 +247,10 @@ func TestOrderPageViewModel(t *testing.T) {
 				wantWallet, wantSim := models.Zero, ""
 				if who.Role == models.RoleBuyer && c.order.State == models.AwaitingPayment {
 					wantWallet = c.wallet
-					wantSim = "/sim/bank/?amount=50.00&memo=412345678&payer_name=%E5%BC%A0%E4%BC%9F"
+					wantSim = "/sim/bank/?amount=50.00&back=%2Forders%2F7&memo=412345678&payer_name=%E5%BC%A0%E4%BC%9F"
+					if c.missing.IsPositive() { // only what is missing
+						wantSim = "/sim/bank/?amount=" + c.missing.String() + "&back=%2Forders%2F7&memo=412345678&payer_name=%E5%BC%A0%E4%BC%9F"
+					}
 				}
 				if !vm.Wallet.Equal(wantWallet) {
 					t.Errorf("Wallet = %s, want %s", vm.Wallet, wantWallet)

@@ -168,7 +168,7 @@ func (s *Server) sellerMoneyPageWith(c echo.Context, status int, f, sf *views.Fo
 		PaidOut: m.PaidOut, Payouts: payoutRows(m.Payouts), Moves: accountMoves(m.Moves),
 		StatementFrom: q.From, StatementTo: q.To, StatementForm: sf,
 		Withdraw: views.WithdrawVM{Action: "/seller/money/withdraw", Withdrawable: m.Withdrawable, Minimum: payouts.Minimum,
-			Account: m.Account, Holder: m.Holder, Form: f}}
+			Account: m.Account, Holder: m.Holder, Form: f, NoPayPassword: !currentUser(c).HasPayPassword(), Back: "/seller/money"}}
 	vm.Chart = chartPoints(m.History)
 	for _, o := range m.HeldOrders {
 		vm.HeldOrders = append(vm.HeldOrders, views.OrderRow{Order: o, Href: orderBase(models.RoleSeller, o.ID)})
@@ -197,7 +197,7 @@ func (s *Server) walletPageWith(c echo.Context, status int, f, cf *views.Form) e
 	vm := views.WalletVM{Balance: w.Balance, Reference: w.Reference, Bank: s.bankInfo(),
 		Moves: accountMoves(w.Moves), Payouts: payoutRows(w.Payouts),
 		Withdraw: views.WithdrawVM{Action: "/wallet/withdraw", Withdrawable: w.Withdrawable, Minimum: payouts.Minimum, AskAccount: true,
-			Holder: currentUser(c).DisplayName, Form: f}}
+			Holder: currentUser(c).DisplayName, Form: f, NoPayPassword: !currentUser(c).HasPayPassword(), Back: "/wallet"}}
 	if s.Telecom != nil {
 		cards, err := s.Telecom.Redemptions(c.Request().Context(), actor(c))
 		if err != nil {

@@ -26,7 +26,7 @@ func TestWithdrawals(t *testing.T) {
 	e.Payouts.Bank = acceptingBank{}
 	o := e.Checkout(e.Buyer, e.Listing("100.00", 5), 1)
 	e.Credit("100.00", o.PayReference)
-	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF1234567890"); err != nil {
+	if _, err := e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF", "SF1234567890123"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Orders.Confirm(e.Ctx, e.Buyer.Actor(), o.ID, ptest.PIN); err != nil {

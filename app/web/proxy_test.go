@@ -27,7 +27,7 @@ type peer struct {
 }
 
 func (e *env) peer(addr string) *peer {
-	return &peer{t: e.t, h: e.srv.Echo, addr: addr, cookies: map[string]string{}}
+	return &peer{t: e.t, h: e.srv, addr: addr, cookies: map[string]string{}}
 }
 
 func (p *peer) do(method, path string, form url.Values, header ...string) *httptest.ResponseRecorder {
@@ -107,7 +107,7 @@ func (e *env) auditIP(action, target string) string {
 func (e *env) registerThrough(p *peer, login string, header ...string) string {
 	e.t.Helper()
 	rec := p.post("/register", url.Values{"role": {"buyer"}, "login": {login}, "display_name": {"Proxy Test"},
-		"password": {"correct horse battery"}}, header...)
+		"password": {"correct horse battery"}, "password_confirm": {"correct horse battery"}}, header...)
 	if rec.Code != http.StatusSeeOther {
 		e.t.Fatalf("register %s: %d", login, rec.Code)
 	}

@@ -366,6 +366,10 @@ type eventsAnswer struct {
 	Events []funding.Event `json:"events"`
 }
 
+type candidatesQuery struct {
+	Q string `json:"q" doc:"a buyer's name or phone number, an order number, or a payment reference (one typo away finds what it could have meant); suggestions from the transfer when left out"`
+}
+
 type flagsAnswer struct {
 	Flags []risk.Flag `json:"flags"`
 }
@@ -511,6 +515,19 @@ func (s *Server) opsReads() []read {
 					out.Users = append(out.Users, row)
 				}
 				return c.JSON(http.StatusOK, out)
+			}},
+		{name: "suspense.candidates", summary: "Buyers and orders an unmatched transfer could be assigned to, by name, phone, order number or reference; suggestions from the transfer without q (operators)",
+			tag: "operators", pages: []string{"/ops/suspense?txn="}, api: "/ops/suspense/:txn/candidates", roles: operatorRoles,
+			query: candidatesQuery{}, resp: funding.Candidates{}, handler: func(c echo.Context) error {
+				var q candidatesQuery
+				if err := decodeQuery(c, &q); err != nil {
+					return err
+				}
+				found, err := s.Funding.SuspenseCandidates(c.Request().Context(), actor(c), c.Param("txn"), q.Q)
+				if err != nil {
+					return err
+				}
+				return c.JSON(http.StatusOK, found)
 			}},
 		{name: "settings.get", summary: "The timers, the default commission and the withdrawal limit (operators)", tag: "operators",
 			pages: []string{"/ops/settings"}, api: "/ops/settings", roles: operatorRoles, resp: settingsAnswer{}, handler: func(c echo.Context) error {

@@ -32,6 +32,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"lineescrow/app/addresses"
 	"lineescrow/app/audit"
 	"lineescrow/app/auth"
 	"lineescrow/app/books"
@@ -40,6 +41,7 @@ import (
 	"lineescrow/app/funding"
 	"lineescrow/app/gateway"
 	"lineescrow/app/idempotency"
+	"lineescrow/app/notices"
 	"lineescrow/app/orders"
 	"lineescrow/app/payouts"
 	"lineescrow/app/recon"
@@ -74,6 +76,8 @@ type Deps struct {
 	Settings *settings.Service
 	Sellers  *sellers.Service
 	Risk     *risk.Service
+	// Addresses is the buyers' address books.
+	Addresses *addresses.Service
 	// Audit reads the audit log (operators).
 	Audit *audit.Service
 	// Books is the operators' view of the ledger.
@@ -91,6 +95,8 @@ type Deps struct {
 	// Gateway is the merchant gateway: POST /gateway/v1 and the hosted
 	// cashier.
 	Gateway *gateway.Service
+	// Notices is the notification centre (every signed-in person's).
+	Notices *notices.Service
 	// BankSim is the bank simulator's handler, mounted at /sim/bank in demo mode.
 	BankSim http.Handler
 	// TelecomSim is the telecom front-end simulator's, at /sim/telecom.
@@ -164,7 +170,34 @@ func New(d Deps) *Server {
 		s.csrf,
 	)
 	s.routes()
+	s.notFoundForEveryone()
 	return s
+}
+
+// notFoundForEveryone makes an unknown URL 404 for everyone. Echo gives every
+// group that has middleware catch-all routes running that middleware before
+// its 404, so /ops/no-such would send a visitor to the login page and a buyer
+// to 403, telling them the path is guarded rather than absent. The catch-alls
+// are replaced by a plain 404.
+func (s *Server) notFoundForEveryone() {
+	for _, r := range s.Echo.Routes() {
+		if r.Method == echo.RouteNotFound {
+			s.Echo.RouteNotFound(r.Path, echo.NotFoundHandler)
+		}
+	}
+}
+
+// ServeHTTP serves the platform: HEAD is answered wherever GET is, by
+// routing a GET copy of the request (guards, redirects and headers as for
+// GET). net/http discards the body, since the response's own request still
+// says HEAD.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		get := r.Clone(r.Context())
+		get.Method = http.MethodGet
+		r = get
+	}
+	s.Echo.ServeHTTP(w, r)
 }
 
 func (s *Server) routes() {
@@ -184,6 +217,7 @@ func (s *Server) routes() {
 	e.GET("/register", s.registerPage)
 	e.POST("/logout", s.logout)
 	e.GET("/account", s.accountPage, anyone)
+	e.GET("/account/pay-password", s.payPasswordPage, anyone)
 
 	ops := e.Group("/ops", s.requireRole(models.RoleOperator))
 	ops.GET("", s.opsHome)
@@ -192,7 +226,7 @@ func (s *Server) routes() {
 
 	api := e.Group("/api/v1", s.bearer)
 	api.POST("/auth/token", s.apiToken)
-	for _, r := range s.accountReads() {
+	for _, r := range append(append(s.accountReads(), s.onboardReads()...), s.decisionReads()...) {
 		s.serveRead(r, api)
 	}
 	for _, a := range s.accountActions() {
@@ -201,6 +235,9 @@ func (s *Server) routes() {
 
 	if s.Orders != nil {
 		s.tradeRoutes(anyone, api)
+	}
+	if s.Notices != nil {
+		s.noticeRoutes(anyone, api)
 	}
 	e.GET("/api/openapi.json", s.openAPI)
 }
@@ -261,6 +298,15 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 
 	for _, a := range append(append(append(s.orderActions(), s.tradeActions()...), s.payoutActions()...), s.photoActions()...) {
 		s.serve(a, api)
+	}
+	if s.Addresses != nil {
+		s.addressPages(b)
+		for _, a := range s.addressActions() {
+			s.serve(a, api)
+		}
+		for _, r := range s.addressReads() {
+			s.serveRead(r, api)
+		}
 	}
 	for _, r := range append(append(append(s.tradeReads(), s.sellerReads()...), s.opsReads()...), s.payoutReads()...) {
 		s.serveRead(r, api)
@@ -333,7 +379,7 @@ func (s *Server) https(c echo.Context) bool {
 func (s *Server) HTTPServer(addr string) *http.Server {
 	return &http.Server{
 		Addr:              addr,
-		Handler:           s.Echo,
+		Handler:           s,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,

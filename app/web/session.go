@@ -123,6 +123,9 @@ func (s *Server) session(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		setUser(c, u)
+		if s.Notices != nil {
+			info(c).Viewer.Unread = s.unreadOf(c, u)
+		}
 		if exp := claims.ExpiresAt.Time; time.Until(exp) < s.Auth.Tokens.TTL/2 {
 			if tok, _, err := s.Auth.Tokens.Issue(u, auth.AudienceWeb, time.Unix(claims.AuthTime, 0)); err == nil {
 				s.cookie(c, sessionCookie, tok, 0)

@@ -74,7 +74,7 @@ func (e *telecomEnv) collected(t *testing.T, price string) (*models.Order, *mode
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Orders.Ship(ctx, e.Seller.Actor(), o.ID, "SF", "SF1234567890"); err != nil {
+	if _, err := e.Orders.Ship(ctx, e.Seller.Actor(), o.ID, "SF", "SF1234567890123"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Orders.Confirm(ctx, e.Buyer.Actor(), o.ID, ptest.PIN); err != nil {
@@ -219,7 +219,7 @@ func TestTelecomOpsPagesAndAPI(t *testing.T) {
 	if _, err := e.Telecom.PayByCharge(context.Background(), e.Buyer.Actor(), o2.ID, ptest.PIN); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Orders.Ship(context.Background(), e.Seller.Actor(), o2.ID, "SF", "SF1234567891"); err != nil {
+	if _, err := e.Orders.Ship(context.Background(), e.Seller.Actor(), o2.ID, "SF", "SF1234567891123"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Orders.Confirm(context.Background(), e.Buyer.Actor(), o2.ID, ptest.PIN); err != nil {
@@ -258,5 +258,9 @@ func TestTelecomOpsPagesAndAPI(t *testing.T) {
 	}
 	if n := e.Count("SELECT count(*) FROM audit_log WHERE action IN ('advance.cap', 'advance.run')"); n != 2 {
 		t.Fatalf("%d audited", n)
+	}
+	// The audit log reads the cap's change before → after.
+	if s := strings.Join(strings.Fields(op.get("/ops/audit?action=advance.cap").text(`[data-field="cap"]`)), " "); s != "default → 80.00" {
+		t.Fatalf("the cap's change reads %q", s)
 	}
 }

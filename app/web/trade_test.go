@@ -36,7 +36,7 @@ func newTradeEnv(t *testing.T) *tradeEnv {
 	e := ptest.New(t)
 	cfg := e.Config
 	s := web.New(e.WebDeps())
-	ts := httptest.NewServer(s.Echo)
+	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
 	key, _ := config.WebhookKey(cfg.BankWebhookSecret)
 	return &tradeEnv{Env: e, srv: s, ts: ts, key: key}
@@ -315,10 +315,10 @@ func TestAPITrade(t *testing.T) {
 	if e.Balance(models.WalletAccount(e.Buyer.ID)) != "0.00" || e.Balance(models.EscrowAccount(oid)) != "100.00" {
 		t.Fatal("balances after payment")
 	}
-	if code, _, _ := e.api(t, "POST", path+"/ship", buyer, "", map[string]string{"carrier": "SF", "tracking_no": "SF12345678"}); code != 403 {
+	if code, _, _ := e.api(t, "POST", path+"/ship", buyer, "", map[string]string{"carrier": "SF", "tracking_no": "SF1234567812345"}); code != 403 {
 		t.Fatalf("buyer ships: %d", code)
 	}
-	if code, body, _ := e.api(t, "POST", path+"/ship", seller, "", map[string]string{"carrier": "SF", "tracking_no": "SF12345678"}); code != 200 || body["state"] != "shipped" {
+	if code, body, _ := e.api(t, "POST", path+"/ship", seller, "", map[string]string{"carrier": "SF", "tracking_no": "SF1234567812345"}); code != 200 || body["state"] != "shipped" {
 		t.Fatalf("ship: %d %v", code, body)
 	}
 	code, done, _ := e.api(t, "POST", path+"/confirm", buyer, "cf-1", map[string]string{"pay_password": ptest.PIN})

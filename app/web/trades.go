@@ -61,7 +61,8 @@ func (s *Server) listingPage(c echo.Context) error {
 		f.Values["consignee_name"], f.Values["consignee_phone"] = u.DisplayName, models.FormatLogin(u.Login)
 	}
 	u := currentUser(c)
-	return render(c, http.StatusOK, views.ListingPage(views.ListingVM{Listing: l, Form: f, CanBuy: u != nil && u.Role == models.RoleBuyer}))
+	return render(c, http.StatusOK, views.ListingPage(views.ListingVM{Listing: l, Form: f, CanBuy: u != nil && u.Role == models.RoleBuyer,
+		Addresses: s.savedAddresses(c)}))
 }
 
 func (s *Server) orderPage(c echo.Context) error {
@@ -71,6 +72,9 @@ func (s *Server) orderPage(c echo.Context) error {
 	}
 	vm, err := s.orderVM(c, id, nil)
 	if err != nil {
+		return err
+	}
+	if err := s.askOnce(c, &vm, c.QueryParam("ask")); err != nil {
 		return err
 	}
 	return render(c, http.StatusOK, views.OrderPage(vm))

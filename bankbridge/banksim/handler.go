@@ -2,6 +2,7 @@ package banksim
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -42,7 +43,11 @@ func withInfo(next http.Handler) http.Handler {
 func (s *Sim) vm(f *views.Form, sw views.SimSwitches) views.SimVM {
 	vm := views.SimVM{Prefix: s.cfg.Prefix, Form: f, Switches: sw, Balance: s.Balance(), Target: s.cfg.WebhookURL}
 	for _, c := range s.Credits() {
-		vm.Credits = append(vm.Credits, views.SimCredit{TxnID: c.TxnID, Amount: c.Amount, Memo: c.Memo, Payer: c.Name, At: c.At, Reversed: c.Reversed})
+		sc := views.SimCredit{TxnID: c.TxnID, Amount: c.Amount, Memo: c.Memo, Payer: c.Name, At: c.At, Reversed: c.Reversed}
+		vm.Credits = append(vm.Credits, sc)
+		if c.TxnID == f.Get("sent") {
+			vm.Sent = &sc
+		}
 	}
 	for _, d := range s.Deliveries() {
 		n, _ := strconv.Atoi(d[3])
@@ -66,10 +71,25 @@ func (s *Sim) page(w http.ResponseWriter, r *http.Request) {
 	f := views.NewForm()
 	q := r.URL.Query()
 	f.Values["payer_account"] = firstNonEmpty(q.Get("payer_account"), "6222020200112233")
-	f.Values["payer_name"] = firstNonEmpty(q.Get("payer_name"), "张伟")
+	name := "张伟"
+	if v := views.InfoOf(r.Context()).Viewer; v != nil && v.Name != "" {
+		name = v.Name // mounted in the platform: the signed-in person pays
+	}
+	f.Values["payer_name"] = firstNonEmpty(q.Get("payer_name"), name)
 	f.Values["amount"] = q.Get("amount")
 	f.Values["memo"] = q.Get("memo")
+	f.Values["back"] = localPath(q.Get("back"))
+	f.Values["sent"] = q.Get("sent")
 	render(w, r, http.StatusOK, s.vm(f, views.SimSwitches{}))
+}
+
+// localPath is p when it is a path on this site (the page to go back to),
+// else "".
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
+		return ""
+	}
+	return p
 }
 
 func (s *Sim) transferForm(w http.ResponseWriter, r *http.Request) {
@@ -100,9 +120,15 @@ func (s *Sim) transferForm(w http.ResponseWriter, r *http.Request) {
 		render(w, r, http.StatusUnprocessableEntity, s.vm(f, sw))
 		return
 	}
-	s.Transfer(TransferInput{Account: account, Name: name, Memo: strings.TrimSpace(r.PostForm.Get("memo")), Amount: amount,
+	c := s.Transfer(TransferInput{Account: account, Name: name, Memo: strings.TrimSpace(r.PostForm.Get("memo")), Amount: amount,
 		Faults: Faults{Duplicate: sw.Duplicate, Reorder: sw.Reorder, BadSignature: sw.BadSignature, Delay: time.Duration(sw.DelaySeconds) * time.Second}})
-	http.Redirect(w, r, s.cfg.Prefix+"/", http.StatusSeeOther)
+	// Back to the page, saying the transfer was sent, with the way back to
+	// the order it paid when it came from one.
+	q := url.Values{"sent": {c.TxnID}}
+	if back := localPath(r.PostForm.Get("back")); back != "" {
+		q.Set("back", back)
+	}
+	http.Redirect(w, r, s.cfg.Prefix+"/?"+q.Encode(), http.StatusSeeOther)
 }
 
 func (s *Sim) reverseForm(w http.ResponseWriter, r *http.Request) {

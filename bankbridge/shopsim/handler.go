@@ -169,7 +169,7 @@ var page = template.Must(template.New("shop").Funcs(template.FuncMap{
 {{if eq .Status "WAIT_BUYER_PAY"}}<a href="{{.CashierURL}}">Go to the cashier</a>{{end}}
 <form method="post" action="{{$.Prefix}}/orders/query"><input type="hidden" name="out_trade_no" value="{{.OutTradeNo}}"><button>Ask LineEscrow (trade.query)</button></form>
 {{if eq .Status "TRADE_SUCCESS"}}<form method="post" action="{{$.Prefix}}/orders/ship" data-testid="shop-ship"><input type="hidden" name="out_trade_no" value="{{.OutTradeNo}}">
-<input name="carrier" value="SF Express" aria-label="Carrier"><input name="tracking_no" value="SF{{.OutTradeNo}}" aria-label="Tracking number" pattern="[A-Za-z0-9-]{6,40}"><button>Ship (trade.ship)</button></form>{{end}}
+<input name="carrier" value="SF Express" aria-label="Carrier"><input name="tracking_no" value="{{.SampleTracking}}" aria-label="Tracking number" pattern="[A-Za-z0-9-]{6,40}"><button>Ship (trade.ship)</button></form>{{end}}
 {{if or (eq .Status "TRADE_SUCCESS") (eq .Status "WAIT_BUYER_CONFIRM_GOODS")}}<form method="post" action="{{$.Prefix}}/orders/refund"><input type="hidden" name="out_trade_no" value="{{.OutTradeNo}}">
 <input name="amount" value="{{.Product.Price}}" aria-label="Amount"><input name="reason" value="out of stock" aria-label="Reason"><button>Refund (trade.refund)</button></form>{{end}}
 </div></article>{{end}}

@@ -116,7 +116,10 @@ type Order struct {
 	Refunded    string
 	Carrier     string
 	TrackingNo  string
-	CreatedAt   time.Time
+	// SampleTracking is the tracking number the ship form offers: an SF
+	// Express number (SF and 13 digits) made of the order's own digits.
+	SampleTracking string
+	CreatedAt      time.Time
 	// Log is how the shop learnt each thing.
 	Log []Learnt
 	// notified are the notify_ids already acted on.
@@ -316,7 +319,8 @@ func (s *Shop) Checkout(ctx context.Context, productID string, c Consignee) (*Or
 		return nil, err
 	}
 	o := &Order{OutTradeNo: out, Product: *prod, TradeNo: reply["trade_no"], CashierURL: reply["cashier_url"], CreatedAt: s.cfg.Now(),
-		notified: map[string]bool{}}
+		SampleTracking: "SF" + out[len(out)-13:],
+		notified:       map[string]bool{}}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.orders[out] = o

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -173,7 +174,7 @@ func serve(ctx context.Context, stdout io.Writer) error {
 	if err := p.Start(ctx); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)
 	}
-	banner(stdout, cfg)
+	banner(stdout, cfg, databaseName(cfg.DatabaseURL))
 	if cfg.Demo {
 		printLogins(stdout, logins)
 	}
@@ -186,15 +187,34 @@ func serve(ctx context.Context, stdout io.Writer) error {
 	return serveErr
 }
 
-func banner(w io.Writer, cfg *config.Config) {
+func banner(w io.Writer, cfg *config.Config, database string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nLineEscrow is running at %s/\n", cfg.BaseURL)
+	fmt.Fprintf(&b, "Database: %s.\n", database)
 	if cfg.Demo {
-		b.WriteString("Demo mode: demo secrets, local database in .devdb/ (stop it with `lineescrow devdb stop`).\n")
+		b.WriteString("Demo mode: demo secrets and demo data.\n")
 		fmt.Fprintf(&b, "Simulators: the bank %[1]s/sim/bank/, the phone company %[1]s/sim/telecom/, a shop paying through the gateway %[1]s/sim/shop/\n", cfg.BaseURL)
 	}
 	b.WriteString("Press Ctrl-C to stop.\n\n")
 	fmt.Fprint(w, b.String())
+}
+
+// databaseName says which database serve uses, as openDB chose it, without
+// its password: DATABASE_URL's user, host, port and name, or the project's
+// own demo cluster when DATABASE_URL is unset.
+func databaseName(dsn string) string {
+	if dsn == "" {
+		return fmt.Sprintf("the project's own PostgreSQL in .devdb/demo on 127.0.0.1:%d (stop it with `lineescrow devdb stop`)", devdb.Demo.Port)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil || u.Host == "" {
+		return "DATABASE_URL (not a URL; shown without its contents)"
+	}
+	who := ""
+	if u.User != nil {
+		who = u.User.Username() + "@"
+	}
+	return fmt.Sprintf("DATABASE_URL, postgres://%s%s%s", who, u.Host, u.Path)
 }
 
 func migrate(ctx context.Context, args []string, stdout io.Writer) error {
