@@ -68,10 +68,13 @@ func TestBuyerAddsAnAddressAndChecksOutWithIt(t *testing.T) {
 	run(t, buyer, "the address book, one step at a time (Next posts the form, as without JavaScript)",
 		chromedp.Navigate(a.URL+"/buyer/addresses"),
 		visible(`[data-testid="address-form"]`),
+		// Each step waits for what only the next page has (the chosen
+		// province's cities, the city's districts): the page it leaves has
+		// pickers too, and a choice made there would be lost.
 		choose("province", "37"), click(`[data-testid="region-next"]`),
-		visible(`select[name="city"]`),
+		chromedp.WaitReady(css(`select[name="city"] option[value="3717"]`)),
 		choose("city", "3717"), click(`[data-testid="region-next"]`),
-		visible(`select[name="district"]`),
+		chromedp.WaitReady(css(`select[name="district"] option[value="371702"]`)),
 		choose("district", "371702"),
 		fill(map[string]string{"detail": "中华路 88 号", "recipient": "张伟", "phone": "13800138000"}),
 		click(`[data-testid="address-submit"]`),

@@ -97,7 +97,7 @@ func TestHappyPathThroughTheBankSimulator(t *testing.T) {
 	waitState(t, buyer, orderURL, "completed")
 	// The buyer reads where the money is in words, never an account code
 	// nor the seller's commission; the seller reads gross, commission, net.
-	expectText(t, buyer, `[data-testid="money-released"]`, "¥259.00 was paid to the seller.")
+	expectText(t, buyer, `[data-testid="money-paid_to_seller"]`, "¥259.00 was paid to the seller.")
 	expectText(t, buyer, `[data-testid="steps"] li[data-key="completed"][data-status="done"]`, "Trade completed")
 	if txt, _ := textOf(buyer, "main"); strings.Contains(txt, fmt.Sprintf("escrow:order:%d", orderID(t, orderURL))) || strings.Contains(txt, "¥1.55") {
 		t.Errorf("the buyer's page shows an account code or the commission: %s", txt)

@@ -47,7 +47,7 @@ func TestSalesSummaryOfAHandComputedFixture(t *testing.T) {
 	}
 	ship := func(o *models.Order) {
 		t.Helper()
-		step(e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF Express", fmt.Sprintf("SF%010d", o.ID)))
+		step(e.Orders.Ship(e.Ctx, e.Seller.Actor(), o.ID, "SF Express", fmt.Sprintf("SF%013d", o.ID)))
 	}
 	confirm := func(o *models.Order) {
 		t.Helper()
@@ -99,7 +99,7 @@ func TestSalesSummaryOfAHandComputedFixture(t *testing.T) {
 	}
 	oo := e.Checkout(e.Buyer2, ol, 1)
 	e.Credit("70.00", oo.PayReference)
-	step(e.Orders.Ship(e.Ctx, other.Actor(), oo.ID, "SF Express", "SF7000000001"))
+	step(e.Orders.Ship(e.Ctx, other.Actor(), oo.ID, "SF Express", "SF7000000001000"))
 	step(e.Orders.Confirm(e.Ctx, e.Buyer2.Actor(), oo.ID, ptest.PIN))
 	at(today.Add(10 * time.Hour))
 
