@@ -82,7 +82,6 @@ var kindLabels = map[string]string{
 	"wallet.card_topup":            "Recharge card top-up",
 }
 
-
 // shippingText says what a listing charges for shipping.
 func shippingText(ctx context.Context, fee models.Money) string {
 	if fee.IsZero() {

@@ -86,7 +86,7 @@ func TestSalesSummaryOfAHandComputedFixture(t *testing.T) {
 	}
 	step(e.Orders.Decide(e.Ctx, e.Operator.Actor(), f.ID, models.DecideSplit, models.MustParseMoney("30.00"), "half broken"))
 	at(today.Add(time.Hour))
-	h := paid("40.00") // paid today, still held
+	h := paid("40.00")                           // paid today, still held
 	e.Checkout(e.Buyer, e.Listing("9.00", 1), 1) // never paid
 	at(today.Add(9 * time.Hour))
 	step(e.Orders.RequestRefund(e.Ctx, e.Buyer.Actor(), ee.ID, models.MustParseMoney("50.00"), "changed my mind"))
