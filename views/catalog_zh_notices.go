@@ -38,7 +38,7 @@ var zhNotices = map[string]string{
 
 	// the notification centre
 	"Notices":                  "消息",
-	"Notices (%d unread)":      "消息（%d 条未读）",
+	"(%d unread)":              "（%d 条未读）",
 	"%d unread":                "%d 条未读",
 	"Mark all read":            "全部标为已读",
 	"All notices marked read.": "已全部标为已读。",

@@ -1,0 +1,172 @@
+package e2e
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"lineescrow/app/platform/ptest"
+	"lineescrow/models"
+)
+
+// axe-core 4.14.1 (Deque Systems, MPL-2.0: testdata/axe.LICENSE), the
+// accessibility engine browsers' own audits use, compressed.
+//
+//go:embed testdata/axe.min.js.gz
+var axeGz []byte
+
+func axeSource(t *testing.T) string {
+	t.Helper()
+	r, err := gzip.NewReader(bytes.NewReader(axeGz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// axeViolation is one rule a page breaks, with the elements that break it.
+type axeViolation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target  []any  `json:"target"`
+		Summary string `json:"failureSummary"`
+		HTML    string `json:"html"`
+	} `json:"nodes"`
+}
+
+// axeCheck runs axe-core on the page the browser shows, against WCAG 2.1 A
+// and AA (labels, names, contrast, structure, ARIA) and axe's best
+// practices, and fails the test for every serious or critical violation.
+func axeCheck(t *testing.T, ctx context.Context, src, page string) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`typeof axe !== "undefined" || (function(){`+src+`; return true})()`)); err != nil {
+		t.Fatalf("%s: inject axe-core: %v", page, err)
+	}
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](`axe.run(document, {
+		runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+		resultTypes: ["violations"]
+	}).then(r => JSON.stringify(r.violations))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: run axe-core: %v", page, err)
+	}
+	var vs []axeViolation
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		t.Fatalf("%s: axe-core's answer: %v", page, err)
+	}
+	for _, v := range vs {
+		if v.Impact != "serious" && v.Impact != "critical" {
+			continue
+		}
+		var where []string
+		for i, n := range v.Nodes {
+			if i == 3 {
+				where = append(where, fmt.Sprintf("… and %d more", len(v.Nodes)-3))
+				break
+			}
+			where = append(where, fmt.Sprintf("%v %s\n      %s", n.Target, n.HTML, strings.ReplaceAll(n.Summary, "\n", " ")))
+		}
+		t.Errorf("%s: %s (%s): %s\n    %s", page, v.ID, v.Impact, v.Help, strings.Join(where, "\n    "))
+	}
+}
+
+// focusCheck tabs to the page's first control and checks that the browser
+// shows where the focus is: an outline or a ring that is not the page's
+// background.
+func focusCheck(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+		const links = [...document.querySelectorAll("a[href], button, input, select, textarea")].filter(e => e.offsetParent !== null);
+		if (!links.length) return "no control";
+		links[0].focus({focusVisible: true});
+		const e = document.activeElement;
+		if (e !== links[0]) return "the first control takes no focus";
+		const s = getComputedStyle(e);
+		const ring = (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0) || (s.boxShadow && s.boxShadow !== "none");
+		return ring ? "" : "no focus ring on " + e.outerHTML.slice(0, 120);
+	})()`))
+	if err != nil {
+		t.Fatalf("%s: focus: %v", page, err)
+	}
+	if got != "" {
+		t.Errorf("%s: %s", page, got)
+	}
+}
+
+// Every main page of the three portals and the public pages, on a phone in
+// English and on a desktop in Chinese, passes axe-core's WCAG 2.1 AA and
+// best-practice rules with no serious or critical violation, and shows
+// where the keyboard focus is.
+func TestMainPagesAreAccessible(t *testing.T) {
+	t.Parallel()
+	a := startApp(t)
+	src := axeSource(t)
+	l := a.Listing("88.00", 5)
+	unpaid := a.Checkout(a.Buyer, l, 1)
+	shipped := a.Checkout(a.Buyer, l, 1)
+	a.Credit(shipped.Amount.String(), shipped.PayReference)
+	if _, err := a.Orders.Ship(a.Ctx, a.Seller.Actor(), shipped.ID, "SF Express", "SF1234567890123"); err != nil {
+		t.Fatal(err)
+	}
+	if o := a.Order(shipped.ID); o.State != models.Shipped {
+		t.Fatalf("the shipped order is %s", o.State)
+	}
+
+	type visit struct{ who, path string }
+	pages := []visit{
+		{"", "/"}, {"", "/login"}, {"", "/register"}, {"", "/register?role=seller"}, {"", fmt.Sprintf("/listings/%d", l.ID)},
+		{"buyer", "/orders"}, {"buyer", fmt.Sprintf("/orders/%d", unpaid.ID)}, {"buyer", fmt.Sprintf("/orders/%d", shipped.ID)},
+		{"buyer", "/wallet"}, {"buyer", "/notifications"}, {"buyer", "/buyer/addresses"}, {"buyer", "/account"},
+		{"buyer", "/account/pay-password"}, {"buyer", "/landline"},
+		{"seller", "/seller"}, {"seller", "/seller/orders"}, {"seller", fmt.Sprintf("/seller/orders/%d", shipped.ID)},
+		{"seller", "/seller/listings"}, {"seller", "/seller/listings/new"}, {"seller", "/seller/money"}, {"seller", "/seller/gateway"},
+		{"operator", "/ops"}, {"operator", "/ops/orders"}, {"operator", fmt.Sprintf("/ops/orders/%d", shipped.ID)},
+		{"operator", "/ops/suspense"}, {"operator", "/ops/events"}, {"operator", "/ops/audit"}, {"operator", "/ops/books"},
+		{"operator", "/ops/users"}, {"operator", "/ops/payouts"}, {"operator", "/ops/disputes"}, {"operator", "/ops/recon"},
+		{"operator", "/ops/settings"},
+	}
+	logins := map[string]string{"buyer": a.Buyer.Login, "seller": a.Seller.Login, "operator": a.Operator.Login}
+
+	for _, lang := range []struct {
+		code          string
+		width, height int64
+	}{{"en", 375, 812}, {"zh", 1280, 900}} {
+		ctx := person(t, browser(t))
+		run(t, ctx, "window", chromedp.EmulateViewport(lang.width, lang.height), chromedp.Navigate(a.URL+"/lang?to="+lang.code+"&next=/"),
+			visible(`body`))
+		// A form showing its errors: each beside its field, named by it.
+		run(t, ctx, "a failed sign-in", chromedp.Navigate(a.URL+"/login"),
+			fill(map[string]string{"login": a.Buyer.Login, "password": "not the password"}),
+			click(`[data-testid="login-submit"]`), visible(`.error`))
+		axeCheck(t, ctx, src, "/login with its error, "+lang.code)
+		signedIn := ""
+		for _, p := range pages {
+			if p.who != signedIn {
+				if signedIn != "" {
+					a.logout(t, ctx)
+				}
+				if p.who != "" {
+					a.login(t, ctx, logins[p.who], ptest.Password)
+				}
+				signedIn = p.who
+			}
+			name := fmt.Sprintf("%s %s at %d px, %s", p.who, p.path, lang.width, lang.code)
+			run(t, ctx, "open "+name, chromedp.Navigate(a.URL+p.path), visible(`main`))
+			axeCheck(t, ctx, src, name)
+			focusCheck(t, ctx, name)
+		}
+	}
+}
