@@ -24,6 +24,7 @@ import (
 	"lineescrow/app/funding"
 	"lineescrow/app/gateway"
 	"lineescrow/app/idempotency"
+	"lineescrow/app/instore"
 	"lineescrow/app/jobs"
 	"lineescrow/app/ledger"
 	"lineescrow/app/notices"
@@ -71,6 +72,9 @@ type Platform struct {
 	// Gateway is the merchant gateway: other shops' trades, signed
 	// requests and notifications.
 	Gateway *gateway.Service
+	// Instore is in-store payments: shop numbers, payments from the
+	// wallet straight to a seller, their refunds.
+	Instore *instore.Service
 	// Health is the readiness probe: the database answers, no migration pending.
 	Health *store.Readiness
 	// DBStats shows the database pool on /metrics.
@@ -134,6 +138,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p.Gateway = &gateway.Service{DB: db.DB, Orders: p.Orders, Queue: p.Queue, Settings: p.Settings, Names: p.Auth, Key: key,
 		BaseURL: cfg.BaseURL, MaxAmount: cfg.MaxAmount, Demo: cfg.Demo, Client: gateway.NotifyClient(cfg.Demo), Log: log, Now: o.Now}
 	p.Orders.Gateway = p.Gateway
+	p.Instore = &instore.Service{DB: db.DB, Settings: p.Settings, PayPasswords: p.Auth, MaxAmount: cfg.MaxAmount, Now: o.Now}
 	p.Orders.Notices, p.Payouts.Notices, p.Funding.Notices, p.Telecom.Notices = p.Notices, p.Notices, p.Notices, p.Notices
 	p.Funding.Settlements = p.Telecom
 	p.Risk = &risk.Service{DB: db.DB}

@@ -30,12 +30,19 @@ type Values struct {
 	// AdvanceCap bounds all advances (垫资) outstanding at once;
 	// AdvanceSellerCap is the cap of a seller without one of their own.
 	AdvanceCap, AdvanceSellerCap models.Money
+	// InstoreRate is what the platform keeps of an in-store payment;
+	// InstoreMaxPayment bounds one, InstoreDailyLimit what one payer pays
+	// shops in a day (app/instore).
+	InstoreRate                          models.Rate
+	InstoreMaxPayment, InstoreDailyLimit models.Money
 }
 
 // Defaults are used for keys never set.
 var Defaults = Values{Timers: models.DefaultTimers, DefaultCommission: models.RateOfFraction(decimal.RequireFromString("0.006")),
 	PayoutDailyLimit: models.FromFen(5_000_000), Credit: models.DefaultCreditPolicy,
-	AdvanceCap: models.FromFen(10_000_000), AdvanceSellerCap: models.FromFen(1_000_000)}
+	AdvanceCap: models.FromFen(10_000_000), AdvanceSellerCap: models.FromFen(1_000_000),
+	InstoreRate: models.RateOfFraction(decimal.RequireFromString("0.0038")), InstoreMaxPayment: models.FromFen(200_000),
+	InstoreDailyLimit: models.FromFen(500_000)}
 
 // Keys, as stored and as form fields.
 const (
@@ -57,6 +64,9 @@ const (
 	KeyNewBindingCharges = "credit.new_binding_charges"
 	KeyAdvanceCap        = "advance.global_cap"
 	KeyAdvanceSellerCap  = "advance.seller_cap"
+	KeyInstoreRate       = "instore.rate"
+	KeyInstoreMax        = "instore.max_payment"
+	KeyInstoreDaily      = "instore.daily_limit"
 )
 
 // Service reads and changes settings.
@@ -91,7 +101,13 @@ func (v *Values) amounts() map[string]*models.Money {
 		KeyPayoutDailyLimit: &v.PayoutDailyLimit, KeyLimitA: &v.Credit.LimitA, KeyLimitB: &v.Credit.LimitB,
 		KeyLimitC: &v.Credit.LimitC, KeyLimitD: &v.Credit.LimitD, KeyNewLineLimit: &v.Credit.NewLineLimit,
 		KeyAdvanceCap: &v.AdvanceCap, KeyAdvanceSellerCap: &v.AdvanceSellerCap,
+		KeyInstoreMax: &v.InstoreMaxPayment, KeyInstoreDaily: &v.InstoreDailyLimit,
 	}
+}
+
+// rates are the settings that are rates, typed in percent.
+func (v *Values) rates() map[string]*models.Rate {
+	return map[string]*models.Rate{KeyDefaultCommission: &v.DefaultCommission, KeyInstoreRate: &v.InstoreRate}
 }
 
 // counts are the settings that are whole numbers, with their bounds.
@@ -134,12 +150,12 @@ func (v *Values) set(key, value string) error {
 		*d = dur
 		return nil
 	}
-	if key == KeyDefaultCommission {
+	if p, ok := v.rates()[key]; ok {
 		r, err := models.ParseRatePercent(key, value)
 		if err != nil {
 			return err
 		}
-		v.DefaultCommission = r
+		*p = r
 		return nil
 	}
 	return models.FieldError(key, "Unknown setting.")
@@ -147,7 +163,10 @@ func (v *Values) set(key, value string) error {
 
 // Form returns the settings as form values (durations as 72h / 7d, the rate in percent).
 func (v Values) Form() map[string]string {
-	out := map[string]string{KeyDefaultCommission: v.DefaultCommission.Percent()}
+	out := map[string]string{}
+	for k, r := range v.rates() {
+		out[k] = r.Percent()
+	}
 	for k, d := range v.durations() {
 		out[k] = FormatDuration(*d)
 	}
@@ -189,7 +208,7 @@ func (s *Service) Update(ctx context.Context, actor models.Actor, form map[strin
 				continue
 			}
 			stored := v
-			if k == KeyDefaultCommission {
+			if _, ok := next.rates()[k]; ok {
 				stored = v + "%"
 			}
 			row := map[string]any{"key": k, "value": stored, "updated_at": time.Now(), "updated_by": actor.UserID}
