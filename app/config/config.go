@@ -49,6 +49,9 @@ type Config struct {
 	BankName    string
 	BankAccount string
 	BankHolder  string
+	// Hotline is the payment hotline's number, printed on the shops'
+	// counter cards (in-store payments).
+	Hotline string
 	// GatewayKeyFile and GatewayPrivateKey hold the merchant gateway's
 	// signing key (gateway.LoadPlatformKey reads them): a PEM file,
 	// generated at the first start when missing, or the PEM itself. Never
@@ -96,6 +99,7 @@ var Vars = []Var{
 	{"COLLECTION_BANK", "中国工商银行菏泽分行", "Bank of the platform's collection account, shown to payers."},
 	{"COLLECTION_ACCOUNT", "1612 0010 0920 0012 345", "The collection account number payers transfer to."},
 	{"COLLECTION_HOLDER", "菏泽固话宝支付服务有限公司", "Holder of the collection account."},
+	{"HOTLINE_NUMBER", "0530-96588", "The payment hotline's number, printed on the shops' counter cards for in-store payments."},
 	{"GATEWAY_KEY_FILE", "(demo: the public demo key)", "File of the platform's RSA private key for the merchant gateway (PEM), which signs its replies, notifications and returns. When the file does not exist at start-up a 3072-bit key is generated there (mode 0600) and kept: back it up, and give every node the same file. Only its public half is in the database; a node whose key differs from the recorded one refuses to start."},
 	{"GATEWAY_PRIVATE_KEY", "(empty)", "The same key as PEM text, for deployments that hand secrets over as environment variables; takes precedence over `GATEWAY_KEY_FILE`. Outside demo mode one of the two must be set."},
 }
@@ -129,6 +133,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.BankName = get("COLLECTION_BANK", "中国工商银行菏泽分行")
 	c.BankAccount = get("COLLECTION_ACCOUNT", "1612 0010 0920 0012 345")
 	c.BankHolder = get("COLLECTION_HOLDER", "菏泽固话宝支付服务有限公司")
+	c.Hotline = get("HOTLINE_NUMBER", "0530-96588")
 	c.GatewayKeyFile = get("GATEWAY_KEY_FILE", "")
 	// A PEM spans lines; only the surrounding blanks are trimmed.
 	c.GatewayPrivateKey = strings.TrimSpace(getenv("GATEWAY_PRIVATE_KEY"))

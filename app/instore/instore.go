@@ -274,6 +274,8 @@ type Limits struct {
 	// what the day's limit leaves.
 	PaidToday models.Money `json:"paid_today"`
 	Left      models.Money `json:"left_today"`
+	// Balance is the payer's wallet.
+	Balance models.Money `json:"balance"`
 }
 
 // LimitsFor returns the limits as they stand for a payer now.
@@ -285,6 +287,9 @@ func (s *Service) LimitsFor(ctx context.Context, payer models.Actor) (Limits, er
 	l := Limits{MaxPayment: s.maxPayment(v), DailyLimit: v.InstoreDailyLimit}
 	if payer.UserID > 0 {
 		if l.PaidToday, err = s.paidToday(ctx, s.DB, payer.UserID); err != nil {
+			return Limits{}, err
+		}
+		if l.Balance, err = ledger.Balance(ctx, s.DB, models.WalletAccount(payer.UserID)); err != nil {
 			return Limits{}, err
 		}
 	}
@@ -327,50 +332,20 @@ func (s *Service) paidToday(ctx context.Context, db *gorm.DB, payerID int64) (mo
 // wallet is short; ELOCKED while payments are locked; ECONFLICT for an
 // idempotency key used for another payment.
 func (s *Service) Pay(ctx context.Context, payer models.Actor, shop string, amount models.Money, payPassword string, idemKey string) (*Payment, error) {
-	if !payer.IsBuyer() {
-		return nil, models.Errorf(models.EFORBIDDEN, "Only a buyer's balance pays shops.")
-	}
-	if err := payer.CanMoveMoney(); err != nil {
+	idemKey = strings.TrimSpace(idemKey)
+	n, err := payInput(payer, shop, amount)
+	if err != nil {
 		return nil, err
 	}
-	idemKey = strings.TrimSpace(idemKey)
 	if idemKey == "" || len(idemKey) > 200 {
 		return nil, models.Errorf(models.EINVALID, "A payment needs an idempotency key of 1 to 200 characters.")
-	}
-	n, nerr := ParseShopNumber(shop)
-	var ps []*models.Error
-	ps = append(ps, models.AsError(nerr))
-	if !amount.IsPositive() {
-		ps = append(ps, models.FieldError("amount", "Enter an amount such as 38.50."))
-	}
-	if err := models.Invalid(ps...); err != nil {
-		return nil, err
 	}
 	if prior, err := s.replay(ctx, s.DB, payer.UserID, idemKey, n, amount); prior != nil || err != nil {
 		return prior, err
 	}
-	sh, err := s.shopOf(ctx, s.DB, "i.shop_number = ?", string(n))
+	sh, v, err := s.precheck(ctx, payer, n, amount)
 	if err != nil {
 		return nil, err
-	}
-	if sh == nil || !sh.Enabled {
-		return nil, errNoShop()
-	}
-	v, err := s.Settings.Get(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	if max := s.maxPayment(v); amount.GreaterThan(max) {
-		return nil, models.FieldError("amount", "One in-store payment may be at most %s.", max.Display())
-	}
-	// Before the password is spent: what could never succeed.
-	if err := s.checkDay(ctx, s.DB, payer.UserID, amount, v.InstoreDailyLimit); err != nil {
-		return nil, err
-	}
-	if have, err := ledger.Balance(ctx, s.DB, models.WalletAccount(payer.UserID)); err != nil {
-		return nil, err
-	} else if amount.GreaterThan(have) {
-		return nil, errShort()
 	}
 	if err := s.PayPasswords.VerifyPayPassword(ctx, payer.UserID, payPassword); err != nil {
 		return nil, err
@@ -427,6 +402,65 @@ func (s *Service) Pay(ctx context.Context, payer models.Actor, shop string, amou
 		return nil, fmt.Errorf("in-store payment: %w", err)
 	}
 	return p, nil
+}
+
+// Check says, before the payment password is asked for, whether the payer
+// could pay amount to the shop now, and returns the shop (its name is what
+// the payer confirms). Pay checks all of it again.
+//
+// Errors: as Pay's, but for the password and the idempotency key.
+func (s *Service) Check(ctx context.Context, payer models.Actor, shop string, amount models.Money) (*Shop, error) {
+	n, err := payInput(payer, shop, amount)
+	if err != nil {
+		return nil, err
+	}
+	sh, _, err := s.precheck(ctx, payer, n, amount)
+	return sh, err
+}
+
+// payInput checks the payer and reads the shop number and the amount.
+func payInput(payer models.Actor, shop string, amount models.Money) (ShopNumber, error) {
+	if !payer.IsBuyer() {
+		return "", models.Errorf(models.EFORBIDDEN, "Only a buyer's balance pays shops.")
+	}
+	if err := payer.CanMoveMoney(); err != nil {
+		return "", err
+	}
+	n, nerr := ParseShopNumber(shop)
+	var ps []*models.Error
+	ps = append(ps, models.AsError(nerr))
+	if !amount.IsPositive() {
+		ps = append(ps, models.FieldError("amount", "Enter an amount such as 38.50."))
+	}
+	return n, models.Invalid(ps...)
+}
+
+// precheck refuses what could never succeed: an unknown or disabled shop,
+// an amount over a limit, a wallet that is short.
+func (s *Service) precheck(ctx context.Context, payer models.Actor, n ShopNumber, amount models.Money) (*Shop, settings.Values, error) {
+	sh, err := s.shopOf(ctx, s.DB, "i.shop_number = ?", string(n))
+	if err != nil {
+		return nil, settings.Values{}, err
+	}
+	if sh == nil || !sh.Enabled {
+		return nil, settings.Values{}, errNoShop()
+	}
+	v, err := s.Settings.Get(ctx, nil)
+	if err != nil {
+		return nil, v, err
+	}
+	if max := s.maxPayment(v); amount.GreaterThan(max) {
+		return nil, v, models.FieldError("amount", "One in-store payment may be at most %s.", max.Display())
+	}
+	if err := s.checkDay(ctx, s.DB, payer.UserID, amount, v.InstoreDailyLimit); err != nil {
+		return nil, v, err
+	}
+	if have, err := ledger.Balance(ctx, s.DB, models.WalletAccount(payer.UserID)); err != nil {
+		return nil, v, err
+	} else if amount.GreaterThan(have) {
+		return nil, v, errShort()
+	}
+	return sh, v, nil
 }
 
 func errShort() error {

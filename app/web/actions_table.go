@@ -137,6 +137,9 @@ type settingsRequest struct {
 	NewBindingCharges string `json:"credit.new_binding_charges" doc:"charges a new line may make in all"`
 	AdvanceCap        string `json:"advance.global_cap" doc:"all advances outstanding at once"`
 	AdvanceSellerCap  string `json:"advance.seller_cap" doc:"a seller's advances outstanding, unless the seller has a cap of their own"`
+	InstoreRate       string `json:"instore.rate" doc:"what the platform keeps of an in-store payment, in percent"`
+	InstoreMax        string `json:"instore.max_payment" doc:"one in-store payment at most"`
+	InstoreDaily      string `json:"instore.daily_limit" doc:"what one payer pays shops in a day at most"`
 }
 
 func (r *settingsRequest) form() map[string]string {
@@ -146,7 +149,8 @@ func (r *settingsRequest) form() map[string]string {
 		"payouts.daily_limit": r.PayoutDailyLimit, "credit.limit_a": r.LimitA, "credit.limit_b": r.LimitB, "credit.limit_c": r.LimitC,
 		"credit.limit_d": r.LimitD, "credit.new_line_months": r.NewLineMonths, "credit.new_line_limit": r.NewLineLimit,
 		"credit.charges_per_day": r.ChargesPerDay, "credit.new_binding_days": r.NewBindingDays, "credit.new_binding_charges": r.NewBindingCharges,
-		"advance.global_cap": r.AdvanceCap, "advance.seller_cap": r.AdvanceSellerCap} {
+		"advance.global_cap": r.AdvanceCap, "advance.seller_cap": r.AdvanceSellerCap,
+		"instore.rate": r.InstoreRate, "instore.max_payment": r.InstoreMax, "instore.daily_limit": r.InstoreDaily} {
 		if v != "" {
 			out[k] = v
 		}

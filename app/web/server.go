@@ -41,6 +41,7 @@ import (
 	"lineescrow/app/funding"
 	"lineescrow/app/gateway"
 	"lineescrow/app/idempotency"
+	"lineescrow/app/instore"
 	"lineescrow/app/notices"
 	"lineescrow/app/orders"
 	"lineescrow/app/payouts"
@@ -97,6 +98,8 @@ type Deps struct {
 	Gateway *gateway.Service
 	// Notices is the notification centre (every signed-in person's).
 	Notices *notices.Service
+	// Instore is in-store payments: shop numbers, the till, paying a shop.
+	Instore *instore.Service
 	// BankSim is the bank simulator's handler, mounted at /sim/bank in demo mode.
 	BankSim http.Handler
 	// TelecomSim is the telecom front-end simulator's, at /sim/telecom.
@@ -327,6 +330,9 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 		for _, r := range append(s.cashierReads(), s.merchantReads()...) {
 			s.serveRead(r, api)
 		}
+	}
+	if s.Instore != nil {
+		s.instoreRoutes(b, sg, api)
 	}
 	if s.Telecom != nil {
 		e.POST("/webhooks/telecom", s.telecomWebhook)
