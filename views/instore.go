@@ -86,4 +86,6 @@ func init() {
 	auditActionLabels["instore.enable"] = "Enabled in-store payments"
 	auditActionLabels["instore.disable"] = "Turned in-store payments off"
 	auditActionLabels["instore.refund"] = "Refunded an in-store payment"
+	kindLabels["instore.pay"] = "In-store payment"
+	kindLabels["instore.refund"] = "In-store payment refunded"
 }
