@@ -62,3 +62,48 @@ func TestPayAShopAndTheTillShowsIt(t *testing.T) {
 		t.Fatalf("seller's available money %s", got)
 	}
 }
+
+// The in-store pages pass the same accessibility checks as the main pages
+// (TestMainPagesAreAccessible), on a phone in English and on a desktop in
+// Chinese.
+func TestInstorePagesAreAccessible(t *testing.T) {
+	t.Parallel()
+	a := startApp(t)
+	src := axeSource(t)
+	sh, err := a.Instore.Enable(a.Ctx, a.Seller.Actor())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := a.Funding.TopUpReference(a.Ctx, a.Buyer.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Credit("100.00", ref)
+	p, err := a.Instore.Pay(a.Ctx, a.Buyer.Actor(), string(sh.Number), models.MustParseMoney("12.00"), ptest.PIN, "a11y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := map[string][]string{
+		a.Buyer.Login: {"/instore/pay", "/instore/pay?shop=" + string(sh.Number) + "&amount=10.00", "/instore/pay?shop=1234567&amount=10.00",
+			"/instore/payments/" + p.ID},
+		a.Seller.Login: {"/seller/instore", "/seller/instore/card", "/seller/instore/till", "/seller/instore/payments/" + p.ID + "/refund"},
+	}
+	for _, lang := range []struct {
+		code          string
+		width, height int64
+	}{{"en", 375, 812}, {"zh", 1280, 900}} {
+		ctx := person(t, browser(t))
+		run(t, ctx, "window", chromedp.EmulateViewport(lang.width, lang.height), chromedp.Navigate(a.URL+"/lang?to="+lang.code+"&next=/"),
+			visible(`body`))
+		for _, login := range []string{a.Buyer.Login, a.Seller.Login} {
+			a.login(t, ctx, login, ptest.Password)
+			for _, path := range pages[login] {
+				name := path + " " + lang.code
+				run(t, ctx, "open "+name, chromedp.Navigate(a.URL+path), visible(`main`))
+				axeCheck(t, ctx, src, name)
+				focusCheck(t, ctx, name)
+			}
+			a.logout(t, ctx)
+		}
+	}
+}
