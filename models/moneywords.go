@@ -158,6 +158,8 @@ const (
 	WalletWithdrawalReturned  = "withdrawal_returned"    // a withdrawal the bank did not pay came back
 	WalletBankRecall          = "bank_recall"            // the buyer's bank recalled a transfer
 	WalletClawback            = "clawback"               // taken for a payment the bank recalled earlier
+	WalletInstorePayment      = "instore_payment"        // paid a shop at its counter (app/instore)
+	WalletInstoreRefund       = "instore_refund"         // a shop refunded an in-store payment
 	WalletIn                  = "in"                     // anything else into the balance
 	WalletOut                 = "out"                    // anything else out of it
 )
@@ -181,6 +183,10 @@ func WalletWhere(kind, ref string, in bool) (code string, orderID int64) {
 		return WalletTransferForOrder, orderID
 	case kind == "bank.credit.wallet" && in:
 		return WalletTopUp, orderID
+	case kind == "instore.pay" && !in:
+		return WalletInstorePayment, orderID
+	case kind == "instore.refund" && in:
+		return WalletInstoreRefund, orderID
 	case kind == "wallet.card_topup" && in:
 		return WalletCard, orderID
 	case kind == "telecom.refund_to_wallet" && in:

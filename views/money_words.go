@@ -107,6 +107,10 @@ func walletWordsLabel(code string) string {
 		return "Taken back by your bank (a recalled transfer)"
 	case models.WalletClawback:
 		return "Taken for a payment your bank recalled"
+	case models.WalletInstorePayment:
+		return "Paid to a shop at its counter"
+	case models.WalletInstoreRefund:
+		return "A shop refunded an in-store payment to your balance"
 	case models.WalletIn:
 		return "Into your balance"
 	}
@@ -120,6 +124,8 @@ func WalletWords(ctx context.Context, m Movement) (text, href string) {
 	f := walletWordsLabel(code)
 	if id > 0 {
 		href = fmt.Sprintf("/orders/%d", id)
+	} else if p, ok := strings.CutPrefix(m.Ref, "instore:"); ok && p != "" {
+		href = "/instore/payments/" + p
 	}
 	if strings.Contains(f, "%d") {
 		return Tf(ctx, f, id), href

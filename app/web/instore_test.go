@@ -124,6 +124,11 @@ func TestPayAShopOnTheWeb(t *testing.T) {
 	if got := e.Balance(models.WalletAccount(e.Buyer.ID)); got != "61.50" {
 		t.Fatalf("wallet %s", got)
 	}
+	// The balance's history says where the money went, linked to the receipt.
+	w := b.get("/wallet").find(`[data-testid="wallet-words"] a[href="` + loc + `"]`)
+	if w.Length() != 1 || !strings.Contains(w.Text(), "Paid to a shop at its counter") {
+		t.Fatalf("wallet history: %d %q", w.Length(), w.Text())
+	}
 	receipt := b.get(loc)
 	if receipt.status != 200 || receipt.text(`[data-testid="receipt-amount"]`) != "¥38.50" || strings.Contains(receipt.body, "¥0.15") {
 		t.Fatalf("receipt: %d", receipt.status)
@@ -234,6 +239,14 @@ func TestInstoreAPI(t *testing.T) {
 	code, mine, _ := e.api(t, "GET", "/api/v1/instore/payments", buyer, "", nil)
 	if lim, _ := mine["limits"].(map[string]any); code != 200 || lim["balance"] != "100.00" || lim["max_payment"] != "2000.00" {
 		t.Fatalf("mine: %d %v", code, mine)
+	}
+	code, wallet, _ := e.api(t, "GET", "/api/v1/wallet", buyer, "", nil)
+	wheres := map[string]int{}
+	for _, l := range wallet["history"].([]any) {
+		wheres[l.(map[string]any)["where"].(string)]++
+	}
+	if code != 200 || wheres["instore_payment"] != 1 || wheres["instore_refund"] != 1 {
+		t.Fatalf("wallet: %d %v", code, wheres)
 	}
 	if got := e.Balance(models.WalletAccount(e.Buyer.ID)) + " " + e.Balance(models.AccRevenueFees); got != "100.00 0.00" {
 		t.Fatalf("after the refund %s", got)
