@@ -41,6 +41,7 @@ import (
 	"lineescrow/app/funding"
 	"lineescrow/app/gateway"
 	"lineescrow/app/idempotency"
+	"lineescrow/app/ivr"
 	"lineescrow/app/notices"
 	"lineescrow/app/orders"
 	"lineescrow/app/payouts"
@@ -97,6 +98,10 @@ type Deps struct {
 	Gateway *gateway.Service
 	// Notices is the notification centre (every signed-in person's).
 	Notices *notices.Service
+	// IVR is the payment hotline, served at /ivr/ to the IVR platform.
+	IVR *ivr.Service
+	// PhoneSim is the hotline simulator's (bankbridge/phonesim), at /sim/phone.
+	PhoneSim http.Handler
 	// BankSim is the bank simulator's handler, mounted at /sim/bank in demo mode.
 	BankSim http.Handler
 	// TelecomSim is the telecom front-end simulator's, at /sim/telecom.
@@ -254,6 +259,13 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	if s.TelecomSim != nil {
 		e.Any("/sim/telecom", echo.WrapHandler(s.TelecomSim))
 		e.Any("/sim/telecom/*", echo.WrapHandler(s.TelecomSim))
+	}
+	if s.IVR != nil {
+		e.POST("/ivr/*", s.hotline)
+	}
+	if s.PhoneSim != nil {
+		e.Any("/sim/phone", echo.WrapHandler(s.PhoneSim))
+		e.Any("/sim/phone/*", echo.WrapHandler(s.PhoneSim))
 	}
 	if s.ShopSim != nil {
 		e.Any("/sim/shop", echo.WrapHandler(s.ShopSim))

@@ -1,0 +1,48 @@
+package ivr
+
+import (
+	"context"
+	"fmt"
+)
+
+// caller is the account on call id, and whether the call has ended.
+func (s *Service) caller(ctx context.Context, call int64) (Caller, bool, error) {
+	var row struct {
+		Phone  string
+		UserID *int64
+		Ended  bool
+	}
+	if err := s.DB.WithContext(ctx).Raw(`SELECT phone, user_id, ended_at IS NOT NULL AS ended FROM ivr_calls WHERE id = ?`, call).
+		Scan(&row).Error; err != nil {
+		return Caller{}, false, fmt.Errorf("ivr call %d: %w", call, err)
+	}
+	if row.UserID == nil {
+		return Caller{}, true, nil
+	}
+	u, err := s.Auth.Get(ctx, *row.UserID)
+	if err != nil {
+		return Caller{}, false, err
+	}
+	return Caller{Call: call, Phone: row.Phone, Actor: u.Actor()}, row.Ended, nil
+}
+
+// at records the menu the caller chose (the context an agent sees).
+func (s *Service) at(ctx context.Context, call int64, key string) error {
+	return s.DB.WithContext(ctx).Exec(`UPDATE ivr_calls SET last_menu = ? WHERE id = ?`, key, call).Error
+}
+
+// strike counts a wrong payment password in the call and returns the count.
+func (s *Service) strike(ctx context.Context, call int64) (int, error) {
+	var n int
+	if err := s.DB.WithContext(ctx).Raw(`UPDATE ivr_calls SET pin_failures = pin_failures + 1 WHERE id = ? RETURNING pin_failures`, call).
+		Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("ivr call %d: %w", call, err)
+	}
+	return n, nil
+}
+
+// end marks the call over: later requests of it only hang up.
+func (s *Service) end(ctx context.Context, call int64, reason string) error {
+	return s.DB.WithContext(ctx).Exec(`UPDATE ivr_calls SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL`,
+		s.now(), reason, call).Error
+}
