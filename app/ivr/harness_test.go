@@ -79,13 +79,15 @@ func setup(t *testing.T) *env {
 	deps := e.WebDeps()
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	deps.Log, e.IVR.Log = log, log
-	e.ts = httptest.NewServer(web.New(deps))
-	t.Cleanup(e.ts.Close)
 	ivrKey, err := config.WebhookKey(cfg.IVRWebhookSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.phone = &phonesim.Sim{URL: e.ts.URL, Key: ivrKey, Now: e.Clock.Now}
+	e.phone = &phonesim.Sim{Key: ivrKey, Now: e.Clock.Now}
+	deps.PhoneSim = &phonesim.Page{Sim: e.phone, Prefix: "/sim/phone", Phones: []phonesim.Phone{{Number: telecomsim.LineBuyer, Label: "张伟"}}}
+	e.ts = httptest.NewServer(web.New(deps))
+	t.Cleanup(e.ts.Close)
+	e.phone.URL = e.ts.URL
 	return e
 }
 

@@ -69,8 +69,8 @@ type Call struct {
 	docURL *url.URL
 	docs   [][]byte
 
-	dialog *elem            // the dialog running
-	done   map[*elem]bool   // form items visited
+	dialog *elem             // the dialog running
+	done   map[*elem]bool    // form items visited
 	vars   map[string]string // the form's variables and fields
 	keys   []byte            // pressed, not consumed
 	heard  bool              // the current field or menu's prompt was played
@@ -281,9 +281,9 @@ func (c *Call) end() {
 type action int
 
 const (
-	next action = iota // go on
-	jumped             // another dialog or document runs now
-	wait               // input needed
+	next   action = iota // go on
+	jumped               // another dialog or document runs now
+	wait                 // input needed
 )
 
 // run runs the call until it needs keys or ends.
