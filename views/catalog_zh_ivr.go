@@ -11,6 +11,10 @@ var zhIVR = map[string]string{
 	"Send keys":            "发送按键",
 	"Hang up":              "挂机",
 	"The call has ended.":  "通话已结束。",
+	// The hotline's refusals, spoken to the caller.
+	"No such order.":               "没有这个订单。",
+	"Nothing to confirm.":          "没有需要确认的内容。",
+	"The order changed meanwhile.": "订单刚刚有变化，请重新操作。",
 }
 
 func init() {
