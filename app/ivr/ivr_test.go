@@ -30,7 +30,7 @@ func checkDocuments(t *testing.T, c *phonesim.Call) {
 		t.Fatal("no documents fetched")
 	}
 	for i, doc := range c.Documents() {
-		if _, err := phonesim.Parse(doc); err != nil {
+		if err := phonesim.Check(doc); err != nil {
 			t.Errorf("document %d: %v", i, err)
 		}
 		d := xml.NewDecoder(bytes.NewReader(doc))

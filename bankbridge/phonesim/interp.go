@@ -151,9 +151,15 @@ type elem struct {
 
 func (e *elem) attr(n string) string { return e.attrs[n] }
 
-// Parse reads a VoiceXML document, refusing one that is not well-formed or
+// Check refuses a VoiceXML document that is not well-formed VoiceXML 2.1 or
 // uses an element outside Elements.
-func Parse(b []byte) (*elem, error) {
+func Check(b []byte) error {
+	_, err := parse(b)
+	return err
+}
+
+// parse reads a VoiceXML document, refusing one Check refuses.
+func parse(b []byte) (*elem, error) {
 	d := xml.NewDecoder(bytes.NewReader(b))
 	var stack []*elem
 	var root *elem
@@ -234,7 +240,7 @@ func (c *Call) fetch(u *url.URL, form url.Values) {
 		return
 	}
 	c.docs = append(c.docs, b)
-	doc, err := Parse(b)
+	doc, err := parse(b)
 	if err != nil {
 		c.fail(err)
 		return
