@@ -3,6 +3,9 @@ package ivr
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"lineescrow/models"
 )
 
 // caller is the account on call id, and whether the call has ended.
@@ -45,4 +48,36 @@ func (s *Service) strike(ctx context.Context, call int64) (int, error) {
 func (s *Service) end(ctx context.Context, call int64, reason string) error {
 	return s.DB.WithContext(ctx).Exec(`UPDATE ivr_calls SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL`,
 		s.now(), reason, call).Error
+}
+
+// IncomingCall is a hotline call handed to a person, with what the agent
+// needs to know: who is calling, from where in the menu, and how the call
+// went (wrong payment passwords typed in it).
+type IncomingCall struct {
+	ID          int64     `json:"id"`
+	Phone       string    `json:"phone"`
+	UserID      *int64    `json:"user_id"`
+	UserName    string    `json:"user_name"`
+	UserLogin   string    `json:"user_login"`
+	LastMenu    string    `json:"last_menu"` // the menu key the caller chose last ("" none)
+	PINFailures int       `json:"pin_failures"`
+	StartedAt   time.Time `json:"started_at"`
+	HandedAt    time.Time `json:"handed_at"`
+}
+
+// IncomingCalls are the latest 100 calls handed to agents, newest first.
+//
+// Errors: EFORBIDDEN unless an operator.
+func (s *Service) IncomingCalls(ctx context.Context, actor models.Actor) ([]IncomingCall, error) {
+	if !actor.IsOperator() {
+		return nil, models.Errorf(models.EFORBIDDEN, "You are not allowed to do that.")
+	}
+	var out []IncomingCall
+	if err := s.DB.WithContext(ctx).Raw(`SELECT c.id, c.phone, c.user_id, coalesce(u.display_name, '') AS user_name,
+			coalesce(u.login, '') AS user_login, c.last_menu, c.pin_failures, c.started_at, c.transferred_at AS handed_at
+		FROM ivr_calls c LEFT JOIN users u ON u.id = c.user_id
+		WHERE c.transferred_at IS NOT NULL ORDER BY c.transferred_at DESC, c.id DESC LIMIT 100`).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("incoming calls: %w", err)
+	}
+	return out, nil
 }

@@ -2,10 +2,13 @@ package ivr_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -98,8 +101,63 @@ func TestHotlineBalanceRecordsAndCard(t *testing.T) {
 	if n := e.Count(`SELECT count(*) FROM ivr_calls WHERE transferred_at IS NOT NULL AND last_menu = '8' AND user_id = ?`, e.Buyer.ID); n != 1 {
 		t.Fatalf("%d transferred calls recorded", n)
 	}
+	// The operators see the caller, and where they were, on Incoming calls.
+	page := e.opsGet(t, "/ops/calls")
+	if !strings.Contains(page, "0530-5552001") || !strings.Contains(page, e.Buyer.DisplayName) || !strings.Contains(page, "Pay a bill") {
+		t.Fatalf("incoming calls page:\n%s", page)
+	}
+	if api := e.opsGet(t, "/api/v1/ops/calls"); !strings.Contains(api, `"last_menu":"8"`) || !strings.Contains(api, `"phone":"05305552001"`) {
+		t.Fatalf("incoming calls API: %s", api)
+	}
 	checkDocuments(t, c)
 	noDigitsLogged(t, e, telecomsim.Card50, "41875203")
+}
+
+// opsGet reads a page or an API read as the operator, signed in on the
+// login form.
+func (e *env) opsGet(t *testing.T, path string) string {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	cl := &http.Client{Jar: jar}
+	res, err := cl.Get(e.ts.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no CSRF token on the login page")
+	}
+	res, err = cl.PostForm(e.ts.URL+"/login", url.Values{"_csrf": {string(m[1])}, "login": {e.Operator.Login}, "password": {ptest.Password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	req, _ := http.NewRequest(http.MethodGet, e.ts.URL+path, nil)
+	if strings.HasPrefix(path, "/api/") {
+		res, err := http.Post(e.ts.URL+"/api/v1/auth/token", "application/json",
+			strings.NewReader(`{"login":"`+e.Operator.Login+`","password":"`+ptest.Password+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tok struct {
+			Token string `json:"token"`
+		}
+		_ = json.NewDecoder(res.Body).Decode(&tok)
+		res.Body.Close()
+		req.Header.Set("Authorization", "Bearer "+tok.Token)
+	}
+	res, err = cl.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ = io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, res.StatusCode, b)
+	}
+	return string(b)
 }
 
 func (e *env) topUpRef(t *testing.T) string {

@@ -260,9 +260,6 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 		e.Any("/sim/telecom", echo.WrapHandler(s.TelecomSim))
 		e.Any("/sim/telecom/*", echo.WrapHandler(s.TelecomSim))
 	}
-	if s.IVR != nil {
-		e.POST("/ivr/*", s.hotline)
-	}
 	if s.PhoneSim != nil {
 		e.Any("/sim/phone", echo.WrapHandler(s.PhoneSim))
 		e.Any("/sim/phone/*", echo.WrapHandler(s.PhoneSim))
@@ -307,6 +304,9 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	og.GET("/events", s.opsEvents)
 	og.GET("/clawbacks", s.opsClawbacks)
 	s.booksPages(og)
+	if s.IVR != nil {
+		s.hotlineRoutes(og, api)
+	}
 
 	for _, a := range append(append(append(s.orderActions(), s.tradeActions()...), s.payoutActions()...), s.photoActions()...) {
 		s.serve(a, api)

@@ -6,7 +6,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"lineescrow/app/funding"
-	"lineescrow/app/ivr"
 	"lineescrow/app/telecom"
 	"lineescrow/bankbridge"
 	"lineescrow/models"
@@ -61,14 +60,4 @@ func (s *Server) bankWebhook(c echo.Context) error {
 		answer = "stored for review"
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": answer, "id": id})
-}
-
-// hotline serves the payment hotline's VoiceXML (app/ivr) with the client
-// address as this server determines it (TRUSTED_PROXIES), which the hotline
-// compares with the IVR platform's. The request log has the path only: the
-// keys the caller typed, in the form, are never logged.
-func (s *Server) hotline(c echo.Context) error {
-	r := c.Request()
-	s.IVR.ServeHTTP(c.Response(), r.WithContext(ivr.WithClientIP(r.Context(), c.RealIP())))
-	return nil
 }
