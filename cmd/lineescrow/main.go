@@ -54,6 +54,7 @@ Commands:
   seed                      add the demo data (idempotent; DEMO=true, empty or demo database only)
   admin create              create an operator account (-login, -name; password on stdin)
   sim bank                  run the bank simulator on its own (-addr, -webhook)
+  sim phone                 run the hotline simulator (the IVR platform) on its own (-addr, -platform)
   ledger verify [-head S:H] check every invariant of the books and the journal's chain; non-zero exit on a violation
   bench                     the ledger's throughput beside pgbench on a durable server (-clients, -duration)
   recon bank                reconcile a day's bank statement (--date YYYY-MM-DD, default yesterday)
