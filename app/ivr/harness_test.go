@@ -27,6 +27,7 @@ type env struct {
 	tel   *telecomsim.Sim
 	ts    *httptest.Server
 	phone *phonesim.Sim
+	page  *phonesim.Page
 	logs  *syncBuffer
 }
 
@@ -84,7 +85,8 @@ func setup(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.phone = &phonesim.Sim{Key: ivrKey, Now: e.Clock.Now}
-	deps.PhoneSim = &phonesim.Page{Sim: e.phone, Prefix: "/sim/phone", Phones: []phonesim.Phone{{Number: telecomsim.LineBuyer, Label: "张伟"}}}
+	e.page = &phonesim.Page{Sim: e.phone, Prefix: "/sim/phone", Phones: []phonesim.Phone{{Number: telecomsim.LineBuyer, Label: "张伟"}}}
+	deps.PhoneSim = e.page
 	e.ts = httptest.NewServer(web.New(deps))
 	t.Cleanup(e.ts.Close)
 	e.phone.URL = e.ts.URL

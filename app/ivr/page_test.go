@@ -1,6 +1,7 @@
 package ivr_test
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"lineescrow/bankbridge/phonesim"
 	"lineescrow/bankbridge/telecomsim"
 )
 
@@ -19,6 +21,8 @@ func TestPhonePage(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	e.bind(t, e.Buyer, telecomsim.LineBuyer)
+	// Audio when espeak-ng is installed (text only otherwise: checked below).
+	e.page.Voice = phonesim.NewVoice(t.TempDir())
 	jar, _ := cookiejar.New(nil)
 	cl := &http.Client{Jar: jar}
 	get := func() string {
@@ -59,6 +63,33 @@ func TestPhonePage(t *testing.T) {
 	page = post(page, "/sim/phone/press", url.Values{"key": {"1"}})
 	if !strings.Contains(page, "您的余额为0元") {
 		t.Fatalf("after 1:\n%s", page)
+	}
+	audio := regexp.MustCompile(`<audio controls preload="none" src="([^"]+)" autoplay>`).FindStringSubmatch(page)
+	if e.page.Voice == nil {
+		if strings.Contains(page, "<audio") {
+			t.Fatal("audio without espeak-ng")
+		}
+	} else {
+		if audio == nil {
+			t.Fatalf("no audio for the prompt:\n%s", page)
+		}
+		res, err := cl.Get(e.ts.URL + audio[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !bytes.HasPrefix(b, []byte("RIFF")) || len(b) < 1000 {
+			t.Fatalf("audio: %d, %d bytes %q", res.StatusCode, len(b), b[:min(len(b), 16)])
+		}
+	}
+	res, err := cl.Get(e.ts.URL + "/sim/phone/audio/" + phonesim.Key("not shown") + ".wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound {
+		t.Fatalf("a text never shown was spoken: %d", res.StatusCode)
 	}
 	page = post(page, "/sim/phone/hangup", url.Values{})
 	if !strings.Contains(page, "通话已结束") && !strings.Contains(page, "The call has ended.") {

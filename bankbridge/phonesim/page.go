@@ -25,10 +25,13 @@ type Page struct {
 	Sim    *Sim
 	Prefix string
 	Phones []Phone
+	// Voice speaks the prompts as audio; nil: text only.
+	Voice *Voice
 
 	mu    sync.Mutex
 	calls map[string]*Call
 	order []string
+	said  map[string]string // prompt texts shown, by Key, for /audio/
 }
 
 // MaxCalls is how many calls the page keeps; the oldest is forgotten.
@@ -41,6 +44,8 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodGet && (r.URL.Path == p.Prefix || r.URL.Path == p.Prefix+"/"):
 		p.render(w, r)
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, p.Prefix+"/audio/") && p.Voice != nil:
+		p.audio(w, r, strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, p.Prefix+"/audio/"), ".wav"))
 	case r.Method == http.MethodPost && r.URL.Path == p.Prefix+"/dial":
 		from := r.PostFormValue("from")
 		ok := false
@@ -104,6 +109,32 @@ func (p *Page) current(r *http.Request) *Call {
 	return p.calls[ck.Value]
 }
 
+// audio serves a prompt shown on the page, spoken.
+func (p *Page) audio(w http.ResponseWriter, r *http.Request, key string) {
+	p.mu.Lock()
+	text, ok := p.said[key]
+	p.mu.Unlock()
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	path, err := p.Voice.WAV(r.Context(), text)
+	if err != nil {
+		http.Error(w, "speech synthesis failed", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "audio/wav")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	http.ServeFile(w, r, path)
+}
+
+// line is a transcript line on the page, with its audio when spoken.
+type line struct {
+	Line
+	Audio    string
+	Autoplay bool
+}
+
 type pageVM struct {
 	T      func(string) string
 	Prefix string
@@ -111,7 +142,7 @@ type pageVM struct {
 	Lang   string
 	Phones []Phone
 	Call   *Call
-	Lines  []Line
+	Lines  []line
 	Keys   []string
 }
 
@@ -120,7 +151,35 @@ func (p *Page) render(w http.ResponseWriter, r *http.Request) {
 	vm := pageVM{T: func(s string) string { return views.T(ctx, s) }, Prefix: p.Prefix, CSRF: views.InfoOf(ctx).CSRF,
 		Lang: string(views.LangOf(ctx)), Phones: p.Phones, Keys: []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"}}
 	if c := p.current(r); c != nil {
-		vm.Call, vm.Lines = c, c.Transcript()
+		vm.Call = c
+		last := -1
+		for _, l := range c.Transcript() {
+			pl := line{Line: l}
+			if l.Who == "caller" {
+				last = -1
+			}
+			if l.Who == "ivr" && p.Voice != nil {
+				k := Key(l.Text)
+				p.mu.Lock()
+				if p.said == nil {
+					p.said = map[string]string{}
+				}
+				if len(p.said) > 10000 {
+					clear(p.said)
+				}
+				p.said[k] = l.Text
+				p.mu.Unlock()
+				pl.Audio = p.Prefix + "/audio/" + k + ".wav"
+				if last < 0 {
+					last = len(vm.Lines)
+				}
+			}
+			vm.Lines = append(vm.Lines, pl)
+		}
+		// What the hotline said since the last key plays by itself.
+		if last >= 0 {
+			vm.Lines[last].Autoplay = true
+		}
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -139,7 +198,7 @@ var pageTmpl = template.Must(template.New("phone").Parse(`<!doctype html>
 <button type="submit" data-testid="dial">{{call .T "Call the hotline"}}</button></form>
 {{if .Call}}
 <section aria-live="polite"><h2>{{call .T "Call"}} {{.Call.From}}</h2>
-<ol data-testid="transcript">{{range .Lines}}<li class="{{.Who}}">{{.Text}}</li>{{end}}</ol></section>
+<ol data-testid="transcript">{{range .Lines}}<li class="{{.Who}}">{{.Text}}{{if .Audio}} <audio controls preload="none" src="{{.Audio}}"{{if .Autoplay}} autoplay{{end}}></audio>{{end}}</li>{{end}}</ol></section>
 {{if not .Call.Ended}}
 <form method="post" action="{{.Prefix}}/press"><input type="hidden" name="_csrf" value="{{.CSRF}}">
 <div style="display:grid;grid-template-columns:repeat(3,1fr);gap:.5rem">{{range .Keys}}<button type="submit" name="key" value="{{.}}">{{.}}</button>{{end}}</div>

@@ -2,6 +2,8 @@ package main
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -29,6 +31,10 @@ func demoPhone(cfg *config.Config) (http.Handler, error) {
 		return nil, err
 	}
 	p := &phonesim.Page{Sim: &phonesim.Sim{URL: cfg.BaseURL, Key: key}, Prefix: "/sim/phone"}
+	// The prompts as audio when espeak-ng is installed, cached across runs.
+	if dir, err := os.UserCacheDir(); err == nil {
+		p.Voice = phonesim.NewVoice(filepath.Join(dir, "lineescrow", "phonesim"))
+	}
 	for _, s := range telecomsim.DemoSubscribers() {
 		p.Phones = append(p.Phones, phonesim.Phone{Number: s.Phone, Label: s.Holder + " · " + s.Label})
 	}
