@@ -201,10 +201,10 @@ var pageTmpl = template.Must(template.New("phone").Parse(`<!doctype html>
 <ol data-testid="transcript">{{range .Lines}}<li class="{{.Who}}">{{.Text}}{{if .Audio}} <audio controls preload="none" src="{{.Audio}}"{{if .Autoplay}} autoplay{{end}}></audio>{{end}}</li>{{end}}</ol></section>
 {{if not .Call.Ended}}
 <form method="post" action="{{.Prefix}}/press"><input type="hidden" name="_csrf" value="{{.CSRF}}">
-<div style="display:grid;grid-template-columns:repeat(3,1fr);gap:.5rem">{{range .Keys}}<button type="submit" name="key" value="{{.}}">{{.}}</button>{{end}}</div>
+<div style="display:grid;grid-template-columns:repeat(3,1fr);gap:.5rem">{{range .Keys}}<button type="submit" name="key" value="{{.}}" data-testid="key-{{.}}">{{.}}</button>{{end}}</div>
 <label for="keys">{{call .T "Or type several keys"}}</label><input id="keys" name="keys" inputmode="numeric" autocomplete="off">
 <button type="submit">{{call .T "Send keys"}}</button></form>
-<form method="post" action="{{.Prefix}}/hangup"><input type="hidden" name="_csrf" value="{{.CSRF}}"><button type="submit">{{call .T "Hang up"}}</button></form>
+<form method="post" action="{{.Prefix}}/hangup"><input type="hidden" name="_csrf" value="{{.CSRF}}"><button type="submit" data-testid="hangup">{{call .T "Hang up"}}</button></form>
 {{else}}<p>{{call .T "The call has ended."}}</p>{{end}}
 {{end}}
 </main></body></html>
