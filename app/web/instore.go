@@ -72,7 +72,7 @@ type apiShopLookup struct {
 	ShopName   string `json:"shop_name"`
 }
 
-func (s *Server) hotline() string {
+func (s *Server) hotlineNumber() string {
 	if s.Config != nil {
 		return s.Config.Hotline
 	}
@@ -161,7 +161,7 @@ func (s *Server) instoreShopAnswer(c echo.Context) (*apiInstoreShop, error) {
 	if err != nil {
 		return nil, err
 	}
-	return toAPIShop(sh, v.InstoreRate, l.MaxPayment, s.hotline()), nil
+	return toAPIShop(sh, v.InstoreRate, l.MaxPayment, s.hotlineNumber()), nil
 }
 
 func (s *Server) instorePage(c echo.Context) error {
@@ -190,7 +190,7 @@ func (s *Server) counterCard(c echo.Context) error {
 		base = s.Config.BaseURL
 	}
 	return render(c, http.StatusOK, views.CounterCardPage(views.CounterCardVM{Number: sh.Number.Display(), Name: sh.Name,
-		Hotline: s.hotline(), PayURL: base + "/instore/pay"}))
+		Hotline: s.hotlineNumber(), PayURL: base + "/instore/pay"}))
 }
 
 // tillPage is the till; htmx's poll (HX-Request) gets its list alone.
@@ -418,7 +418,7 @@ func (s *Server) instoreReads() []read {
 					if err != nil {
 						return err
 					}
-					out.Shop = toAPIShop(t.Shop, v.InstoreRate, l.MaxPayment, s.hotline())
+					out.Shop = toAPIShop(t.Shop, v.InstoreRate, l.MaxPayment, s.hotlineNumber())
 				}
 				for _, p := range t.Payments {
 					out.Payments = append(out.Payments, toAPIInstorePayment(p, t.Now, true))
