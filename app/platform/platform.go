@@ -149,6 +149,10 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 			return nil, fmt.Errorf("platform: IVR_WEBHOOK_SECRET: %w", err)
 		}
 	}
+	if p.IVR.Flows == nil {
+		p.IVR.Flows = map[string]ivr.Flow{}
+	}
+	p.IVR.Flows["3"] = instore.HotlineFlow{Instore: p.Instore}
 	p.Orders.Notices, p.Payouts.Notices, p.Funding.Notices, p.Telecom.Notices = p.Notices, p.Notices, p.Notices, p.Notices
 	p.Funding.Settlements = p.Telecom
 	p.Risk = &risk.Service{DB: db.DB}
