@@ -27,6 +27,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -279,8 +280,33 @@ const verifyBatch = 1000
 // waiting for its seal. With anchors it also checks that each recorded head
 // is still in the chain with the hash recorded. Other errors: the check
 // could not run.
+//
+// It checks the transfers' digests (digest.go) and the chain, and of the
+// findings of the two names the one of the lower transfer id.
 func VerifyJournal(ctx context.Context, db *gorm.DB, anchors ...Anchor) error {
 	db = db.WithContext(ctx)
+	did, derr := verifyDigests(ctx, db)
+	if derr != nil && !errors.Is(derr, ErrJournal) {
+		return derr
+	}
+	cid, cerr := verifyChain(ctx, db, anchors...)
+	switch {
+	case cerr != nil && !errors.Is(cerr, ErrJournal):
+		return cerr
+	case derr == nil:
+		return cerr
+	case cerr == nil:
+		return derr
+	case cid <= did:
+		return cerr
+	default:
+		return derr
+	}
+}
+
+// verifyChain checks the chain; its finding comes with the id of the
+// transfer it names (math.MaxInt64 when it names none).
+func verifyChain(ctx context.Context, db *gorm.DB, anchors ...Anchor) (int64, error) {
 	want := map[int64][]byte{}
 	for _, a := range anchors {
 		want[a.Seq] = a.Hash
@@ -294,7 +320,7 @@ func VerifyJournal(ctx context.Context, db *gorm.DB, anchors ...Anchor) error {
 		}
 		if err := db.Raw(`SELECT seq, transfer_id, prev_hash, hash FROM ledger_chain WHERE seq > ? ORDER BY seq LIMIT ?`,
 			last, verifyBatch).Scan(&seals).Error; err != nil {
-			return fmt.Errorf("verify the journal: %w", err)
+			return 0, fmt.Errorf("verify the journal: %w", err)
 		}
 		if len(seals) == 0 {
 			break
@@ -305,7 +331,7 @@ func VerifyJournal(ctx context.Context, db *gorm.DB, anchors ...Anchor) error {
 		}
 		contents, err := loadContents(ctx, db, ids)
 		if err != nil {
-			return fmt.Errorf("verify the journal: %w", err)
+			return 0, fmt.Errorf("verify the journal: %w", err)
 		}
 		for _, s := range seals {
 			after := "the start of the journal"
@@ -313,24 +339,24 @@ func VerifyJournal(ctx context.Context, db *gorm.DB, anchors ...Anchor) error {
 				after = fmt.Sprintf("transfer %d", prevTransfer)
 			}
 			if s.Seq != last+1 {
-				return fmt.Errorf("%w: seals %d to %d are missing: the transfers sealed after %s and before transfer %d were removed",
+				return s.TransferID, fmt.Errorf("%w: seals %d to %d are missing: the transfers sealed after %s and before transfer %d were removed",
 					ErrJournal, last+1, s.Seq-1, after, s.TransferID)
 			}
 			c, ok := contents[s.TransferID]
 			if !ok {
-				return fmt.Errorf("%w: transfer %d (seal %d) was removed", ErrJournal, s.TransferID, s.Seq)
+				return s.TransferID, fmt.Errorf("%w: transfer %d (seal %d) was removed", ErrJournal, s.TransferID, s.Seq)
 			}
 			if string(s.PrevHash) != string(prev) {
-				return fmt.Errorf("%w: transfer %d (seal %d) does not follow %s: a transfer before it was removed, inserted or altered",
+				return s.TransferID, fmt.Errorf("%w: transfer %d (seal %d) does not follow %s: a transfer before it was removed, inserted or altered",
 					ErrJournal, s.TransferID, s.Seq, after)
 			}
 			h := c.hash(s.Seq, prev)
 			if string(h) != string(s.Hash) {
-				return fmt.Errorf("%w: transfer %d (seal %d) was altered after it was sealed", ErrJournal, s.TransferID, s.Seq)
+				return s.TransferID, fmt.Errorf("%w: transfer %d (seal %d) was altered after it was sealed", ErrJournal, s.TransferID, s.Seq)
 			}
 			if a, ok := want[s.Seq]; ok {
 				if string(a) != string(h) {
-					return fmt.Errorf("%w: seal %d (transfer %d) is not the one recorded: the journal up to it was rewritten",
+					return s.TransferID, fmt.Errorf("%w: seal %d (transfer %d) is not the one recorded: the journal up to it was rewritten",
 						ErrJournal, s.Seq, s.TransferID)
 				}
 				delete(want, s.Seq)
@@ -345,7 +371,7 @@ func VerifyJournal(ctx context.Context, db *gorm.DB, anchors ...Anchor) error {
 				missing = seq
 			}
 		}
-		return fmt.Errorf("%w: the recorded seal %d is not in the journal (it ends at seal %d): transfers were removed",
+		return math.MaxInt64, fmt.Errorf("%w: the recorded seal %d is not in the journal (it ends at seal %d): transfers were removed",
 			ErrJournal, missing, last)
 	}
 	var stray int64
@@ -353,13 +379,13 @@ func VerifyJournal(ctx context.Context, db *gorm.DB, anchors ...Anchor) error {
 		WHERE NOT EXISTS (SELECT 1 FROM ledger_chain c WHERE c.transfer_id = t.id)
 		  AND NOT EXISTS (SELECT 1 FROM ledger_unsealed u WHERE u.transfer_id = t.id)
 		ORDER BY t.id LIMIT 1`).Scan(&stray).Error; err != nil {
-		return fmt.Errorf("verify the journal: %w", err)
+		return 0, fmt.Errorf("verify the journal: %w", err)
 	}
 	if stray != 0 {
-		return fmt.Errorf("%w: transfer %d is neither sealed nor waiting for its seal: it was inserted behind the ledger's back",
+		return stray, fmt.Errorf("%w: transfer %d is neither sealed nor waiting for its seal: it was inserted behind the ledger's back",
 			ErrJournal, stray)
 	}
-	return nil
+	return 0, nil
 }
 
 // SealArgs is the periodic job that seals the journal.
