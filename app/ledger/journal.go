@@ -19,6 +19,22 @@ package ledger
 // their seals. A transfer committed late, after transfers with higher ids
 // were sealed, is simply sealed later: the chain's order is the order of
 // the seals, recorded in seq.
+//
+// Why not seal by a transaction-id horizon (seal the transfers whose
+// pg_current_xact_id() is below pg_snapshot_xmin, in id order)? Because a
+// transaction's id and its transfers' ids are not taken in the same order
+// (a transaction that wrote something else first has an older xid but may
+// take its transfer id after a younger one), so even below the horizon a
+// later id could be sealed before an earlier one still in flight; and a
+// horizon is held back by any long writer in the cluster. The queue needs no
+// horizon: a sealer sees only committed rows of ledger_unsealed, so it never
+// seals a transfer of a transaction still open, and no global lock is taken
+// on the posting's path (the sealer's advisory lock is its own).
+//
+// What the chain alone cannot prove (a transfer changed before its seal, or
+// inserted with the triggers left on, which queues and seals it) the
+// transfers' keyed digests do: see digest.go, which also says honestly what
+// someone with SQL access can and cannot forge.
 
 import (
 	"context"
