@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"lineescrow/app/config"
 	"lineescrow/app/dbtest"
 	"lineescrow/app/gateway"
 	"lineescrow/app/platform"
@@ -20,6 +21,7 @@ import (
 	"lineescrow/app/web"
 	"lineescrow/bankbridge"
 	"lineescrow/bankbridge/banksim"
+	"lineescrow/bankbridge/phonesim"
 	"lineescrow/bankbridge/shopsim"
 	"lineescrow/bankbridge/telecomsim"
 )
@@ -46,6 +48,8 @@ type app struct {
 	Tel *telecomsim.Sim
 	// Shop is the demo shop paying through the gateway, at /sim/shop.
 	Shop *shopsim.Shop
+	// Phone is the hotline's IVR platform (its page at /sim/phone).
+	Phone *phonesim.Sim
 }
 
 func startApp(t *testing.T) *app {
@@ -82,6 +86,12 @@ func startApp(t *testing.T) *app {
 	shop := demoShop(t, env, base)
 	deps := env.WebDeps()
 	deps.Config, deps.BankSim, deps.TelecomSim, deps.ShopSim = cfg, sim.Handler(), tel.Handler(), shop.Handler()
+	ivrKey, err := config.WebhookKey(cfg.IVRWebhookSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone := &phonesim.Sim{URL: base, Key: ivrKey}
+	deps.PhoneSim = &phonesim.Page{Sim: phone, Prefix: "/sim/phone", Phones: []phonesim.Phone{{Number: telecomsim.LineBuyer, Label: "张伟"}}}
 	srv := web.New(deps)
 	hs := &http.Server{Handler: srv}
 	go hs.Serve(ln)
@@ -95,7 +105,7 @@ func startApp(t *testing.T) *app {
 		_ = hs.Shutdown(sctx)
 		_ = env.Stop(sctx)
 	})
-	return &app{Env: env, URL: base, Sim: sim, Tel: tel, Shop: shop}
+	return &app{Env: env, URL: base, Sim: sim, Tel: tel, Shop: shop, Phone: phone}
 }
 
 // demoShop approves the seller as a merchant with the demo shop's key, its

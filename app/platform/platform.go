@@ -24,6 +24,7 @@ import (
 	"lineescrow/app/funding"
 	"lineescrow/app/gateway"
 	"lineescrow/app/idempotency"
+	"lineescrow/app/ivr"
 	"lineescrow/app/jobs"
 	"lineescrow/app/ledger"
 	"lineescrow/app/notices"
@@ -71,6 +72,8 @@ type Platform struct {
 	// Gateway is the merchant gateway: other shops' trades, signed
 	// requests and notifications.
 	Gateway *gateway.Service
+	// IVR is the payment hotline (VoiceXML for the IVR platform).
+	IVR *ivr.Service
 	// Health is the readiness probe: the database answers, no migration pending.
 	Health *store.Readiness
 	// DBStats shows the database pool on /metrics.
@@ -135,6 +138,13 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p.Gateway = &gateway.Service{DB: db.DB, Orders: p.Orders, Queue: p.Queue, Settings: p.Settings, Names: p.Auth, Key: key,
 		BaseURL: cfg.BaseURL, MaxAmount: cfg.MaxAmount, Demo: cfg.Demo, Client: gateway.NotifyClient(cfg.Demo), Log: log, Now: o.Now}
 	p.Orders.Gateway = p.Gateway
+	p.IVR = &ivr.Service{DB: db.DB, Auth: p.Auth, Orders: p.Orders, Telecom: p.Telecom, Key: ivrKey(cfg.JWTSecret),
+		Platforms: cfg.IVRPlatforms, AgentNumber: cfg.IVRAgentNumber, Log: log, Now: o.Now}
+	if cfg.IVRWebhookSecret != "" {
+		if p.IVR.WebhookKey, err = config.WebhookKey(cfg.IVRWebhookSecret); err != nil {
+			return nil, fmt.Errorf("platform: IVR_WEBHOOK_SECRET: %w", err)
+		}
+	}
 	p.Orders.Notices, p.Payouts.Notices, p.Funding.Notices, p.Telecom.Notices = p.Notices, p.Notices, p.Notices, p.Notices
 	p.Funding.Settlements = p.Telecom
 	p.Risk = &risk.Service{DB: db.DB}
@@ -214,9 +224,6 @@ func (p *Platform) Stop(ctx context.Context) error {
 	return p.River.Stop(ctx)
 }
 
-// macKey derives the key of the MACs of ID digits, verification codes and
-// card numbers from the payment password pepper: a secret kept out of the
-// database, as these MACs must be.
 // UseJournalKey keys the ledger's transfer digests (ledger.SetJournalKey)
 // with a key derived from PAY_PASSWORD_PEPPER, a secret kept out of the
 // database; with the public demo pepper they keep the public demo key.
@@ -226,6 +233,16 @@ func UseJournalKey(cfg *config.Config) {
 	}
 }
 
+// ivrKey signs the hotline's call state.
+func ivrKey(secret string) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("lineescrow ivr call state"))
+	return m.Sum(nil)
+}
+
+// macKey derives the key of the MACs of ID digits, verification codes and
+// card numbers from the payment password pepper: a secret kept out of the
+// database, as these MACs must be.
 func macKey(pepper string) []byte {
 	m := hmac.New(sha256.New, []byte(pepper))
 	m.Write([]byte("lineescrow telecom MACs"))

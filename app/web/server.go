@@ -41,6 +41,7 @@ import (
 	"lineescrow/app/funding"
 	"lineescrow/app/gateway"
 	"lineescrow/app/idempotency"
+	"lineescrow/app/ivr"
 	"lineescrow/app/notices"
 	"lineescrow/app/orders"
 	"lineescrow/app/payouts"
@@ -97,6 +98,10 @@ type Deps struct {
 	Gateway *gateway.Service
 	// Notices is the notification centre (every signed-in person's).
 	Notices *notices.Service
+	// IVR is the payment hotline, served at /ivr/ to the IVR platform.
+	IVR *ivr.Service
+	// PhoneSim is the hotline simulator's (bankbridge/phonesim), at /sim/phone.
+	PhoneSim http.Handler
 	// BankSim is the bank simulator's handler, mounted at /sim/bank in demo mode.
 	BankSim http.Handler
 	// TelecomSim is the telecom front-end simulator's, at /sim/telecom.
@@ -255,6 +260,10 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 		e.Any("/sim/telecom", echo.WrapHandler(s.TelecomSim))
 		e.Any("/sim/telecom/*", echo.WrapHandler(s.TelecomSim))
 	}
+	if s.PhoneSim != nil {
+		e.Any("/sim/phone", echo.WrapHandler(s.PhoneSim))
+		e.Any("/sim/phone/*", echo.WrapHandler(s.PhoneSim))
+	}
 	if s.ShopSim != nil {
 		e.Any("/sim/shop", echo.WrapHandler(s.ShopSim))
 		e.Any("/sim/shop/*", echo.WrapHandler(s.ShopSim))
@@ -295,6 +304,9 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	og.GET("/events", s.opsEvents)
 	og.GET("/clawbacks", s.opsClawbacks)
 	s.booksPages(og)
+	if s.IVR != nil {
+		s.hotlineRoutes(og, api)
+	}
 
 	for _, a := range append(append(append(s.orderActions(), s.tradeActions()...), s.payoutActions()...), s.photoActions()...) {
 		s.serve(a, api)
