@@ -141,6 +141,7 @@ type line struct {
 	Subscriber
 	code   string
 	codeAt time.Time
+	owed   models.Money // the operator's own bill (bills.go)
 }
 
 type cycle struct {
@@ -211,7 +212,7 @@ func New(cfg Config) (*Sim, error) {
 		byPhone: map[string]*line{}, byCharge: map[string]*Charge{}, byCredit: map[string]*Credit{}, byCard: map[string]*Card{},
 		cycles: map[string]*cycle{}, tries: map[string]int{}, idem: map[string]idem{}}
 	for _, sub := range DemoSubscribers() {
-		l := &line{Subscriber: sub}
+		l := &line{Subscriber: sub, owed: demoBills[sub.Phone]}
 		s.lines = append(s.lines, l)
 		s.byPhone[sub.Phone] = l
 	}
