@@ -13,7 +13,9 @@ import (
 	"lineescrow/models"
 )
 
-type fakeBank struct{ paid []bankbridge.PayoutInstruction }
+type fakeBank struct {
+	paid []bankbridge.PayoutInstruction
+}
 
 func (b *fakeBank) Payout(_ context.Context, p bankbridge.PayoutInstruction) error {
 	b.paid = append(b.paid, p)

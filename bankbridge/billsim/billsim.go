@@ -190,7 +190,9 @@ func (s *Sim) Add(c Company) error {
 }
 
 // URL is the base URL of a company's API under the platform's base URL.
-func (s *Sim) URL(base, code string) string { return strings.TrimRight(base, "/") + s.cfg.Prefix + "/" + code }
+func (s *Sim) URL(base, code string) string {
+	return strings.TrimRight(base, "/") + s.cfg.Prefix + "/" + code
+}
 
 // FailNext makes the next n payment notices answer 500 without applying.
 func (s *Sim) FailNext(n int) {
