@@ -43,21 +43,8 @@ func setup(t *testing.T, balance string) *env {
 	e.tel = tel
 	srv := httptest.NewServer(e.sim.Handler())
 	t.Cleanup(srv.Close)
-	for _, c := range []struct {
-		code, name, cat string
-		book            billsim.Book
-	}{
-		{"power", "国网菏泽供电公司", bills.Electricity, billsim.NewAccounts(billsim.DemoPower())},
-		{"water", "菏泽市自来水公司", bills.Water, billsim.NewAccounts(billsim.DemoWater())},
-		{"telecom", "菏泽固话", bills.Telecom, tel.Bills()},
-	} {
-		if err := e.sim.Add(billsim.Company{Code: c.code, Name: c.name, Secret: e.Bills.SecretOf(c.code), Book: c.book}); err != nil {
-			t.Fatal(err)
-		}
-		if err := e.Bills.AddBiller(e.Ctx, bills.Biller{Code: c.code, Name: c.name, Category: c.cat, APIURL: e.sim.URL(srv.URL, c.code),
-			BankAccount: "6222000011110000", BankHolder: c.name}); err != nil {
-			t.Fatal(err)
-		}
+	if err := bills.AddDemo(e.Ctx, e.Bills, e.sim, srv.URL, tel.Bills()); err != nil {
+		t.Fatal(err)
 	}
 	if balance != "" {
 		w, err := e.Funding.WalletOf(e.Ctx, e.Buyer.Actor())
@@ -113,7 +100,7 @@ func TestPayAndSettle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if po.Source != "biller:power" || po.Amount.String() != "126.50" || po.BeneficiaryAccount != "6222000011110000" {
+	if po.Source != "biller:power" || po.Amount.String() != "126.50" || po.BeneficiaryAccount != "3706010100001101" {
 		t.Fatalf("payout: %+v", po)
 	}
 	if got := [2]string{e.Balance("biller:power"), e.Balance(models.AccPayoutsInTransit)}; got != [2]string{"0.00", "126.50"} {

@@ -35,6 +35,7 @@ import (
 	"lineescrow/app/addresses"
 	"lineescrow/app/audit"
 	"lineescrow/app/auth"
+	"lineescrow/app/bills"
 	"lineescrow/app/books"
 	"lineescrow/app/clawback"
 	"lineescrow/app/config"
@@ -97,10 +98,14 @@ type Deps struct {
 	Gateway *gateway.Service
 	// Notices is the notification centre (every signed-in person's).
 	Notices *notices.Service
+	// Bills pays billers from the balance; operators settle them.
+	Bills *bills.Service
 	// BankSim is the bank simulator's handler, mounted at /sim/bank in demo mode.
 	BankSim http.Handler
 	// TelecomSim is the telecom front-end simulator's, at /sim/telecom.
 	TelecomSim http.Handler
+	// BillSim is the billers' simulator's (bankbridge/billsim), at /sim/bills.
+	BillSim http.Handler
 	// ShopSim is the demo shop's (bankbridge/shopsim), at /sim/shop.
 	ShopSim http.Handler
 	// Now is the clock (tests set it).
@@ -255,6 +260,10 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 		e.Any("/sim/telecom", echo.WrapHandler(s.TelecomSim))
 		e.Any("/sim/telecom/*", echo.WrapHandler(s.TelecomSim))
 	}
+	if s.BillSim != nil {
+		e.Any("/sim/bills", echo.WrapHandler(s.BillSim))
+		e.Any("/sim/bills/*", echo.WrapHandler(s.BillSim))
+	}
 	if s.ShopSim != nil {
 		e.Any("/sim/shop", echo.WrapHandler(s.ShopSim))
 		e.Any("/sim/shop/*", echo.WrapHandler(s.ShopSim))
@@ -327,6 +336,9 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 		for _, r := range append(s.cashierReads(), s.merchantReads()...) {
 			s.serveRead(r, api)
 		}
+	}
+	if s.Bills != nil {
+		s.billRoutes(api)
 	}
 	if s.Telecom != nil {
 		e.POST("/webhooks/telecom", s.telecomWebhook)

@@ -349,3 +349,21 @@ func (s *Sim) page(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = views.BillSimPage(vm).Render(r.Context(), w)
 }
+
+// DemoCompany is one of the demo's billers.
+type DemoCompany struct {
+	Code, Name, Category string
+	BankAccount          string // where its money is settled
+	Book                 Book
+}
+
+// DemoCompanies are the demo's billers: the operator's phone and broadband
+// bills (telecom, whose book is the telecom simulator's: telecomsim.Sim.Bills),
+// an electricity company and a water company, each with a fresh book.
+func DemoCompanies(telecom Book) []DemoCompany {
+	return []DemoCompany{
+		{Code: "telecom", Name: "菏泽固话 电话及宽带", Category: "telecom", BankAccount: "3706010100000530", Book: telecom},
+		{Code: "power", Name: "国网菏泽供电公司", Category: "electricity", BankAccount: "3706010100001101", Book: NewAccounts(DemoPower())},
+		{Code: "water", Name: "菏泽市自来水公司", Category: "water", BankAccount: "3706010100002202", Book: NewAccounts(DemoWater())},
+	}
+}

@@ -13,5 +13,5 @@ func webDeps(p *platform.Platform) web.Deps {
 	return web.Deps{Config: p.Config, Health: p.Health, Metrics: []prometheus.Collector{p.DBStats}, Log: p.Log,
 		Auth: p.Auth, Orders: p.Orders, Funding: p.Funding, Settings: p.Settings, Sellers: p.Sellers, Risk: p.Risk, Addresses: p.Addresses,
 		Audit: p.Audit, Books: p.Books, Idempotency: p.Idempotency, Clawbacks: p.Clawbacks, Recon: p.Recon, Payouts: p.Payouts,
-		Telecom: p.Telecom, Gateway: p.Gateway, Notices: p.Notices}
+		Telecom: p.Telecom, Gateway: p.Gateway, Notices: p.Notices, Bills: p.Bills}
 }
