@@ -158,6 +158,7 @@ const (
 	WalletWithdrawalReturned  = "withdrawal_returned"    // a withdrawal the bank did not pay came back
 	WalletBankRecall          = "bank_recall"            // the buyer's bank recalled a transfer
 	WalletClawback            = "clawback"               // taken for a payment the bank recalled earlier
+	WalletBill                = "bill"                   // a bill paid from the balance (app/bills)
 	WalletIn                  = "in"                     // anything else into the balance
 	WalletOut                 = "out"                    // anything else out of it
 )
@@ -193,6 +194,8 @@ func WalletWhere(kind, ref string, in bool) (code string, orderID int64) {
 		return WalletBankRecall, orderID
 	case strings.HasPrefix(kind, "clawback.") && !in:
 		return WalletClawback, orderID
+	case kind == "bill.pay" && !in:
+		return WalletBill, orderID
 	case in:
 		return WalletIn, orderID
 	}

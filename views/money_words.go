@@ -107,6 +107,8 @@ func walletWordsLabel(code string) string {
 		return "Taken back by your bank (a recalled transfer)"
 	case models.WalletClawback:
 		return "Taken for a payment your bank recalled"
+	case models.WalletBill:
+		return "A bill paid from your balance"
 	case models.WalletIn:
 		return "Into your balance"
 	}
@@ -120,6 +122,9 @@ func WalletWords(ctx context.Context, m Movement) (text, href string) {
 	f := walletWordsLabel(code)
 	if id > 0 {
 		href = fmt.Sprintf("/orders/%d", id)
+	}
+	if bill, ok := strings.CutPrefix(m.Ref, "bill:"); ok && code == models.WalletBill {
+		href = "/bills/" + bill
 	}
 	if strings.Contains(f, "%d") {
 		return Tf(ctx, f, id), href

@@ -86,6 +86,9 @@ func TestPayBillInThePortal(t *testing.T) {
 	if list := b.get("/bills"); list.find(`[data-testid="bill-payments"] tbody tr`).Length() != 1 {
 		t.Fatal("the payment is not listed")
 	}
+	if w := b.get("/wallet"); w.find(`a[href="`+loc+`"]`).Length() != 1 {
+		t.Fatal("the wallet does not link the bill's receipt")
+	}
 	// Someone else's receipt is not found.
 	if o := e.browser(t, e.Buyer2).get(loc); o.status != 404 {
 		t.Fatalf("another buyer's receipt: %d", o.status)
@@ -148,6 +151,14 @@ func TestPayBillByAPI(t *testing.T) {
 		t.Fatalf("wallet %s", e.Balance(models.WalletAccount(e.Buyer.ID)))
 	}
 	id, _ := first["id"].(string)
+	_, w, _ := e.api(t, "GET", "/api/v1/wallet", buyer, "", nil)
+	found := false
+	for _, l := range w["history"].([]any) {
+		found = found || l.(map[string]any)["where"] == "bill"
+	}
+	if !found {
+		t.Fatalf("the wallet does not say a bill was paid: %v", w["history"])
+	}
 	if code, out, _ = e.api(t, "GET", "/api/v1/bills/"+id, buyer, "", nil); code != 200 || out["amount"] != "26.50" {
 		t.Fatalf("receipt: %d %v", code, out)
 	}
