@@ -11,6 +11,7 @@ var zhBills = map[string]string{
 	"2. Pay":         "2. 缴费",
 	"A biller's code is 2 to 31 lower-case letters, digits or underscores.": "缴费单位代码为 2 到 31 位小写字母、数字或下划线。",
 	"A bill paid from your balance":                                         "用余额缴费",
+	"Phone and broadband bill: %s":                                          "电话及宽带账单：%s",
 	"Account number":                                                        "户号",
 	"Answer the next notices with an error":                                 "接下来的缴费通知回复错误",
 	"Applied":                                                               "已入账",
