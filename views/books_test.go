@@ -1,7 +1,6 @@
 package views
 
 import (
-	"bytes"
 	"context"
 	"testing"
 	"time"
@@ -93,13 +92,5 @@ func TestBooksPageSaysWhatHolds(t *testing.T) {
 
 func booksDoc(t *testing.T, vm BooksVM) *goquery.Document {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := BooksPage(vm).Render(WithInfo(context.Background(), &Info{Lang: English, Path: "/ops/books"}), &buf); err != nil {
-		t.Fatal(err)
-	}
-	doc, err := goquery.NewDocumentFromReader(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc
+	return docOf(t, &Info{Lang: English, Path: "/ops/books"}, BooksPage(vm))
 }

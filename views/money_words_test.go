@@ -1,8 +1,6 @@
 package views
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -17,16 +15,7 @@ import (
 
 func renderDoc(t *testing.T, lang Lang, c templ.Component) *goquery.Document {
 	t.Helper()
-	ctx := WithInfo(context.Background(), &Info{Lang: lang, Path: "/", CSRF: "token", Viewer: &Viewer{ID: 20, Role: RoleSeller}})
-	var buf bytes.Buffer
-	if err := c.Render(ctx, &buf); err != nil {
-		t.Fatal(err)
-	}
-	doc, err := goquery.NewDocumentFromReader(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc
+	return docOf(t, &Info{Lang: lang, Path: "/", CSRF: "token", Viewer: &Viewer{ID: 20, Role: RoleSeller}}, c)
 }
 
 // TestOrderMoneyInPeoplesWords: a split order as its buyer reads it (both

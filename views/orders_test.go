@@ -1,8 +1,6 @@
 package views
 
 import (
-	"bytes"
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -14,16 +12,7 @@ import (
 
 func orderDoc(t *testing.T, vm OrderVM) *goquery.Document {
 	t.Helper()
-	ctx := WithInfo(context.Background(), &Info{Lang: English, Path: vm.Base, CSRF: "token"})
-	var buf bytes.Buffer
-	if err := OrderPage(vm).Render(ctx, &buf); err != nil {
-		t.Fatal(err)
-	}
-	doc, err := goquery.NewDocumentFromReader(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc
+	return docOf(t, &Info{Lang: English, Path: vm.Base, CSRF: "token"}, OrderPage(vm))
 }
 
 // TestOrderPageShowsWhatTheViewerMayDo: each form of the order page appears
@@ -196,16 +185,7 @@ func TestPayPasswordFormsNeedOne(t *testing.T) {
 // way to the set-up link, which comes back to the withdrawal.
 func TestWithdrawFormNeedsAPayPassword(t *testing.T) {
 	doc := func(vm WithdrawVM) *goquery.Document {
-		ctx := WithInfo(context.Background(), &Info{Lang: English, Path: "/wallet", CSRF: "token"})
-		var buf bytes.Buffer
-		if err := WithdrawForm(vm).Render(ctx, &buf); err != nil {
-			t.Fatal(err)
-		}
-		d, err := goquery.NewDocumentFromReader(&buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
+		return docOf(t, &Info{Lang: English, Path: "/wallet", CSRF: "token"}, WithdrawForm(vm))
 	}
 	vm := WithdrawVM{Action: "/wallet/withdraw", Withdrawable: models.MustParseMoney("80.00"), Minimum: models.MustParseMoney("10.00"),
 		AskAccount: true, Holder: "Li Lei", Form: NewForm(), NoPayPassword: true, Back: "/wallet"}

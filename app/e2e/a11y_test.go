@@ -144,9 +144,21 @@ func TestMainPagesAreAccessible(t *testing.T) {
 		code          string
 		width, height int64
 	}{{"en", 375, 812}, {"zh", 1280, 900}} {
-		ctx := person(t, browser(t))
-		run(t, ctx, "window", chromedp.EmulateViewport(lang.width, lang.height), chromedp.Navigate(a.URL+"/lang?to="+lang.code+"&next=/"),
-			visible(`body`))
+		// Each person in a browser of their own: a browser's session is
+		// bounded in time, and a busy machine is slow.
+		var ctx context.Context
+		open := func(who string) {
+			if ctx != nil {
+				_ = chromedp.Cancel(ctx) // close the last person's browser
+			}
+			ctx = browser(t)
+			run(t, ctx, "window", chromedp.EmulateViewport(lang.width, lang.height), chromedp.Navigate(a.URL+"/lang?to="+lang.code+"&next=/"),
+				visible(`body`))
+			if who != "" {
+				a.login(t, ctx, logins[who], ptest.Password)
+			}
+		}
+		open("")
 		// A form showing its errors: each beside its field, named by it.
 		run(t, ctx, "a failed sign-in", chromedp.Navigate(a.URL+"/login"),
 			fill(map[string]string{"login": a.Buyer.Login, "password": "not the password"}),
@@ -155,18 +167,41 @@ func TestMainPagesAreAccessible(t *testing.T) {
 		signedIn := ""
 		for _, p := range pages {
 			if p.who != signedIn {
-				if signedIn != "" {
-					a.logout(t, ctx)
-				}
-				if p.who != "" {
-					a.login(t, ctx, logins[p.who], ptest.Password)
-				}
+				open(p.who)
 				signedIn = p.who
 			}
 			name := fmt.Sprintf("%s %s at %d px, %s", p.who, p.path, lang.width, lang.code)
 			run(t, ctx, "open "+name, chromedp.Navigate(a.URL+p.path), visible(`main`))
 			axeCheck(t, ctx, src, name)
 			focusCheck(t, ctx, name)
+			if lang.width == 375 {
+				// On a phone nothing scrolls sideways but what says so: the
+				// menu and the tables scroll inside themselves.
+				wide, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+					if (document.documentElement.scrollWidth <= window.innerWidth) return "";
+					// The culprits: too wide, and not inside something that
+					// scrolls or clips by itself.
+					const clipped = e => { for (let a = e.parentElement; a; a = a.parentElement) {
+						if (getComputedStyle(a).overflowX !== "visible") return true; } return false; };
+					const out = [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !clipped(e));
+					return out.slice(0, 3).map(e => e.outerHTML.slice(0, 160)).join("\n") || "(outside main)";
+				})()`))
+				if err != nil || wide != "" {
+					t.Errorf("%s: the page scrolls sideways (%v):\n%s", name, err, wide)
+				}
+			}
+			if lang.width == 375 && p.path == "/ops" {
+				cue, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+					const n = document.querySelector('[data-testid="nav"]');
+					if (n.scrollWidth <= n.clientWidth) return "the operator's menu fits: nothing to show";
+					const s = getComputedStyle(n);
+					if (s.overflowX !== "auto" || !s.backgroundImage.includes("radial-gradient")) return "no scroll shadow: " + s.overflowX + " " + s.backgroundImage.slice(0, 80);
+					return "";
+				})()`))
+				if err != nil || cue != "" {
+					t.Errorf("%s: the menu does not show that it scrolls: %s %v", name, cue, err)
+				}
+			}
 		}
 	}
 }
