@@ -85,8 +85,11 @@ type Bill struct {
 	Biller  Biller       `json:"biller"`
 	Account string       `json:"account"`
 	Holder  string       `json:"holder" doc:"as the biller shows it, masked"`
-	Owed    models.Money `json:"owed"`
+	Owed    models.Money `json:"owed" doc:"what the biller says, less what was paid here and the biller has not acknowledged yet"`
 	Period  string       `json:"period,omitempty"`
+	// said is what the biller answered at asked.
+	said  models.Money
+	asked time.Time
 }
 
 // Payment is a bill paid: its receipt.
@@ -221,6 +224,7 @@ func (s *Service) Owed(ctx context.Context, payer models.Actor, biller, account 
 	if !ok {
 		return nil, models.FieldError("account", "Enter the account number printed on the bill (4 to 32 letters and digits).")
 	}
+	asked := s.now()
 	q, err := s.client(b).Query(ctx, acc)
 	switch {
 	case errors.Is(err, bankbridge.ErrUnknownAccount):
@@ -231,10 +235,25 @@ func (s *Service) Owed(ctx context.Context, payer models.Actor, biller, account 
 		}
 		return nil, models.Errorf(models.EUNAVAILABLE, "%s did not answer. Please try again in a moment.", b.Name)
 	}
-	if q.Owed.IsNegative() {
-		q.Owed = models.Zero
+	bill := &Bill{Biller: *b, Account: acc, Holder: q.Holder, Period: q.Period, said: q.Owed, asked: asked}
+	unseen, err := unacknowledged(ctx, s.DB, b.Code, acc, asked)
+	if err != nil {
+		return nil, err
 	}
-	return &Bill{Biller: *b, Account: acc, Holder: q.Holder, Owed: q.Owed, Period: q.Period}, nil
+	if bill.Owed = q.Owed.Sub(unseen); bill.Owed.IsNegative() {
+		bill.Owed = models.Zero
+	}
+	return bill, nil
+}
+
+// unacknowledged sums the payments of an account the biller could not have
+// counted in an answer given at asked: those it has not acknowledged, and
+// those it acknowledged after.
+func unacknowledged(ctx context.Context, db *gorm.DB, code, account string, asked time.Time) (models.Money, error) {
+	var sum models.Money
+	err := db.WithContext(ctx).Raw(`SELECT coalesce(sum(amount), 0) FROM bill_payments WHERE biller_code = ? AND account = ?
+		AND (notice_state <> 'delivered' OR delivered_at > ?)`, code, account, asked).Row().Scan(&sum)
+	return sum, err
 }
 
 // errReplay ends the payment's transaction when its key was used meanwhile.
@@ -297,6 +316,21 @@ func (s *Service) Pay(ctx context.Context, payer models.Actor, biller, account s
 		Amount: amount, OwedBefore: bill.Owed, NoticeState: NoticePending}
 	p.ReceiptNo = receiptNo(s.now())
 	err = store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
+		// One payment of an account at a time, so two at once cannot pay
+		// the bill twice over.
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "bill:"+p.BillerCode+":"+p.Account).Error; err != nil {
+			return err
+		}
+		unseen, err := unacknowledged(ctx, tx, p.BillerCode, p.Account, bill.asked)
+		if err != nil {
+			return err
+		}
+		if left := bill.said.Sub(unseen); amount.GreaterThan(left) {
+			if left.IsNegative() {
+				left = models.Zero
+			}
+			return models.FieldError("amount", "The bill is %s: pay at most that.", left.Display())
+		}
 		res := tx.Exec(`INSERT INTO bill_payments (id, receipt_no, user_id, idem_key, biller_code, account, holder, amount, owed_before, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, idem_key) DO NOTHING`,
 			p.ID, p.ReceiptNo, p.UserID, idemKey, p.BillerCode, p.Account, p.Holder, p.Amount, p.OwedBefore, s.now())
@@ -314,7 +348,7 @@ func (s *Service) Pay(ctx context.Context, payer models.Actor, biller, account s
 			}
 			return err
 		}
-		_, err := s.Queue.InsertTx(ctx, tx, NoticeArgs{PaymentID: p.ID}, nil)
+		_, err = s.Queue.InsertTx(ctx, tx, NoticeArgs{PaymentID: p.ID}, nil)
 		return err
 	})
 	if errors.Is(err, errReplay) {

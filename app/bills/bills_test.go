@@ -299,3 +299,46 @@ func TestTelecomBillClearsArrears(t *testing.T) {
 		t.Fatalf("books: %s %s", e.Balance("biller:telecom"), e.wallet())
 	}
 }
+
+// TestNoOverpayingWhileTheCompanyCatchesUp: a payment the company has not
+// acknowledged yet counts against the bill, so neither a second payment
+// after it nor two at once pay the bill twice over.
+func TestNoOverpayingWhileTheCompanyCatchesUp(t *testing.T) {
+	e := setup(t, "300.00")
+	m := models.MustParseMoney
+	p, err := e.Bills.Pay(e.Ctx, e.Buyer.Actor(), "power", billsim.PowerZhang, m("100.00"), ptest.PIN, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := e.Bills.Owed(e.Ctx, e.Buyer.Actor(), "power", billsim.PowerZhang); b.Owed.String() != "26.50" {
+		t.Fatalf("owed before the notice: %s", b.Owed)
+	}
+	if _, err := e.Bills.Pay(e.Ctx, e.Buyer.Actor(), "power", billsim.PowerZhang, m("30.00"), ptest.PIN, "b"); models.ErrorCode(err) != models.EINVALID {
+		t.Fatalf("over what is left: %v", err)
+	}
+	if err := e.Bills.Deliver(e.Ctx, p.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := e.Bills.Owed(e.Ctx, e.Buyer.Actor(), "power", billsim.PowerZhang); b.Owed.String() != "26.50" {
+		t.Fatalf("owed after the notice: %s", b.Owed)
+	}
+	// Two payments of the rest at once: one is paid.
+	errs := make(chan error, 2)
+	for _, k := range []string{"c", "d"} {
+		go func() {
+			_, err := e.Bills.Pay(e.Ctx, e.Buyer.Actor(), "power", billsim.PowerZhang, m("26.50"), ptest.PIN, k)
+			errs <- err
+		}()
+	}
+	ok := 0
+	for range 2 {
+		if err := <-errs; err == nil {
+			ok++
+		} else if models.ErrorCode(err) != models.EINVALID {
+			t.Fatalf("refused with %v", err)
+		}
+	}
+	if ok != 1 || e.Balance("biller:power") != "126.50" || e.wallet() != "173.50" {
+		t.Fatalf("%d paid; biller %s, wallet %s", ok, e.Balance("biller:power"), e.wallet())
+	}
+}
