@@ -285,10 +285,12 @@ type OpsPayoutRow struct {
 	State  string
 	// OwnerID, Owner and OwnerRole are the person paid; ReturnOf the bank
 	// transaction paid back to its payer when there is none.
-	OwnerID     int64
-	Owner       string
-	OwnerRole   string
-	ReturnOf    string
+	OwnerID   int64
+	Owner     string
+	OwnerRole string
+	ReturnOf  string
+	// Biller is the code of the biller a settlement pays (app/bills).
+	Biller      string
 	Beneficiary string
 	Account     string
 	Reason      string

@@ -12,6 +12,7 @@ var zhBills = map[string]string{
 	"A biller's code is 2 to 31 lower-case letters, digits or underscores.": "缴费单位代码为 2 到 31 位小写字母、数字或下划线。",
 	"A bill paid from your balance":                                         "用余额缴费",
 	"Phone and broadband bill: %s":                                          "电话及宽带账单：%s",
+	"Bill settlement":                                                       "缴费结算",
 	"Account number":                                                        "户号",
 	"Answer the next notices with an error":                                 "接下来的缴费通知回复错误",
 	"Applied":                                                               "已入账",

@@ -105,6 +105,9 @@ func TestPayBillInThePortal(t *testing.T) {
 	if e.Balance("biller:water") != "0.00" || e.Balance(models.AccPayoutsInTransit) != "42.00" {
 		t.Fatal("not settled")
 	}
+	if q := op.get("/ops/payouts"); !strings.Contains(q.text(`[data-testid="owner"]`), "water") {
+		t.Fatalf("the payouts queue does not name the biller: %q", q.text(`[data-testid="owner"]`))
+	}
 	if s := op.post("/ops/billers/water/settle", nil); s.status != 422 || s.text(`[data-testid="form-error"]`) == "" {
 		t.Fatalf("settling nothing: %d", s.status)
 	}

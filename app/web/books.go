@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -134,6 +135,10 @@ func payoutsVM(page *payouts.Queue, q payoutsQuery) views.OpsPayoutsVM {
 		}
 		if l.BankTxnID != nil {
 			r.ReturnOf = *l.BankTxnID
+		}
+		r.Biller, _ = strings.CutPrefix(l.Source, "biller:")
+		if r.Biller == l.Source {
+			r.Biller = ""
 		}
 		if l.SettledAt != nil {
 			r.SettledAt = *l.SettledAt
