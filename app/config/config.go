@@ -55,6 +55,12 @@ type Config struct {
 	// in the database.
 	GatewayKeyFile    string
 	GatewayPrivateKey string
+	// The payment hotline (app/ivr): the IVR platform's addresses and its
+	// Standard Webhooks secret (either proves a request is the platform's),
+	// and the agents' number 0 transfers to.
+	IVRPlatforms     []*net.IPNet
+	IVRWebhookSecret string
+	IVRAgentNumber   string
 }
 
 // Var documents one environment variable; README.md lists them all (a test checks).
@@ -71,6 +77,7 @@ const (
 	DemoTelecomWebhookSecret = "whsec_ZGVtby10ZWxlY29tLXdlYmhvb2stc2VjcmV0LTMyYg=="
 	DemoBankAPIKey           = "demo-bank-api-key"
 	DemoTelecomAPIKey        = "demo-telecom-api-key"
+	DemoIVRWebhookSecret     = "whsec_ZGVtby1pdnItcGxhdGZvcm0td2ViaG9vay1zZWNyZXQ="
 )
 
 // Vars lists every variable Load reads, in README order.
@@ -97,6 +104,9 @@ var Vars = []Var{
 	{"COLLECTION_ACCOUNT", "1612 0010 0920 0012 345", "The collection account number payers transfer to."},
 	{"COLLECTION_HOLDER", "菏泽固话宝支付服务有限公司", "Holder of the collection account."},
 	{"GATEWAY_KEY_FILE", "(demo: the public demo key)", "File of the platform's RSA private key for the merchant gateway (PEM), which signs its replies, notifications and returns. When the file does not exist at start-up a 3072-bit key is generated there (mode 0600) and kept: back it up, and give every node the same file. Only its public half is in the database; a node whose key differs from the recorded one refuses to start."},
+	{"IVR_PLATFORM_ADDRS", "(empty)", "Comma-separated CIDRs of the IVR platform that fetches the payment hotline's VoiceXML (`/ivr/`); its requests are believed (the calling number) only from these addresses or with a valid `IVR_WEBHOOK_SECRET` signature."},
+	{"IVR_WEBHOOK_SECRET", "(demo value in demo mode; else empty)", "Standard Webhooks secret the IVR platform signs its requests with; empty: only `IVR_PLATFORM_ADDRS` are believed."},
+	{"IVR_AGENT_NUMBER", "tel:+865305550000", "Where the hotline's 0 transfers the caller (a `tel:` URI)."},
 	{"GATEWAY_PRIVATE_KEY", "(empty)", "The same key as PEM text, for deployments that hand secrets over as environment variables; takes precedence over `GATEWAY_KEY_FILE`. Outside demo mode one of the two must be set."},
 }
 
@@ -170,6 +180,13 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.TelecomWebhookSecret = secret("TELECOM_WEBHOOK_SECRET", DemoTelecomWebhookSecret, webhookSecret)
 	c.BankAPIKey = secret("BANK_API_KEY", DemoBankAPIKey, minLen(16))
 	c.TelecomAPIKey = secret("TELECOM_API_KEY", DemoTelecomAPIKey, minLen(16))
+	if c.IVRPlatforms, err = parseProxies(get("IVR_PLATFORM_ADDRS", "")); err != nil {
+		problems = append(problems, "IVR_PLATFORM_ADDRS: "+err.Error())
+	}
+	c.IVRAgentNumber = get("IVR_AGENT_NUMBER", "tel:+865305550000")
+	if v := get("IVR_WEBHOOK_SECRET", ""); v != "" || demo {
+		c.IVRWebhookSecret = secret("IVR_WEBHOOK_SECRET", DemoIVRWebhookSecret, webhookSecret)
+	}
 	c.BankAPIURL = get("BANK_API_URL", "")
 	c.TelecomAPIURL = get("TELECOM_API_URL", "")
 	if demo {

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"lineescrow/app/bills"
+	"lineescrow/app/config"
 	"lineescrow/app/dbtest"
 	"lineescrow/app/gateway"
 	"lineescrow/app/platform"
@@ -22,6 +23,7 @@ import (
 	"lineescrow/bankbridge"
 	"lineescrow/bankbridge/banksim"
 	"lineescrow/bankbridge/billsim"
+	"lineescrow/bankbridge/phonesim"
 	"lineescrow/bankbridge/shopsim"
 	"lineescrow/bankbridge/telecomsim"
 )
@@ -50,6 +52,8 @@ type app struct {
 	Shop *shopsim.Shop
 	// BillSim is the billers' simulator, at /sim/bills (the demo's billers).
 	BillSim *billsim.Sim
+	// Phone is the hotline's IVR platform (its page at /sim/phone).
+	Phone *phonesim.Sim
 }
 
 func startApp(t *testing.T) *app {
@@ -91,6 +95,12 @@ func startApp(t *testing.T) *app {
 	deps := env.WebDeps()
 	deps.Config, deps.BankSim, deps.TelecomSim, deps.ShopSim = cfg, sim.Handler(), tel.Handler(), shop.Handler()
 	deps.BillSim = billers.Handler()
+	ivrKey, err := config.WebhookKey(cfg.IVRWebhookSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone := &phonesim.Sim{URL: base, Key: ivrKey}
+	deps.PhoneSim = &phonesim.Page{Sim: phone, Prefix: "/sim/phone", Phones: []phonesim.Phone{{Number: telecomsim.LineBuyer, Label: "张伟"}}}
 	srv := web.New(deps)
 	hs := &http.Server{Handler: srv}
 	go hs.Serve(ln)
@@ -104,7 +114,7 @@ func startApp(t *testing.T) *app {
 		_ = hs.Shutdown(sctx)
 		_ = env.Stop(sctx)
 	})
-	return &app{Env: env, URL: base, Sim: sim, Tel: tel, Shop: shop, BillSim: billers}
+	return &app{Env: env, URL: base, Sim: sim, Tel: tel, Shop: shop, Phone: phone, BillSim: billers}
 }
 
 // demoShop approves the seller as a merchant with the demo shop's key, its

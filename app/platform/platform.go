@@ -25,6 +25,7 @@ import (
 	"lineescrow/app/funding"
 	"lineescrow/app/gateway"
 	"lineescrow/app/idempotency"
+	"lineescrow/app/ivr"
 	"lineescrow/app/jobs"
 	"lineescrow/app/ledger"
 	"lineescrow/app/notices"
@@ -75,6 +76,8 @@ type Platform struct {
 	// Bills pays billers (phone and broadband, electricity, water) from
 	// the balance.
 	Bills *bills.Service
+	// IVR is the payment hotline (VoiceXML for the IVR platform).
+	IVR *ivr.Service
 	// Health is the readiness probe: the database answers, no migration pending.
 	Health *store.Readiness
 	// DBStats shows the database pool on /metrics.
@@ -138,6 +141,13 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p.Gateway = &gateway.Service{DB: db.DB, Orders: p.Orders, Queue: p.Queue, Settings: p.Settings, Names: p.Auth, Key: key,
 		BaseURL: cfg.BaseURL, MaxAmount: cfg.MaxAmount, Demo: cfg.Demo, Client: gateway.NotifyClient(cfg.Demo), Log: log, Now: o.Now}
 	p.Orders.Gateway = p.Gateway
+	p.IVR = &ivr.Service{DB: db.DB, Auth: p.Auth, Orders: p.Orders, Telecom: p.Telecom, Key: ivrKey(cfg.JWTSecret),
+		Platforms: cfg.IVRPlatforms, AgentNumber: cfg.IVRAgentNumber, Log: log, Now: o.Now}
+	if cfg.IVRWebhookSecret != "" {
+		if p.IVR.WebhookKey, err = config.WebhookKey(cfg.IVRWebhookSecret); err != nil {
+			return nil, fmt.Errorf("platform: IVR_WEBHOOK_SECRET: %w", err)
+		}
+	}
 	p.Orders.Notices, p.Payouts.Notices, p.Funding.Notices, p.Telecom.Notices = p.Notices, p.Notices, p.Notices, p.Notices
 	p.Funding.Settlements = p.Telecom
 	p.Bills = &bills.Service{DB: db.DB, Queue: p.Queue, Passwords: p.Auth, Payouts: p.Payouts, Secret: billerKey(cfg.PayPasswordPepper),
@@ -225,6 +235,13 @@ func (p *Platform) Stop(ctx context.Context) error {
 // macKey derives the key of the MACs of ID digits, verification codes and
 // card numbers from the payment password pepper: a secret kept out of the
 // database, as these MACs must be.
+// ivrKey signs the hotline's call state.
+func ivrKey(secret string) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("lineescrow ivr call state"))
+	return m.Sum(nil)
+}
+
 func macKey(pepper string) []byte {
 	m := hmac.New(sha256.New, []byte(pepper))
 	m.Write([]byte("lineescrow telecom MACs"))

@@ -26,7 +26,7 @@ var portalOnly = map[string]string{
 // notPortal are routes that are not people's pages (/gateway/v1 is the
 // merchants' signed API itself; /photos/ serves the images both name by URL).
 func notPortal(path string) bool {
-	for _, p := range []string{"/api/", "/gateway/", "/webhooks/", "/sim/", "/static/", "/photos/", "/healthz", "/readyz", "/metrics"} {
+	for _, p := range []string{"/api/", "/gateway/", "/webhooks/", "/ivr/", "/sim/", "/static/", "/photos/", "/healthz", "/readyz", "/metrics"} {
 		if strings.HasPrefix(path, p) {
 			return true
 		}

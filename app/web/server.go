@@ -42,6 +42,7 @@ import (
 	"lineescrow/app/funding"
 	"lineescrow/app/gateway"
 	"lineescrow/app/idempotency"
+	"lineescrow/app/ivr"
 	"lineescrow/app/notices"
 	"lineescrow/app/orders"
 	"lineescrow/app/payouts"
@@ -100,6 +101,10 @@ type Deps struct {
 	Notices *notices.Service
 	// Bills pays billers from the balance; operators settle them.
 	Bills *bills.Service
+	// IVR is the payment hotline, served at /ivr/ to the IVR platform.
+	IVR *ivr.Service
+	// PhoneSim is the hotline simulator's (bankbridge/phonesim), at /sim/phone.
+	PhoneSim http.Handler
 	// BankSim is the bank simulator's handler, mounted at /sim/bank in demo mode.
 	BankSim http.Handler
 	// TelecomSim is the telecom front-end simulator's, at /sim/telecom.
@@ -264,6 +269,10 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 		e.Any("/sim/bills", echo.WrapHandler(s.BillSim))
 		e.Any("/sim/bills/*", echo.WrapHandler(s.BillSim))
 	}
+	if s.PhoneSim != nil {
+		e.Any("/sim/phone", echo.WrapHandler(s.PhoneSim))
+		e.Any("/sim/phone/*", echo.WrapHandler(s.PhoneSim))
+	}
 	if s.ShopSim != nil {
 		e.Any("/sim/shop", echo.WrapHandler(s.ShopSim))
 		e.Any("/sim/shop/*", echo.WrapHandler(s.ShopSim))
@@ -304,6 +313,9 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	og.GET("/events", s.opsEvents)
 	og.GET("/clawbacks", s.opsClawbacks)
 	s.booksPages(og)
+	if s.IVR != nil {
+		s.hotlineRoutes(og, api)
+	}
 
 	for _, a := range append(append(append(s.orderActions(), s.tradeActions()...), s.payoutActions()...), s.photoActions()...) {
 		s.serve(a, api)

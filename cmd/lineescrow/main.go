@@ -54,6 +54,7 @@ Commands:
   seed                      add the demo data (idempotent; DEMO=true, empty or demo database only)
   admin create              create an operator account (-login, -name; password on stdin)
   sim bank                  run the bank simulator on its own (-addr, -webhook)
+  sim phone                 run the hotline simulator (the IVR platform) on its own (-addr, -platform)
   ledger verify [-head S:H] check every invariant of the books and the journal's chain; non-zero exit on a violation
   bench                     the ledger's throughput beside pgbench on a durable server (-clients, -duration)
   recon bank                reconcile a day's bank statement (--date YYYY-MM-DD, default yesterday)
@@ -165,6 +166,11 @@ func serve(ctx context.Context, stdout io.Writer) error {
 		if deps.BillSim, err = demoBillers(ctx, cfg, p, tel); err != nil {
 			return err
 		}
+		// The IVR platform, calling the payment hotline over HTTP from the
+		// demo's landlines, signed with the hotline's secret.
+		if deps.PhoneSim, err = demoPhone(cfg); err != nil {
+			return err
+		}
 		// The demo shop outside LineEscrow, a merchant of the gateway,
 		// served at /sim/shop/: it reaches the platform over HTTP only.
 		if deps.ShopSim, err = demoShop(ctx, cfg, db, p); err != nil {
@@ -198,7 +204,7 @@ func banner(w io.Writer, cfg *config.Config, database string) {
 	fmt.Fprintf(&b, "Database: %s.\n", database)
 	if cfg.Demo {
 		b.WriteString("Demo mode: demo secrets and demo data.\n")
-		fmt.Fprintf(&b, "Simulators: the bank %[1]s/sim/bank/, the phone company %[1]s/sim/telecom/, the billers %[1]s/sim/bills/, a shop paying through the gateway %[1]s/sim/shop/\n", cfg.BaseURL)
+		fmt.Fprintf(&b, "Simulators: the bank %[1]s/sim/bank/, the phone company %[1]s/sim/telecom/, a shop paying through the gateway %[1]s/sim/shop/, the payment hotline %[1]s/sim/phone/, the billers %[1]s/sim/bills/\n", cfg.BaseURL)
 	}
 	b.WriteString("Press Ctrl-C to stop.\n\n")
 	fmt.Fprint(w, b.String())

@@ -21,7 +21,8 @@ import (
 )
 
 const simUsage = "usage: lineescrow sim bank|telecom [-addr host:port] [-webhook URL] (bank on 127.0.0.1:8090, telecom on 127.0.0.1:8091; webhook BASE_URL/webhooks/bank or /webhooks/telecom)\n" +
-	"       lineescrow sim shop -app APP_ID [-addr host:port] [-gateway URL] [-key FILE] [-platform-key FILE] (the demo shop on 127.0.0.1:8092/sim/shop/)"
+	"       lineescrow sim shop -app APP_ID [-addr host:port] [-gateway URL] [-key FILE] [-platform-key FILE] (the demo shop on 127.0.0.1:8092/sim/shop/)\n" +
+	"       lineescrow sim phone [-addr host:port] [-platform URL] (the hotline's IVR platform on 127.0.0.1:8093/sim/phone/, calling BASE_URL/ivr/ signed with IVR_WEBHOOK_SECRET)"
 
 // simCmd runs the bank or the telecom simulator as a server of its own, for
 // testing a platform that runs elsewhere. Secrets come from the same
@@ -29,6 +30,9 @@ const simUsage = "usage: lineescrow sim bank|telecom [-addr host:port] [-webhook
 func simCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "shop" {
 		return shopCmd(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "phone" {
+		return phoneCmd(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) == 0 || (args[0] != "bank" && args[0] != "telecom") {
 		return errors.New(simUsage)
@@ -171,4 +175,43 @@ func demoShop(ctx context.Context, cfg *config.Config, db *store.DB, p *platform
 		return nil, err
 	}
 	return shop.Handler(), nil
+}
+
+// phoneCmd runs the hotline simulator (bankbridge/phonesim) on its own: the
+// IVR platform calling a platform's hotline from the demo subscribers' lines,
+// its requests signed with IVR_WEBHOOK_SECRET.
+func phoneCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sim phone", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8093", "address to listen on")
+	base := fs.String("platform", "", "the platform's base URL (default BASE_URL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
+	}
+	if cfg.IVRWebhookSecret == "" {
+		return errors.New("sim phone: IVR_WEBHOOK_SECRET is not set: the hotline would refuse every call")
+	}
+	if *base != "" {
+		cfg.BaseURL = *base
+	}
+	handler, err := demoPhone(cfg)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Addr: *addr, Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	fmt.Fprintf(stdout, "hotline simulator on http://%s/sim/phone/ calling %s/ivr/start\n", *addr, cfg.BaseURL)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
