@@ -49,11 +49,15 @@ test-deps: build chromium
 	$(BIN) devdb start -test
 
 chromium:
-	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$CHROME_PATH" ]; then exit 0; fi; \
+	@need=""; \
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$CHROME_PATH" ] || need="chromium"; \
+	command -v espeak-ng >/dev/null 2>&1 || need="$$need espeak-ng"; \
+	if [ -z "$$need" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
-	else echo "Chromium is missing: install it (Debian: apt-get install chromium) or set CHROME_PATH"; exit 1; fi
+	  echo "installing Debian's$$need for the browser tests and the phone simulator's voice"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need >/dev/null; \
+	elif [ "$${need#*chromium}" != "$$need" ]; then echo "Chromium is missing: install it (Debian: apt-get install chromium) or set CHROME_PATH"; exit 1; \
+	else echo "espeak-ng is missing: the phone simulator speaks as text only (Debian: apt-get install espeak-ng)"; fi
 
 go-test:
 	$(GO) test -race -count=1 -timeout 20m ./...

@@ -258,6 +258,32 @@ func (s *Service) JournalHead(ctx context.Context, actor models.Actor) (ledger.H
 	return ledger.JournalHead(ctx, s.DB)
 }
 
+// JournalExport is what an operator downloads to keep outside the
+// platform: the journal's head, and from which transfer on every transfer
+// carries a digest.
+type JournalExport struct {
+	Head        ledger.Head
+	DigestsFrom int64
+}
+
+// ExportJournal returns the journal's head to export.
+//
+// Errors: EFORBIDDEN unless actor is an operator.
+func (s *Service) ExportJournal(ctx context.Context, actor models.Actor) (*JournalExport, error) {
+	if !actor.IsOperator() {
+		return nil, errForbidden
+	}
+	h, err := ledger.JournalHead(ctx, s.DB)
+	if err != nil {
+		return nil, err
+	}
+	from, err := ledger.DigestsFrom(ctx, s.DB)
+	if err != nil {
+		return nil, err
+	}
+	return &JournalExport{Head: h, DigestsFrom: from}, nil
+}
+
 // Verify runs every check of the whole ledger: each transfer balances, all
 // postings sum to zero, no constrained account is negative, every balance
 // equals its postings (ledger.CheckInvariants), every escrow holds what

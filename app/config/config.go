@@ -87,7 +87,7 @@ var Vars = []Var{
 	{"BASE_URL", "http://HTTP_ADDR", "Public URL of the platform, used in links and by the simulators. With `https://` cookies are `Secure` and responses carry `Strict-Transport-Security`."},
 	{"TRUSTED_PROXIES", "(empty)", "Comma-separated CIDRs of the reverse proxies in front of the platform (`10.0.0.0/8, 2001:db8::/64`; a bare address is one host). `X-Forwarded-For` and `X-Forwarded-Proto` are believed only when the TCP peer is in them; empty: the TCP peer is the client."},
 	{"JWT_SECRET", "(demo value in demo mode)", "HMAC key for session tokens; at least 32 bytes."},
-	{"PAY_PASSWORD_PEPPER", "(demo value in demo mode)", "Secret key (pepper) of the payment password hashes; at least 32 bytes, not the JWT secret. Keep it out of the database and its backups; changing it invalidates every payment password not yet re-set."},
+	{"PAY_PASSWORD_PEPPER", "(demo value in demo mode)", "Secret key (pepper) of the payment password hashes; at least 32 bytes, not the JWT secret. Keep it out of the database and its backups; changing it invalidates every payment password not yet re-set, and the ledger journal's digests (keep the old value to verify old books)."},
 	{"BANK_WEBHOOK_SECRET", "(demo value in demo mode)", "Standard Webhooks secret (`whsec_` + base64, ≥ 24 bytes) shared with the bank bridge."},
 	{"TELECOM_WEBHOOK_SECRET", "(demo value in demo mode)", "Standard Webhooks secret shared with the telecom front-end."},
 	{"BANK_API_URL", "(demo: built-in simulator)", "Base URL of the bank bridge API."},

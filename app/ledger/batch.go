@@ -373,11 +373,12 @@ func (b *Batcher) post(ctx context.Context, tx *gorm.DB, reqs []*batchReq) (map[
 		sb.WriteString("(?, ?, ?, ?, ?, coalesce(?::timestamptz, now()))")
 		args = append(args, r.t.Key, r.t.Kind, r.t.Ref, r.t.Memo, r.fp, r.valueAt)
 	}
-	sb.WriteString(" ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key, created_at")
+	sb.WriteString(" ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key, created_at, value_at")
 	var ins []struct {
 		ID             int64
 		IdempotencyKey string
 		CreatedAt      time.Time
+		ValueAt        time.Time
 	}
 	if err := tx.Raw(sb.String(), args...).Scan(&ins).Error; err != nil {
 		return nil, nil, fmt.Errorf("batch: transfers: %w", err)
@@ -396,17 +397,29 @@ func (b *Batcher) post(ctx context.Context, tx *gorm.DB, reqs []*batchReq) (map[
 		return nil, taken, errKeysTaken
 	}
 	posted := make(map[string]*Posted, len(ins))
+	valuedAt := make(map[string]time.Time, len(ins))
 	for _, t := range ins {
 		posted[t.IdempotencyKey] = &Posted{ID: t.ID, CreatedAt: t.CreatedAt}
+		valuedAt[t.IdempotencyKey] = t.ValueAt
 	}
 
+	// The digests (digest.go) in the same statement as the postings.
 	sb.Reset()
 	args = args[:0]
-	sb.WriteString("INSERT INTO ledger_postings (transfer_id, account_id, direction, amount) VALUES ")
+	sb.WriteString("WITH d AS (INSERT INTO ledger_digests (transfer_id, digest) VALUES ")
+	for i, r := range ok {
+		p := posted[r.t.Key]
+		p.Key, p.Kind, p.Ref, p.Memo, p.Postings = r.t.Key, r.t.Kind, r.t.Ref, r.t.Memo, r.t.Postings
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(?, ?)")
+		args = append(args, p.ID, postedContent(p, r.fp, valuedAt[r.t.Key]).digest())
+	}
+	sb.WriteString(") INSERT INTO ledger_postings (transfer_id, account_id, direction, amount) VALUES ")
 	n := 0
 	for _, r := range ok {
 		p := posted[r.t.Key]
-		p.Key, p.Kind, p.Ref, p.Memo, p.Postings = r.t.Key, r.t.Kind, r.t.Ref, r.t.Memo, r.t.Postings
 		for _, q := range r.t.Postings {
 			if n > 0 {
 				sb.WriteString(", ")

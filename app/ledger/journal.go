@@ -19,6 +19,22 @@ package ledger
 // their seals. A transfer committed late, after transfers with higher ids
 // were sealed, is simply sealed later: the chain's order is the order of
 // the seals, recorded in seq.
+//
+// Why not seal by a transaction-id horizon (seal the transfers whose
+// pg_current_xact_id() is below pg_snapshot_xmin, in id order)? Because a
+// transaction's id and its transfers' ids are not taken in the same order
+// (a transaction that wrote something else first has an older xid but may
+// take its transfer id after a younger one), so even below the horizon a
+// later id could be sealed before an earlier one still in flight; and a
+// horizon is held back by any long writer in the cluster. The queue needs no
+// horizon: a sealer sees only committed rows of ledger_unsealed, so it never
+// seals a transfer of a transaction still open, and no global lock is taken
+// on the posting's path (the sealer's advisory lock is its own).
+//
+// What the chain alone cannot prove (a transfer changed before its seal, or
+// inserted with the triggers left on, which queues and seals it) the
+// transfers' keyed digests do: see digest.go, which also says honestly what
+// someone with SQL access can and cannot forge.
 
 import (
 	"context"
@@ -27,6 +43,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -279,8 +296,33 @@ const verifyBatch = 1000
 // waiting for its seal. With anchors it also checks that each recorded head
 // is still in the chain with the hash recorded. Other errors: the check
 // could not run.
+//
+// It checks the transfers' digests (digest.go) and the chain, and of the
+// findings of the two names the one of the lower transfer id.
 func VerifyJournal(ctx context.Context, db *gorm.DB, anchors ...Anchor) error {
 	db = db.WithContext(ctx)
+	did, derr := verifyDigests(ctx, db)
+	if derr != nil && !errors.Is(derr, ErrJournal) {
+		return derr
+	}
+	cid, cerr := verifyChain(ctx, db, anchors...)
+	switch {
+	case cerr != nil && !errors.Is(cerr, ErrJournal):
+		return cerr
+	case derr == nil:
+		return cerr
+	case cerr == nil:
+		return derr
+	case cid <= did:
+		return cerr
+	default:
+		return derr
+	}
+}
+
+// verifyChain checks the chain; its finding comes with the id of the
+// transfer it names (math.MaxInt64 when it names none).
+func verifyChain(ctx context.Context, db *gorm.DB, anchors ...Anchor) (int64, error) {
 	want := map[int64][]byte{}
 	for _, a := range anchors {
 		want[a.Seq] = a.Hash
@@ -294,7 +336,7 @@ func VerifyJournal(ctx context.Context, db *gorm.DB, anchors ...Anchor) error {
 		}
 		if err := db.Raw(`SELECT seq, transfer_id, prev_hash, hash FROM ledger_chain WHERE seq > ? ORDER BY seq LIMIT ?`,
 			last, verifyBatch).Scan(&seals).Error; err != nil {
-			return fmt.Errorf("verify the journal: %w", err)
+			return 0, fmt.Errorf("verify the journal: %w", err)
 		}
 		if len(seals) == 0 {
 			break
@@ -305,7 +347,7 @@ func VerifyJournal(ctx context.Context, db *gorm.DB, anchors ...Anchor) error {
 		}
 		contents, err := loadContents(ctx, db, ids)
 		if err != nil {
-			return fmt.Errorf("verify the journal: %w", err)
+			return 0, fmt.Errorf("verify the journal: %w", err)
 		}
 		for _, s := range seals {
 			after := "the start of the journal"
@@ -313,24 +355,24 @@ func VerifyJournal(ctx context.Context, db *gorm.DB, anchors ...Anchor) error {
 				after = fmt.Sprintf("transfer %d", prevTransfer)
 			}
 			if s.Seq != last+1 {
-				return fmt.Errorf("%w: seals %d to %d are missing: the transfers sealed after %s and before transfer %d were removed",
+				return s.TransferID, fmt.Errorf("%w: seals %d to %d are missing: the transfers sealed after %s and before transfer %d were removed",
 					ErrJournal, last+1, s.Seq-1, after, s.TransferID)
 			}
 			c, ok := contents[s.TransferID]
 			if !ok {
-				return fmt.Errorf("%w: transfer %d (seal %d) was removed", ErrJournal, s.TransferID, s.Seq)
+				return s.TransferID, fmt.Errorf("%w: transfer %d (seal %d) was removed", ErrJournal, s.TransferID, s.Seq)
 			}
 			if string(s.PrevHash) != string(prev) {
-				return fmt.Errorf("%w: transfer %d (seal %d) does not follow %s: a transfer before it was removed, inserted or altered",
+				return s.TransferID, fmt.Errorf("%w: transfer %d (seal %d) does not follow %s: a transfer before it was removed, inserted or altered",
 					ErrJournal, s.TransferID, s.Seq, after)
 			}
 			h := c.hash(s.Seq, prev)
 			if string(h) != string(s.Hash) {
-				return fmt.Errorf("%w: transfer %d (seal %d) was altered after it was sealed", ErrJournal, s.TransferID, s.Seq)
+				return s.TransferID, fmt.Errorf("%w: transfer %d (seal %d) was altered after it was sealed", ErrJournal, s.TransferID, s.Seq)
 			}
 			if a, ok := want[s.Seq]; ok {
 				if string(a) != string(h) {
-					return fmt.Errorf("%w: seal %d (transfer %d) is not the one recorded: the journal up to it was rewritten",
+					return s.TransferID, fmt.Errorf("%w: seal %d (transfer %d) is not the one recorded: the journal up to it was rewritten",
 						ErrJournal, s.Seq, s.TransferID)
 				}
 				delete(want, s.Seq)
@@ -345,7 +387,7 @@ func VerifyJournal(ctx context.Context, db *gorm.DB, anchors ...Anchor) error {
 				missing = seq
 			}
 		}
-		return fmt.Errorf("%w: the recorded seal %d is not in the journal (it ends at seal %d): transfers were removed",
+		return math.MaxInt64, fmt.Errorf("%w: the recorded seal %d is not in the journal (it ends at seal %d): transfers were removed",
 			ErrJournal, missing, last)
 	}
 	var stray int64
@@ -353,13 +395,13 @@ func VerifyJournal(ctx context.Context, db *gorm.DB, anchors ...Anchor) error {
 		WHERE NOT EXISTS (SELECT 1 FROM ledger_chain c WHERE c.transfer_id = t.id)
 		  AND NOT EXISTS (SELECT 1 FROM ledger_unsealed u WHERE u.transfer_id = t.id)
 		ORDER BY t.id LIMIT 1`).Scan(&stray).Error; err != nil {
-		return fmt.Errorf("verify the journal: %w", err)
+		return 0, fmt.Errorf("verify the journal: %w", err)
 	}
 	if stray != 0 {
-		return fmt.Errorf("%w: transfer %d is neither sealed nor waiting for its seal: it was inserted behind the ledger's back",
+		return stray, fmt.Errorf("%w: transfer %d is neither sealed nor waiting for its seal: it was inserted behind the ledger's back",
 			ErrJournal, stray)
 	}
-	return nil
+	return 0, nil
 }
 
 // SealArgs is the periodic job that seals the journal.

@@ -18,10 +18,11 @@ import (
 // behindTheBack runs statements as someone with write access to the
 // database would, bypassing the ledger: with the ledger tables' own
 // triggers (immutability, balance check, sealing queue) switched off.
+// The foreign keys stay: a transfer removed takes its seal and digest along.
 func behindTheBack(t *testing.T, db *gorm.DB, stmts ...string) {
 	t.Helper()
 	err := db.Transaction(func(tx *gorm.DB) error {
-		for _, table := range []string{"ledger_transfers", "ledger_postings", "ledger_chain"} {
+		for _, table := range []string{"ledger_transfers", "ledger_postings", "ledger_chain", "ledger_digests"} {
 			if err := tx.Exec("ALTER TABLE " + table + " DISABLE TRIGGER USER").Error; err != nil {
 				return err
 			}
@@ -31,7 +32,7 @@ func behindTheBack(t *testing.T, db *gorm.DB, stmts ...string) {
 				return fmt.Errorf("%s: %w", s, err)
 			}
 		}
-		for _, table := range []string{"ledger_transfers", "ledger_postings", "ledger_chain"} {
+		for _, table := range []string{"ledger_transfers", "ledger_postings", "ledger_chain", "ledger_digests"} {
 			if err := tx.Exec("ALTER TABLE " + table + " ENABLE TRIGGER USER").Error; err != nil {
 				return err
 			}
@@ -235,7 +236,9 @@ func TestJournalNamesTheFirstTransferChangedBehindTheLedgersBack(t *testing.T) {
 			`CREATE TEMP TABLE saved_chain AS SELECT * FROM ledger_chain WHERE seq = 3`,
 			fmt.Sprintf(`CREATE TEMP TABLE saved_postings AS SELECT * FROM ledger_postings WHERE transfer_id = %d`, ids[2]),
 			fmt.Sprintf(`CREATE TEMP TABLE saved_transfer AS SELECT * FROM ledger_transfers WHERE id = %d`, ids[2]),
+			fmt.Sprintf(`CREATE TEMP TABLE saved_digest AS SELECT * FROM ledger_digests WHERE transfer_id = %d`, ids[2]),
 			`DELETE FROM ledger_chain WHERE seq = 3`,
+			fmt.Sprintf(`DELETE FROM ledger_digests WHERE transfer_id = %d`, ids[2]),
 			fmt.Sprintf(`DELETE FROM ledger_postings WHERE transfer_id = %d`, ids[2]),
 			fmt.Sprintf(`DELETE FROM ledger_transfers WHERE id = %d`, ids[2]))
 		wantBroken(t, ledger.VerifyJournal(ctx, db), "seals 3 to 3 are missing", fmt.Sprintf("after transfer %d and before transfer %d", ids[1], ids[3]))
@@ -244,6 +247,7 @@ func TestJournalNamesTheFirstTransferChangedBehindTheLedgersBack(t *testing.T) {
 		wantBroken(t, ledger.VerifyJournal(ctx, db), fmt.Sprintf("transfer %d (seal 3) does not follow transfer %d", ids[3], ids[1]))
 		behindTheBack(t, db, `UPDATE ledger_chain SET seq = seq + 1000 WHERE seq >= 3`, `UPDATE ledger_chain SET seq = seq - 999 WHERE seq > 1000`,
 			`INSERT INTO ledger_transfers SELECT * FROM saved_transfer`, `INSERT INTO ledger_postings SELECT * FROM saved_postings`,
+			`INSERT INTO ledger_digests SELECT * FROM saved_digest`,
 			`INSERT INTO ledger_chain SELECT * FROM saved_chain`)
 		if err := ledger.VerifyJournal(ctx, db); err != nil {
 			t.Fatalf("put back: %v", err)
@@ -269,7 +273,8 @@ func TestJournalNamesTheFirstTransferChangedBehindTheLedgersBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Someone who knows how seals are computed alters transfer 3 and
-		// seals it and those after it again: the chain is consistent…
+		// seals it and those after it again: the chain is consistent, but
+		// the digest, keyed with a secret outside the database, is not…
 		rewrite := func(memo string) {
 			behindTheBack(t, db, fmt.Sprintf(`UPDATE ledger_transfers SET memo = '%s' WHERE id = %d`, memo, ids[2]),
 				`DELETE FROM ledger_chain WHERE seq >= 3`,
@@ -277,17 +282,21 @@ func TestJournalNamesTheFirstTransferChangedBehindTheLedgersBack(t *testing.T) {
 			seal(t, db)
 		}
 		rewrite("rewritten")
-		if err := ledger.VerifyJournal(ctx, db); err != nil {
-			t.Fatalf("a consistent rewritten chain: %v", err)
-		}
-		// …but it no longer passes through the head exported before.
-		wantBroken(t, ledger.VerifyJournal(ctx, db, anchor), fmt.Sprintf("seal 5 (transfer %d) is not the one recorded", ids[4]))
+		wantBroken(t, ledger.VerifyJournal(ctx, db), fmt.Sprintf("transfer %d does not match its digest", ids[2]))
+		// …and the chain no longer passes through the head exported before.
+		wantBroken(t, ledger.VerifyJournal(ctx, db, anchor), fmt.Sprintf("transfer %d does not match its digest", ids[2]))
+		// A head that differs from the chain's at its seq.
+		wantBroken(t, ledger.VerifyJournal(ctx, db, ledger.Anchor{Seq: 5, Hash: make([]byte, 32)}),
+			fmt.Sprintf("transfer %d does not match its digest", ids[2]))
 		// Nor does a shortened one.
-		wantBroken(t, ledger.VerifyJournal(ctx, db, ledger.Anchor{Seq: 9, Hash: anchor.Hash}), "the recorded seal 9 is not in the journal")
+		wantBroken(t, ledger.VerifyJournal(ctx, db, ledger.Anchor{Seq: 9, Hash: anchor.Hash}), fmt.Sprintf("transfer %d does not match its digest", ids[2]))
 		rewrite("")
 		if err := ledger.VerifyJournal(ctx, db, anchor); err != nil {
 			t.Fatalf("put back: %v", err)
 		}
+		wantBroken(t, ledger.VerifyJournal(ctx, db, ledger.Anchor{Seq: 5, Hash: make([]byte, 32)}),
+			fmt.Sprintf("seal 5 (transfer %d) is not the one recorded", ids[4]))
+		wantBroken(t, ledger.VerifyJournal(ctx, db, ledger.Anchor{Seq: 9, Hash: anchor.Hash}), "the recorded seal 9 is not in the journal")
 	})
 }
 

@@ -117,8 +117,9 @@ func Post(ctx context.Context, tx *gorm.DB, t models.Transfer) (*Posted, error) 
 	}
 	row := tx.Raw(`INSERT INTO ledger_transfers (idempotency_key, kind, ref, memo, fingerprint, value_at)
 		VALUES (?, ?, ?, ?, ?, coalesce(?::timestamptz, now())) ON CONFLICT (idempotency_key) DO NOTHING
-		RETURNING id, created_at`, t.Key, t.Kind, t.Ref, t.Memo, fp, valueAt).Row()
-	if err := row.Scan(&posted.ID, &posted.CreatedAt); err != nil {
+		RETURNING id, created_at, value_at`, t.Key, t.Kind, t.Ref, t.Memo, fp, valueAt).Row()
+	var valuedAt time.Time
+	if err := row.Scan(&posted.ID, &posted.CreatedAt, &valuedAt); err != nil {
 		if !errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("post transfer %s: %w", t.Key, err)
 		}
@@ -130,8 +131,11 @@ func Post(ctx context.Context, tx *gorm.DB, t models.Transfer) (*Posted, error) 
 		return nil, fmt.Errorf("post transfer %s: %w", t.Key, err)
 	}
 
+	// The digest (digest.go) in the same statement as the postings.
 	var sb strings.Builder
-	args := make([]any, 0, 4*len(t.Postings))
+	args := make([]any, 0, 2+4*len(t.Postings))
+	sb.WriteString("WITH d AS (INSERT INTO ledger_digests (transfer_id, digest) VALUES (?, ?)) ")
+	args = append(args, posted.ID, postedContent(posted, fp, valuedAt).digest())
 	sb.WriteString("INSERT INTO ledger_postings (transfer_id, account_id, direction, amount) VALUES ")
 	for i, p := range t.Postings {
 		if i > 0 {

@@ -105,6 +105,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	if log == nil {
 		log = slog.Default()
 	}
+	UseJournalKey(cfg)
 	p := &Platform{Config: cfg, DB: db, Log: log, Queue: &jobs.Queue{}, work: o.Work}
 	p.Notices = &notices.Service{DB: db.DB, Queue: p.Queue, Log: log, Chinese: views.NoticeChinese, Now: o.Now}
 	p.Auth = auth.NewService(db.DB, auth.NewTokens(cfg.JWTSecret, cfg.SessionTTL), []byte(cfg.PayPasswordPepper))
@@ -232,9 +233,15 @@ func (p *Platform) Stop(ctx context.Context) error {
 	return p.River.Stop(ctx)
 }
 
-// macKey derives the key of the MACs of ID digits, verification codes and
-// card numbers from the payment password pepper: a secret kept out of the
-// database, as these MACs must be.
+// UseJournalKey keys the ledger's transfer digests (ledger.SetJournalKey)
+// with a key derived from PAY_PASSWORD_PEPPER, a secret kept out of the
+// database; with the public demo pepper they keep the public demo key.
+func UseJournalKey(cfg *config.Config) {
+	if cfg.PayPasswordPepper != "" && cfg.PayPasswordPepper != config.DemoPayPasswordPepper {
+		ledger.SetJournalKey(ledger.JournalKeyFrom(cfg.PayPasswordPepper))
+	}
+}
+
 // ivrKey signs the hotline's call state.
 func ivrKey(secret string) []byte {
 	m := hmac.New(sha256.New, []byte(secret))
@@ -242,6 +249,9 @@ func ivrKey(secret string) []byte {
 	return m.Sum(nil)
 }
 
+// macKey derives the key of the MACs of ID digits, verification codes and
+// card numbers from the payment password pepper: a secret kept out of the
+// database, as these MACs must be.
 func macKey(pepper string) []byte {
 	m := hmac.New(sha256.New, []byte(pepper))
 	m.Write([]byte("lineescrow telecom MACs"))

@@ -2,8 +2,10 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,6 +23,7 @@ import (
 // booksPages adds the pages' routes to the operators' group.
 func (s *Server) booksPages(og *echo.Group) {
 	og.GET("/books", s.opsBooks)
+	og.GET("/books/journal", s.opsJournalExport)
 	og.GET("/recon", s.opsRecon)
 	og.GET("/payouts", s.opsPayouts)
 }
@@ -31,6 +34,20 @@ func (s *Server) opsBooks(c echo.Context) error {
 		return err
 	}
 	return render(c, http.StatusOK, views.BooksPage(booksVM(d)))
+}
+
+// opsJournalExport downloads the journal's head as a small JSON file, the
+// same answer as GET /api/v1/ops/books/journal.
+func (s *Server) opsJournalExport(c echo.Context) error {
+	e, err := s.Books.ExportJournal(c.Request().Context(), actor(c))
+	if err != nil {
+		return err
+	}
+	out := journalExportOf(e, time.Now())
+	c.Response().Header().Set(echo.HeaderContentDisposition,
+		fmt.Sprintf(`attachment; filename="lineescrow-journal-head-%d.json"`, out.Seq))
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.JSONPretty(http.StatusOK, out, "  ")
 }
 
 func booksVM(d *books.Dashboard) views.BooksVM {

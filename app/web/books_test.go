@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -96,7 +97,7 @@ func TestBooksPagesAreForOperatorsOnly(t *testing.T) {
 	buyer, seller := e.browser(t, e.Buyer), e.browser(t, e.Seller)
 	op := e.browser(t, e.Operator)
 	anon := (&env{t: t, ts: e.ts}).browser()
-	pages := []string{"/ops/books", "/ops/books?check=1", "/ops/recon", "/ops/payouts", "/ops/payouts?open=true",
+	pages := []string{"/ops/books", "/ops/books?check=1", "/ops/books/journal", "/ops/recon", "/ops/payouts", "/ops/payouts?open=true",
 		"/ops/payouts?id=" + e.paid.ID}
 	for _, p := range pages {
 		if pg := op.get(p); pg.status != 200 {
@@ -122,7 +123,7 @@ func TestBooksPagesAreForOperatorsOnly(t *testing.T) {
 	tokens := map[string]string{"buyer": e.token(t, e.Buyer), "seller": e.token(t, e.Seller)}
 	opTok := e.token(t, e.Operator)
 	for _, r := range []struct{ method, path string }{
-		{"GET", "/api/v1/ops/books"}, {"GET", "/api/v1/ops/books/check"}, {"GET", "/api/v1/ops/recon"}, {"GET", "/api/v1/ops/payouts"},
+		{"GET", "/api/v1/ops/books"}, {"GET", "/api/v1/ops/books/check"}, {"GET", "/api/v1/ops/books/journal"}, {"GET", "/api/v1/ops/recon"}, {"GET", "/api/v1/ops/payouts"},
 		{"POST", "/api/v1/ops/recon/run"}, {"POST", "/api/v1/ops/recon/breaks/1/clear"},
 	} {
 		body := map[string]string{}
@@ -208,6 +209,25 @@ func TestBooksDashboard(t *testing.T) {
 	_, body, _ = e.api(t, "GET", "/api/v1/ops/books", e.token(t, e.Operator), "", nil)
 	if j, _ := body["journal"].(map[string]any); j["anchor"] != head.Anchor() || j["seq"] != float64(head.Seq) || j["unsealed"] != float64(0) {
 		t.Fatalf("API journal: %v, want %s", body["journal"], head.Anchor())
+	}
+	// Its export: a file from the page's link, the same answer in the API.
+	href, _ := p.find(`a[data-testid="journal-export"]`).Attr("href")
+	file := op.get(href)
+	var exported map[string]any
+	if err := json.Unmarshal([]byte(file.body), &exported); err != nil || file.status != 200 ||
+		!strings.HasPrefix(file.header.Get("Content-Disposition"), fmt.Sprintf(`attachment; filename="lineescrow-journal-head-%d.json"`, head.Seq)) {
+		t.Fatalf("export %q: %d %v %v\n%s", href, file.status, file.header, err, file.body)
+	}
+	if exported["anchor"] != head.Anchor() || exported["hash"] != head.Hash || exported["digests_from"] != float64(1) ||
+		exported["verify"] != "lineescrow ledger verify -head "+head.Anchor() {
+		t.Fatalf("exported head: %v, want %s", exported, head.Anchor())
+	}
+	code, twin, _ := e.api(t, "GET", "/api/v1/ops/books/journal", e.token(t, e.Operator), "", nil)
+	if code != 200 || twin["anchor"] != head.Anchor() || twin["seq"] != float64(head.Seq) || twin["transfer_id"] != float64(head.TransferID) {
+		t.Fatalf("API export: %d %v", code, twin)
+	}
+	if code, _, _ := e.api(t, "GET", "/api/v1/ops/books/journal", e.token(t, e.Buyer), "", nil); code != 403 {
+		t.Fatalf("a buyer reads the journal's head: %d", code)
 	}
 
 	// The overview counts the new queues, each under the name of its page.

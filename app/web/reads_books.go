@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"lineescrow/app/books"
 	"lineescrow/app/payouts"
 	"lineescrow/app/recon"
 	"lineescrow/models"
@@ -40,6 +41,25 @@ type journalAnswer struct {
 	Anchor     string    `json:"anchor" doc:"SEQ:HASH: keep it outside the platform and check the journal against it later (lineescrow ledger verify -head)"`
 	SealedAt   time.Time `json:"sealed_at" doc:"when the last seal was made"`
 	Unsealed   int64     `json:"unsealed" doc:"transfers committed and waiting for their seal (the sealer runs every few seconds)"`
+}
+
+// journalExportAnswer is the journal's head as downloaded from the books
+// page (GET /ops/books/journal) and read by programs.
+type journalExportAnswer struct {
+	journalAnswer
+	DigestsFrom int64     `json:"digests_from" doc:"every transfer from this id on carries a keyed digest of its content (those before predate digests; 1 on a platform installed with them)"`
+	ExportedAt  time.Time `json:"exported_at"`
+	Verify      string    `json:"verify" doc:"the command that checks the journal against this head later (empty while nothing is sealed)"`
+}
+
+func journalExportOf(e *books.JournalExport, now time.Time) journalExportAnswer {
+	h := e.Head
+	out := journalExportAnswer{journalAnswer: journalAnswer{Seq: h.Seq, TransferID: h.TransferID, Hash: h.Hash, Anchor: h.Anchor(),
+		SealedAt: h.SealedAt, Unsealed: h.Unsealed}, DigestsFrom: e.DigestsFrom, ExportedAt: now.UTC()}
+	if h.Seq > 0 {
+		out.Verify = "lineescrow ledger verify -head " + h.Anchor()
+	}
+	return out
 }
 
 type ownerAnswer struct {
@@ -101,6 +121,15 @@ func (s *Server) booksReads() []read {
 					return err
 				}
 				return c.JSON(http.StatusOK, checkAnswer{OK: findings == "", Findings: findings})
+			}},
+		{name: "books.journal", summary: "The head of the tamper-evident journal, to keep outside the platform and check the journal against later (operators; the books page downloads it as a file)",
+			tag: "operators", pages: []string{"/ops/books/journal"}, api: "/ops/books/journal", roles: operatorRoles, resp: journalExportAnswer{},
+			handler: func(c echo.Context) error {
+				e, err := s.Books.ExportJournal(c.Request().Context(), actor(c))
+				if err != nil {
+					return err
+				}
+				return c.JSON(http.StatusOK, journalExportOf(e, time.Now()))
 			}},
 		{name: "recon.report", summary: "The reconciliation with the bank: the latest runs and the open breaks (operators)", tag: "operators",
 			pages: []string{"/ops/recon"}, api: "/ops/recon", roles: operatorRoles, resp: recon.Report{}, handler: func(c echo.Context) error {

@@ -52,6 +52,7 @@ func ledgerCmd(ctx context.Context, getenv func(string) string, args []string, s
 	if err != nil {
 		return err
 	}
+	platform.UseJournalKey(cfg)
 	db, err := openDB(ctx, cfg.DatabaseURL, 4)
 	if err != nil {
 		return err
@@ -70,8 +71,15 @@ func ledgerCmd(ctx context.Context, getenv func(string) string, args []string, s
 		return err
 	}
 	fmt.Fprintln(stdout, "ledger verified: every transfer balances, all postings sum to zero, no constrained account is negative,",
-		"every balance equals its postings, every order's escrow holds what the order says, the journal's chain is unbroken")
+		"every balance equals its postings, every order's escrow holds what the order says, every transfer matches its digest, the journal's chain is unbroken")
 	fmt.Fprintf(stdout, "journal head: %s (transfer %d; %d transfers waiting for their seal)\n", head.Anchor(), head.TransferID, head.Unsealed)
+	from, err := ledger.DigestsFrom(ctx, db.DB)
+	if err != nil {
+		return err
+	}
+	if from > 1 {
+		fmt.Fprintf(stdout, "transfers before %d predate the digests: only the chain covers them\n", from)
+	}
 	return nil
 }
 

@@ -58,6 +58,26 @@ func TestLedgerVerify(t *testing.T) {
 		!strings.Contains(err.Error(), "is not the one recorded") {
 		t.Fatalf("with another head: %v", err)
 	}
+	// A transfer altered behind the ledger's back is named.
+	behindTheBack := func(stmt string, args ...any) {
+		t.Helper()
+		if err := db.Exec(`ALTER TABLE ledger_transfers DISABLE TRIGGER USER`).Error; err != nil {
+			t.Fatal(err)
+		}
+		defer db.Exec(`ALTER TABLE ledger_transfers ENABLE TRIGGER USER`)
+		if err := db.Exec(stmt, args...).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	behindTheBack(`UPDATE ledger_transfers SET memo = memo || ' (edited)' WHERE id = ?`, head.TransferID)
+	if err := ledgerCmd(context.Background(), env, []string{"verify"}, &out); err == nil ||
+		!strings.Contains(err.Error(), fmt.Sprintf("transfer %d", head.TransferID)) || !strings.Contains(err.Error(), "altered") {
+		t.Fatalf("an altered transfer: %v", err)
+	}
+	behindTheBack(`UPDATE ledger_transfers SET memo = left(memo, length(memo) - length(' (edited)')) WHERE id = ?`, head.TransferID)
+	if err := ledgerCmd(context.Background(), env, []string{"verify"}, &out); err != nil {
+		t.Fatalf("put back: %v", err)
+	}
 	if err := ledgerCmd(context.Background(), env, []string{"verify", "-head", "nonsense"}, &out); err == nil {
 		t.Fatal("a malformed head passed")
 	}
