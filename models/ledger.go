@@ -72,6 +72,25 @@ func SellerAvailableAccount(sellerID int64) string {
 // go below zero, so no more can be recovered than is owed.
 func ClawbackAccount(userID int64) string { return "clawback:" + strconv.FormatInt(userID, 10) }
 
+// BillerAccount holds what payers paid one biller (a company whose bills
+// buyers pay from their balance) and the platform has not settled to the
+// biller's bank account yet: a liability, never negative.
+func BillerAccount(code string) string { return "biller:" + code }
+
+// ValidBillerCode reports whether code can name a biller: a lower-case
+// letter, then 1 to 30 lower-case letters, digits or underscores.
+func ValidBillerCode(code string) bool {
+	if len(code) < 2 || len(code) > 31 || code[0] < 'a' || code[0] > 'z' {
+		return false
+	}
+	for _, r := range code {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '_' {
+			return false
+		}
+	}
+	return true
+}
+
 // AccountSpec says what an account code means.
 type AccountSpec struct {
 	Code string
@@ -125,6 +144,8 @@ func ClassifyAccount(code string) (AccountSpec, error) {
 		return AccountSpec{Code: code, Kind: Liability, Constrained: true}, nil
 	case len(parts) == 2 && parts[0] == "clawback" && id(parts[1]):
 		return AccountSpec{Code: code, Kind: Asset, Constrained: true}, nil
+	case len(parts) == 2 && parts[0] == "biller" && ValidBillerCode(parts[1]):
+		return AccountSpec{Code: code, Kind: Liability, Constrained: true}, nil
 	case len(parts) == 3 && parts[0] == "seller" && id(parts[1]) && (parts[2] == "pending" || parts[2] == "available"):
 		return AccountSpec{Code: code, Kind: Liability, Constrained: true}, nil
 	}

@@ -17,6 +17,8 @@ func TestClassifyAccount(t *testing.T) {
 		"expense:bad_debt":   {Kind: Expense},
 		"telecom:receivable": {Kind: Asset},
 		"payouts:in_transit": {Kind: Liability, Constrained: true},
+		"biller:power":       {Kind: Liability, Constrained: true},
+		"biller:heze_water2": {Kind: Liability, Constrained: true},
 	}
 	for code, want := range good {
 		got, err := ClassifyAccount(code)
@@ -25,7 +27,8 @@ func TestClassifyAccount(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "bank", "wallet:", "wallet:0", "wallet:-1", "wallet:07", "wallet:1:x",
-		"escrow:order:abc", "seller:1:other", "seller:1", "revenue:other", "Wallet:1"} {
+		"escrow:order:abc", "seller:1:other", "seller:1", "revenue:other", "Wallet:1",
+		"biller:", "biller:P", "biller:1x", "biller:a", "biller:a-b", "biller:power:x"} {
 		if _, err := ClassifyAccount(bad); ErrorCode(err) != EINVALID {
 			t.Errorf("ClassifyAccount(%q) err = %v, want invalid", bad, err)
 		}

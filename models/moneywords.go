@@ -160,6 +160,7 @@ const (
 	WalletClawback            = "clawback"               // taken for a payment the bank recalled earlier
 	WalletInstorePayment      = "instore_payment"        // paid a shop at its counter (app/instore)
 	WalletInstoreRefund       = "instore_refund"         // a shop refunded an in-store payment
+	WalletBill                = "bill"                   // a bill paid from the balance (app/bills)
 	WalletIn                  = "in"                     // anything else into the balance
 	WalletOut                 = "out"                    // anything else out of it
 )
@@ -199,6 +200,8 @@ func WalletWhere(kind, ref string, in bool) (code string, orderID int64) {
 		return WalletBankRecall, orderID
 	case strings.HasPrefix(kind, "clawback.") && !in:
 		return WalletClawback, orderID
+	case kind == "bill.pay" && !in:
+		return WalletBill, orderID
 	case in:
 		return WalletIn, orderID
 	}

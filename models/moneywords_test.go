@@ -112,6 +112,7 @@ func TestWalletWhere(t *testing.T) {
 		{"payout.failed", "payout:P1", true, WalletWithdrawalReturned, 0},
 		{"bank.reversal", "order:42", false, WalletBankRecall, 42},
 		{"clawback.recover", "clawback:1", false, WalletClawback, 0},
+		{"bill.pay", "bill:BP1", false, WalletBill, 0},
 		{"something.new", "order:042", true, WalletIn, 0},
 		{"something.new", "order:-1", false, WalletOut, 0},
 	}

@@ -17,7 +17,8 @@ import (
 // RefLink is the operators' page of what a ledger transfer belongs to, from
 // the transfer's reference: order:N → that order; payout:ID → that payout in
 // the payouts queue; bank:TXN → the bank's events of that transaction;
-// user:N → that user; clawback:… → the claw-backs. It returns "" for a
+// user:N → that user; clawback:… → the claw-backs; bill:ID → that bill
+// payment's receipt. It returns "" for a
 // reference the portal has no page for (or a malformed one).
 func RefLink(ref string) string {
 	kind, id, ok := strings.Cut(ref, ":")
@@ -43,6 +44,10 @@ func RefLink(ref string) string {
 		}
 	case "clawback":
 		return "/ops/clawbacks?all=1"
+	case "bill":
+		if strings.HasPrefix(id, "BP") && len(id) <= 40 && strings.Trim(id[2:], "0123456789ABCDEF") == "" {
+			return "/ops/bills/" + id
+		}
 	}
 	return ""
 }
@@ -280,10 +285,12 @@ type OpsPayoutRow struct {
 	State  string
 	// OwnerID, Owner and OwnerRole are the person paid; ReturnOf the bank
 	// transaction paid back to its payer when there is none.
-	OwnerID     int64
-	Owner       string
-	OwnerRole   string
-	ReturnOf    string
+	OwnerID   int64
+	Owner     string
+	OwnerRole string
+	ReturnOf  string
+	// Biller is the code of the biller a settlement pays (app/bills).
+	Biller      string
 	Beneficiary string
 	Account     string
 	Reason      string

@@ -20,6 +20,8 @@ func TestRefLink(t *testing.T) {
 		"bank:B 1&x=<y>":             "/ops/events?txn=B+1%26x%3D%3Cy%3E", // the bank's ids are escaped, whatever they hold
 		"user:7":                     "/ops/users?id=7",
 		"clawback:3":                 "/ops/clawbacks?all=1",
+		"bill:BP0123456789ABCDEF":    "/ops/bills/BP0123456789ABCDEF",
+		"bill:BP1/../x":              "",
 		"order:0":                    "",
 		"order:-1":                   "",
 		"order:007":                  "",

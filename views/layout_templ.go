@@ -28,10 +28,10 @@ func navFor(v *Viewer) []navItem {
 		return []navItem{{"/seller", "Dashboard"}, {"/seller/listings", "My listings"}, {"/seller/orders", "Orders"}, {"/seller/money", "Money"}, {"/seller/instore", "In-store"}, {"/seller/gateway", "Gateway"}, {"/account", "Account"}}
 	case v.Role == RoleOperator:
 		return []navItem{{"/ops", "Overview"}, {"/ops/disputes", "Disputes"}, {"/ops/suspense", "Unmatched transfers"}, {"/ops/events", "Bank events"}, {"/ops/flags", "Risk flags"}, {"/ops/clawbacks", "Claw-backs"},
-			{"/ops/payouts", "Payouts"}, {"/ops/recon", "Reconciliation"}, {"/ops/charges", "Landline charges"}, {"/ops/advances", "Advances"}, {"/ops/merchants", "Merchants"}, {"/ops/calls", "Incoming calls"}, {"/ops/orders", "Orders"}, {"/ops/users", "Users"},
+			{"/ops/payouts", "Payouts"}, {"/ops/recon", "Reconciliation"}, {"/ops/charges", "Landline charges"}, {"/ops/advances", "Advances"}, {"/ops/merchants", "Merchants"}, {"/ops/calls", "Incoming calls"}, {"/ops/billers", "Billers"}, {"/ops/orders", "Orders"}, {"/ops/users", "Users"},
 			{"/ops/books", "Books"}, {"/ops/ledger", "Ledger"}, {"/ops/audit", "Audit log"}, {"/ops/settings", "Settings"}}
 	default:
-		return []navItem{{"/listings", "Shop"}, {"/orders", "My orders"}, {"/wallet", "Wallet"}, {"/instore/pay", "Pay a shop"}, {"/landline", "Landline"}, {"/buyer/addresses", "Addresses"}, {"/account", "Account"}}
+		return []navItem{{"/listings", "Shop"}, {"/orders", "My orders"}, {"/wallet", "Wallet"}, {"/instore/pay", "Pay a shop"}, {"/bills", "Pay bills"}, {"/landline", "Landline"}, {"/buyer/addresses", "Addresses"}, {"/account", "Account"}}
 	}
 }
 

@@ -111,6 +111,8 @@ func walletWordsLabel(code string) string {
 		return "Paid to a shop at its counter"
 	case models.WalletInstoreRefund:
 		return "A shop refunded an in-store payment to your balance"
+	case models.WalletBill:
+		return "A bill paid from your balance"
 	case models.WalletIn:
 		return "Into your balance"
 	}
@@ -126,6 +128,9 @@ func WalletWords(ctx context.Context, m Movement) (text, href string) {
 		href = fmt.Sprintf("/orders/%d", id)
 	} else if p, ok := strings.CutPrefix(m.Ref, "instore:"); ok && p != "" {
 		href = "/instore/payments/" + p
+	}
+	if bill, ok := strings.CutPrefix(m.Ref, "bill:"); ok && code == models.WalletBill {
+		href = "/bills/" + bill
 	}
 	if strings.Contains(f, "%d") {
 		return Tf(ctx, f, id), href

@@ -196,7 +196,7 @@ func (s *Service) Accounts(ctx context.Context, actor models.Actor) (*Accounts, 
 func classKind(class string) (models.AccountKind, error) {
 	sample := map[string]string{
 		"escrow": models.EscrowAccount(1), "wallet": models.WalletAccount(1),
-		"seller": models.SellerAvailableAccount(1), "clawback": models.ClawbackAccount(1),
+		"seller": models.SellerAvailableAccount(1), "clawback": models.ClawbackAccount(1), "biller": models.BillerAccount("xx"),
 	}[class]
 	spec, err := models.ClassifyAccount(sample)
 	if err != nil {

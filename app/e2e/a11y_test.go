@@ -131,12 +131,13 @@ func TestMainPagesAreAccessible(t *testing.T) {
 		{"buyer", "/orders"}, {"buyer", fmt.Sprintf("/orders/%d", unpaid.ID)}, {"buyer", fmt.Sprintf("/orders/%d", shipped.ID)},
 		{"buyer", "/wallet"}, {"buyer", "/notifications"}, {"buyer", "/buyer/addresses"}, {"buyer", "/account"},
 		{"buyer", "/account/pay-password"}, {"buyer", "/landline"},
+		{"buyer", "/bills?biller=power&account=3701000101"},
 		{"seller", "/seller"}, {"seller", "/seller/orders"}, {"seller", fmt.Sprintf("/seller/orders/%d", shipped.ID)},
 		{"seller", "/seller/listings"}, {"seller", "/seller/listings/new"}, {"seller", "/seller/money"}, {"seller", "/seller/gateway"},
 		{"operator", "/ops"}, {"operator", "/ops/orders"}, {"operator", fmt.Sprintf("/ops/orders/%d", shipped.ID)},
 		{"operator", "/ops/suspense"}, {"operator", "/ops/events"}, {"operator", "/ops/audit"}, {"operator", "/ops/books"},
 		{"operator", "/ops/users"}, {"operator", "/ops/payouts"}, {"operator", "/ops/disputes"}, {"operator", "/ops/recon"},
-		{"operator", "/ops/settings"},
+		{"operator", "/ops/settings"}, {"operator", "/ops/billers"},
 	}
 	logins := map[string]string{"buyer": a.Buyer.Login, "seller": a.Seller.Login, "operator": a.Operator.Login}
 

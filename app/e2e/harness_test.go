@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"lineescrow/app/bills"
 	"lineescrow/app/config"
 	"lineescrow/app/dbtest"
 	"lineescrow/app/gateway"
@@ -21,6 +22,7 @@ import (
 	"lineescrow/app/web"
 	"lineescrow/bankbridge"
 	"lineescrow/bankbridge/banksim"
+	"lineescrow/bankbridge/billsim"
 	"lineescrow/bankbridge/phonesim"
 	"lineescrow/bankbridge/shopsim"
 	"lineescrow/bankbridge/telecomsim"
@@ -48,6 +50,8 @@ type app struct {
 	Tel *telecomsim.Sim
 	// Shop is the demo shop paying through the gateway, at /sim/shop.
 	Shop *shopsim.Shop
+	// BillSim is the billers' simulator, at /sim/bills (the demo's billers).
+	BillSim *billsim.Sim
 	// Phone is the hotline's IVR platform (its page at /sim/phone).
 	Phone *phonesim.Sim
 }
@@ -84,8 +88,13 @@ func startApp(t *testing.T) *app {
 	// seller's), mounted at /sim/shop and reaching the platform over HTTP.
 	env.Gateway.BaseURL = base
 	shop := demoShop(t, env, base)
+	billers := billsim.New(billsim.Config{Prefix: "/sim/bills"})
+	if err := bills.AddDemo(env.Ctx, env.Bills, billers, base, tel.Bills()); err != nil {
+		t.Fatal(err)
+	}
 	deps := env.WebDeps()
 	deps.Config, deps.BankSim, deps.TelecomSim, deps.ShopSim = cfg, sim.Handler(), tel.Handler(), shop.Handler()
+	deps.BillSim = billers.Handler()
 	ivrKey, err := config.WebhookKey(cfg.IVRWebhookSecret)
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +114,7 @@ func startApp(t *testing.T) *app {
 		_ = hs.Shutdown(sctx)
 		_ = env.Stop(sctx)
 	})
-	return &app{Env: env, URL: base, Sim: sim, Tel: tel, Shop: shop, Phone: phone}
+	return &app{Env: env, URL: base, Sim: sim, Tel: tel, Shop: shop, Phone: phone, BillSim: billers}
 }
 
 // demoShop approves the seller as a merchant with the demo shop's key, its

@@ -185,7 +185,7 @@ type Total struct {
 }
 
 // Classes of per-person accounts whose totals the operators' overview shows.
-var Classes = []string{"escrow", "wallet", "seller", "clawback"}
+var Classes = []string{"escrow", "wallet", "seller", "clawback", "biller"}
 
 // Kinds are the account kinds whose totals RefreshTotals sums beside the
 // classes (under KindClass), for the books' dashboard and its zero sum.

@@ -261,6 +261,33 @@ func (s *Service) ReturnCredit(ctx context.Context, tx *gorm.DB, bankTxnID strin
 	return p, nil
 }
 
+// SettleBiller pays, within tx, amount of what payers paid a biller (its
+// account biller:<code>) to the biller's bank account: the money leaves
+// biller:<code> for payouts:in_transit now, the bank is called by the job; a
+// failed payout puts it back on biller:<code>.
+//
+// Errors: EINVALID (field amount) under Minimum; EINSUFFICIENT (field
+// amount) beyond the biller's balance.
+func (s *Service) SettleBiller(ctx context.Context, tx *gorm.DB, code string, amount models.Money, account, name string) (*Payout, error) {
+	acc, err := models.CheckBankAccount("account", account)
+	if err != nil {
+		return nil, err
+	}
+	if amount.LessThan(Minimum) {
+		return nil, models.FieldError("amount", "Settle at least %s.", Minimum.Display())
+	}
+	p := &Payout{ID: newID(), Source: models.BillerAccount(code), Amount: amount, BeneficiaryAccount: acc,
+		BeneficiaryName: strings.TrimSpace(name), State: Requested}
+	p.Memo = "LineEscrow bill settlement " + p.ID
+	if err := s.create(ctx, tx, p); err != nil {
+		if models.ErrorCode(err) == models.EINVALID {
+			return nil, models.Errorf(models.EINSUFFICIENT, "The biller's balance is not enough for this settlement.")
+		}
+		return nil, err
+	}
+	return p, nil
+}
+
 // create records p with its money in transit and the job that sends it.
 func (s *Service) create(ctx context.Context, tx *gorm.DB, p *Payout) error {
 	if err := tx.Exec(`INSERT INTO payouts (id, user_id, source, bank_txn_id, amount, beneficiary_account, beneficiary_name, memo, state)

@@ -18,6 +18,7 @@ import (
 	"lineescrow/app/addresses"
 	"lineescrow/app/audit"
 	"lineescrow/app/auth"
+	"lineescrow/app/bills"
 	"lineescrow/app/books"
 	"lineescrow/app/clawback"
 	"lineescrow/app/config"
@@ -76,6 +77,9 @@ type Platform struct {
 	// Instore is in-store payments: shop numbers, payments from the
 	// wallet straight to a seller, their refunds.
 	Instore *instore.Service
+	// Bills pays billers (phone and broadband, electricity, water) from
+	// the balance.
+	Bills *bills.Service
 	// IVR is the payment hotline (VoiceXML for the IVR platform).
 	IVR *ivr.Service
 	// Health is the readiness probe: the database answers, no migration pending.
@@ -156,6 +160,8 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p.IVR.Flows["3"] = instore.HotlineFlow{Instore: p.Instore}
 	p.Orders.Notices, p.Payouts.Notices, p.Funding.Notices, p.Telecom.Notices = p.Notices, p.Notices, p.Notices, p.Notices
 	p.Funding.Settlements = p.Telecom
+	p.Bills = &bills.Service{DB: db.DB, Queue: p.Queue, Passwords: p.Auth, Payouts: p.Payouts, Secret: billerKey(cfg.PayPasswordPepper),
+		MaxAmount: cfg.MaxAmount, Log: log, Now: o.Now}
 	p.Risk = &risk.Service{DB: db.DB}
 	p.Orders.Cases = orderCases{p.Risk}
 	p.Audit = &audit.Service{DB: db.DB}
@@ -188,6 +194,8 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	river.AddWorker(workers, &telecom.RedeemWorker{Telecom: p.Telecom})
 	river.AddWorker(workers, &notices.SMSWorker{Notices: p.Notices})
 	river.AddWorker(workers, &notices.RemindWorker{Notices: p.Notices})
+	river.AddWorker(workers, &bills.NoticeWorker{Bills: p.Bills})
+	river.AddWorker(workers, &bills.SettleWorker{Bills: p.Bills})
 	periodic := []*river.PeriodicJob{
 		jobs.Every(5*time.Minute, funding.SweepArgs{}),
 		jobs.Every(24*time.Hour, funding.PurgeArgs{}),
@@ -201,6 +209,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 		jobs.Every(time.Hour, gateway.PurgeArgs{}),
 		jobs.Every(24*time.Hour, telecom.PurgeArgs{}),
 		jobs.Every(10*time.Minute, notices.RemindArgs{}),
+		jobs.Every(24*time.Hour, bills.SettleArgs{}),
 	}
 	client, err := jobs.NewClient(db.SQL, jobs.Options{Workers: workers, Logger: log, PollInterval: o.PollInterval, Work: o.Work,
 		Periodic: periodic})
@@ -255,6 +264,14 @@ func ivrKey(secret string) []byte {
 func macKey(pepper string) []byte {
 	m := hmac.New(sha256.New, []byte(pepper))
 	m.Write([]byte("lineescrow telecom MACs"))
+	return m.Sum(nil)
+}
+
+// billerKey derives the key of the billers' shared secrets from the
+// payment password pepper, a secret kept out of the database.
+func billerKey(pepper string) []byte {
+	m := hmac.New(sha256.New, []byte(pepper))
+	m.Write([]byte("lineescrow biller secrets"))
 	return m.Sum(nil)
 }
 

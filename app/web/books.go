@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -151,6 +152,10 @@ func payoutsVM(page *payouts.Queue, q payoutsQuery) views.OpsPayoutsVM {
 		}
 		if l.BankTxnID != nil {
 			r.ReturnOf = *l.BankTxnID
+		}
+		r.Biller, _ = strings.CutPrefix(l.Source, "biller:")
+		if r.Biller == l.Source {
+			r.Biller = ""
 		}
 		if l.SettledAt != nil {
 			r.SettledAt = *l.SettledAt

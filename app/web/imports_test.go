@@ -44,7 +44,7 @@ func TestTheTestHelperWiresEveryService(t *testing.T) {
 	d := reflect.ValueOf(ptest.New(t).WebDeps())
 	for i := range d.NumField() {
 		name := d.Type().Field(i).Name
-		if name == "BankSim" || name == "TelecomSim" || name == "ShopSim" || name == "PhoneSim" || name == "Now" { // demo mode only; tests only
+		if name == "BankSim" || name == "TelecomSim" || name == "ShopSim" || name == "PhoneSim" || name == "BillSim" || name == "Now" { // demo mode only; tests only
 			continue
 		}
 		if d.Field(i).IsZero() {

@@ -35,6 +35,7 @@ import (
 	"lineescrow/app/addresses"
 	"lineescrow/app/audit"
 	"lineescrow/app/auth"
+	"lineescrow/app/bills"
 	"lineescrow/app/books"
 	"lineescrow/app/clawback"
 	"lineescrow/app/config"
@@ -101,6 +102,8 @@ type Deps struct {
 	Notices *notices.Service
 	// Instore is in-store payments: shop numbers, the till, paying a shop.
 	Instore *instore.Service
+	// Bills pays billers from the balance; operators settle them.
+	Bills *bills.Service
 	// IVR is the payment hotline, served at /ivr/ to the IVR platform.
 	IVR *ivr.Service
 	// PhoneSim is the hotline simulator's (bankbridge/phonesim), at /sim/phone.
@@ -109,6 +112,8 @@ type Deps struct {
 	BankSim http.Handler
 	// TelecomSim is the telecom front-end simulator's, at /sim/telecom.
 	TelecomSim http.Handler
+	// BillSim is the billers' simulator's (bankbridge/billsim), at /sim/bills.
+	BillSim http.Handler
 	// ShopSim is the demo shop's (bankbridge/shopsim), at /sim/shop.
 	ShopSim http.Handler
 	// Now is the clock (tests set it).
@@ -263,6 +268,10 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 		e.Any("/sim/telecom", echo.WrapHandler(s.TelecomSim))
 		e.Any("/sim/telecom/*", echo.WrapHandler(s.TelecomSim))
 	}
+	if s.BillSim != nil {
+		e.Any("/sim/bills", echo.WrapHandler(s.BillSim))
+		e.Any("/sim/bills/*", echo.WrapHandler(s.BillSim))
+	}
 	if s.PhoneSim != nil {
 		e.Any("/sim/phone", echo.WrapHandler(s.PhoneSim))
 		e.Any("/sim/phone/*", echo.WrapHandler(s.PhoneSim))
@@ -345,6 +354,9 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	}
 	if s.Instore != nil {
 		s.instoreRoutes(b, sg, api)
+	}
+	if s.Bills != nil {
+		s.billRoutes(api)
 	}
 	if s.Telecom != nil {
 		e.POST("/webhooks/telecom", s.telecomWebhook)

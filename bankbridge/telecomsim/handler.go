@@ -116,7 +116,7 @@ func (s *Sim) vm(f *views.Form) views.TelecomSimVM {
 	}
 	for _, l := range s.Lines() {
 		vl := views.TelecomSimLine{Phone: l.Phone, PhoneDisplay: Display(l.Phone), Holder: l.Holder, IDNumber: l.IDNumber, Class: l.Class,
-			Status: l.Status, Label: l.Label, Tenure: l.TenureMonths, BillingDay: l.BillingDay, InArrears: l.InArrearsNow,
+			Status: l.Status, Label: l.Label, Tenure: l.TenureMonths, BillingDay: l.BillingDay, InArrears: l.InArrearsNow, Bill: l.Bill,
 			LastCode: l.LastCode, CodeAt: l.CodeAt, Checks: l.ChecksToday, ChecksMax: HolderChecksPerDay}
 		for _, c := range l.Charges {
 			vl.Charges = append(vl.Charges, views.TelecomSimCharge{ID: c.ID, WorkOrderID: c.WorkOrderID, Merchant: c.Merchant, Cycle: c.Cycle,

@@ -141,6 +141,7 @@ type line struct {
 	Subscriber
 	code   string
 	codeAt time.Time
+	owed   models.Money // the operator's own bill (bills.go)
 }
 
 type cycle struct {
@@ -211,7 +212,7 @@ func New(cfg Config) (*Sim, error) {
 		byPhone: map[string]*line{}, byCharge: map[string]*Charge{}, byCredit: map[string]*Credit{}, byCard: map[string]*Card{},
 		cycles: map[string]*cycle{}, tries: map[string]int{}, idem: map[string]idem{}}
 	for _, sub := range DemoSubscribers() {
-		l := &line{Subscriber: sub}
+		l := &line{Subscriber: sub, owed: demoBills[sub.Phone]}
 		s.lines = append(s.lines, l)
 		s.byPhone[sub.Phone] = l
 	}
@@ -522,10 +523,11 @@ func (s *Sim) IssueCard(face models.Money) (Card, error) {
 // LineState is a line of the directory as it stands.
 type LineState struct {
 	Subscriber
-	InArrearsNow bool      // the directory's flag or an overdue bill
-	LastCode     string    // the last code a verification call read to the line
-	CodeAt       time.Time // when
-	ChecksToday  int       // holder checks today
+	InArrearsNow bool         // the directory's flag or an overdue bill
+	Bill         models.Money // the operator's own phone and broadband bill (bills.go)
+	LastCode     string       // the last code a verification call read to the line
+	CodeAt       time.Time    // when
+	ChecksToday  int          // holder checks today
 	Charges      []Charge
 	Credits      []Credit
 }
@@ -537,7 +539,7 @@ func (s *Sim) Lines() []LineState {
 	day := s.cfg.Now().In(models.Shanghai).Format("2006-01-02")
 	out := make([]LineState, 0, len(s.lines))
 	for _, l := range s.lines {
-		ls := LineState{Subscriber: l.Subscriber, InArrearsNow: s.inArrears(l), LastCode: l.code, CodeAt: l.codeAt, ChecksToday: s.tries[l.Phone+"|"+day]}
+		ls := LineState{Subscriber: l.Subscriber, InArrearsNow: s.inArrears(l), Bill: l.owed, LastCode: l.code, CodeAt: l.codeAt, ChecksToday: s.tries[l.Phone+"|"+day]}
 		for _, c := range s.charges {
 			if c.Phone == l.Phone {
 				ls.Charges = append(ls.Charges, *c)

@@ -161,6 +161,11 @@ func serve(ctx context.Context, stdout io.Writer) error {
 		}
 		go tel.Run(ctx)
 		deps.TelecomSim = tel.Handler()
+		// The billers: the operator's phone and broadband bills (the
+		// telecom simulator's lines), an electricity and a water company.
+		if deps.BillSim, err = demoBillers(ctx, cfg, p, tel); err != nil {
+			return err
+		}
 		// The IVR platform, calling the payment hotline over HTTP from the
 		// demo's landlines, signed with the hotline's secret.
 		if deps.PhoneSim, err = demoPhone(cfg); err != nil {
@@ -199,7 +204,7 @@ func banner(w io.Writer, cfg *config.Config, database string) {
 	fmt.Fprintf(&b, "Database: %s.\n", database)
 	if cfg.Demo {
 		b.WriteString("Demo mode: demo secrets and demo data.\n")
-		fmt.Fprintf(&b, "Simulators: the bank %[1]s/sim/bank/, the phone company %[1]s/sim/telecom/, a shop paying through the gateway %[1]s/sim/shop/, the payment hotline %[1]s/sim/phone/\n", cfg.BaseURL)
+		fmt.Fprintf(&b, "Simulators: the bank %[1]s/sim/bank/, the phone company %[1]s/sim/telecom/, a shop paying through the gateway %[1]s/sim/shop/, the payment hotline %[1]s/sim/phone/, the billers %[1]s/sim/bills/\n", cfg.BaseURL)
 	}
 	b.WriteString("Press Ctrl-C to stop.\n\n")
 	fmt.Fprint(w, b.String())
