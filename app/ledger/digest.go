@@ -83,25 +83,9 @@ func (c *content) digest() []byte {
 }
 
 func writeDigest(h hash.Hash, c *content) {
-	var num [8]byte
-	putInt := func(v int64) {
-		binary.BigEndian.PutUint64(num[:], uint64(v))
-		h.Write(num[:])
-	}
-	putBytes := func(b []byte) {
-		putInt(int64(len(b)))
-		h.Write(b)
-	}
-	putString := func(s string) { putBytes([]byte(s)) }
-	putString("lineescrow transfer digest v1")
-	putInt(c.ID)
-	putString(c.IdempotencyKey)
-	putString(c.Kind)
-	putString(c.Ref)
-	putString(c.Memo)
-	putBytes(c.Fingerprint)
-	putString(c.CreatedAt)
-	putString(c.ValueAt)
+	f := &fields{h: h}
+	f.str("lineescrow transfer digest v1")
+	f.transfer(c)
 	ps := make([]postingContent, len(c.Postings))
 	copy(ps, c.Postings)
 	sort.Slice(ps, func(i, j int) bool {
@@ -113,12 +97,44 @@ func writeDigest(h hash.Hash, c *content) {
 		}
 		return ps[i].Amount < ps[j].Amount
 	})
-	putInt(int64(len(ps)))
+	f.int(int64(len(ps)))
 	for _, p := range ps {
-		putString(p.Code)
-		putString(p.Direction)
-		putString(p.Amount)
+		f.str(p.Code)
+		f.str(p.Direction)
+		f.str(p.Amount)
 	}
+}
+
+// fields writes values to a hash, each length-prefixed (integers are 8
+// bytes), so that no two different contents write the same input.
+type fields struct {
+	h   hash.Hash
+	num [8]byte
+}
+
+func (f *fields) int(v int64) {
+	binary.BigEndian.PutUint64(f.num[:], uint64(v))
+	f.h.Write(f.num[:])
+}
+
+func (f *fields) bytes(b []byte) {
+	f.int(int64(len(b)))
+	f.h.Write(b)
+}
+
+func (f *fields) str(s string) { f.bytes([]byte(s)) }
+
+// transfer writes the transfer's own fields (not its postings): the part
+// the digest and the journal's hash share.
+func (f *fields) transfer(c *content) {
+	f.int(c.ID)
+	f.str(c.IdempotencyKey)
+	f.str(c.Kind)
+	f.str(c.Ref)
+	f.str(c.Memo)
+	f.bytes(c.Fingerprint)
+	f.str(c.CreatedAt)
+	f.str(c.ValueAt)
 }
 
 // postedContent is the digest's input for a transfer as Post inserts it.

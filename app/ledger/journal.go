@@ -39,7 +39,6 @@ package ledger
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -253,34 +252,18 @@ func loadContents(ctx context.Context, db *gorm.DB, ids []int64) (map[int64]*con
 // field is length-prefixed, so no two contents hash the same input.
 func (c *content) hash(seq int64, prev []byte) []byte {
 	h := sha256.New()
-	var num [8]byte
-	putInt := func(v int64) {
-		binary.BigEndian.PutUint64(num[:], uint64(v))
-		h.Write(num[:])
-	}
-	putBytes := func(b []byte) {
-		putInt(int64(len(b)))
-		h.Write(b)
-	}
-	putString := func(s string) { putBytes([]byte(s)) }
-	putString("lineescrow journal v1")
-	putInt(seq)
-	putBytes(prev)
-	putInt(c.ID)
-	putString(c.IdempotencyKey)
-	putString(c.Kind)
-	putString(c.Ref)
-	putString(c.Memo)
-	putBytes(c.Fingerprint)
-	putString(c.CreatedAt)
-	putString(c.ValueAt)
-	putInt(int64(len(c.Postings)))
+	f := &fields{h: h}
+	f.str("lineescrow journal v1")
+	f.int(seq)
+	f.bytes(prev)
+	f.transfer(c)
+	f.int(int64(len(c.Postings)))
 	for _, p := range c.Postings {
-		putInt(p.ID)
-		putInt(p.AccountID)
-		putString(p.Code)
-		putString(p.Direction)
-		putString(p.Amount)
+		f.int(p.ID)
+		f.int(p.AccountID)
+		f.str(p.Code)
+		f.str(p.Direction)
+		f.str(p.Amount)
 	}
 	return h.Sum(nil)
 }
