@@ -107,7 +107,7 @@ func focusCheck(t *testing.T, ctx context.Context, page string) {
 }
 
 // Every main page of the three portals and the public pages, on a phone in
-// English and on a desktop in Chinese, passes axe-core's WCAG 2.1 AA and
+// English (and the busiest of them on a desktop in Chinese), passes axe-core's WCAG 2.1 AA and
 // best-practice rules with no serious or critical violation, and shows
 // where the keyboard focus is.
 func TestMainPagesAreAccessible(t *testing.T) {
@@ -125,19 +125,26 @@ func TestMainPagesAreAccessible(t *testing.T) {
 		t.Fatalf("the shipped order is %s", o.State)
 	}
 
-	type visit struct{ who, path string }
+	// Every page on a phone in English; the pages with the most layout
+	// (both) also on a desktop in Chinese. Each axe run costs a second or
+	// more on this machine, so the second pass is not repeated for all.
+	type visit struct {
+		who, path string
+		both      bool
+	}
 	pages := []visit{
-		{"", "/"}, {"", "/login"}, {"", "/register"}, {"", "/register?role=seller"}, {"", fmt.Sprintf("/listings/%d", l.ID)},
-		{"buyer", "/orders"}, {"buyer", fmt.Sprintf("/orders/%d", unpaid.ID)}, {"buyer", fmt.Sprintf("/orders/%d", shipped.ID)},
-		{"buyer", "/wallet"}, {"buyer", "/notifications"}, {"buyer", "/buyer/addresses"}, {"buyer", "/account"},
-		{"buyer", "/account/pay-password"}, {"buyer", "/landline"},
-		{"buyer", "/bills?biller=power&account=3701000101"},
-		{"seller", "/seller"}, {"seller", "/seller/orders"}, {"seller", fmt.Sprintf("/seller/orders/%d", shipped.ID)},
-		{"seller", "/seller/listings"}, {"seller", "/seller/listings/new"}, {"seller", "/seller/money"}, {"seller", "/seller/gateway"},
-		{"operator", "/ops"}, {"operator", "/ops/orders"}, {"operator", fmt.Sprintf("/ops/orders/%d", shipped.ID)},
-		{"operator", "/ops/suspense"}, {"operator", "/ops/events"}, {"operator", "/ops/audit"}, {"operator", "/ops/books"},
-		{"operator", "/ops/users"}, {"operator", "/ops/payouts"}, {"operator", "/ops/disputes"}, {"operator", "/ops/recon"},
-		{"operator", "/ops/settings"}, {"operator", "/ops/billers"},
+		{"", "/", true}, {"", "/login", false}, {"", "/register", false}, {"", "/register?role=seller", false},
+		{"", fmt.Sprintf("/listings/%d", l.ID), true},
+		{"buyer", "/orders", true}, {"buyer", fmt.Sprintf("/orders/%d", unpaid.ID), false}, {"buyer", fmt.Sprintf("/orders/%d", shipped.ID), true},
+		{"buyer", "/wallet", true}, {"buyer", "/notifications", false}, {"buyer", "/buyer/addresses", false}, {"buyer", "/account", false},
+		{"buyer", "/account/pay-password", false}, {"buyer", "/landline", false},
+		{"buyer", "/bills?biller=power&account=3701000101", true},
+		{"seller", "/seller", true}, {"seller", "/seller/orders", false}, {"seller", fmt.Sprintf("/seller/orders/%d", shipped.ID), true},
+		{"seller", "/seller/listings", false}, {"seller", "/seller/listings/new", false}, {"seller", "/seller/money", true}, {"seller", "/seller/gateway", false},
+		{"operator", "/ops", true}, {"operator", "/ops/orders", false}, {"operator", fmt.Sprintf("/ops/orders/%d", shipped.ID), true},
+		{"operator", "/ops/suspense", false}, {"operator", "/ops/events", true}, {"operator", "/ops/audit", false}, {"operator", "/ops/books", true},
+		{"operator", "/ops/users", false}, {"operator", "/ops/payouts", false}, {"operator", "/ops/disputes", false}, {"operator", "/ops/recon", false},
+		{"operator", "/ops/settings", false}, {"operator", "/ops/billers", false},
 	}
 	logins := map[string]string{"buyer": a.Buyer.Login, "seller": a.Seller.Login, "operator": a.Operator.Login}
 
@@ -167,6 +174,9 @@ func TestMainPagesAreAccessible(t *testing.T) {
 		axeCheck(t, ctx, src, "/login with its error, "+lang.code)
 		signedIn := ""
 		for _, p := range pages {
+			if lang.code != "en" && !p.both {
+				continue
+			}
 			if p.who != signedIn {
 				open(p.who)
 				signedIn = p.who
