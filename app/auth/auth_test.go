@@ -89,7 +89,7 @@ func TestLoginRateLimits(t *testing.T) {
 	ctx := context.Background()
 	s := newService(t)
 	// Slow refills, so the test does not depend on how fast hashing runs here.
-	s.ByAccount, s.ByIP = auth.NewLimiter(time.Hour, 5), auth.NewLimiter(time.Hour, 20)
+	s.ByAccount, s.ByIP = auth.NewLimiter(s.DB, "login.account", nil, time.Hour, 5), auth.NewLimiter(s.DB, "login.address", nil, time.Hour, 20)
 	register(t, s, "13800138001", models.RoleBuyer)
 	// Per account: five attempts, then refused even with the right password.
 	for i := range 5 {
@@ -543,7 +543,7 @@ func TestAccountFormsShareTheLoginLimit(t *testing.T) {
 	ctx := context.Background()
 	s := newService(t)
 	clock := &limitClock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-	s.ByAccount, s.ByIP = auth.NewLimiter(time.Minute, 5), auth.NewLimiter(time.Hour, 1000)
+	s.ByAccount, s.ByIP = auth.NewLimiter(s.DB, "login.account", nil, time.Minute, 5), auth.NewLimiter(s.DB, "login.address", nil, time.Hour, 1000)
 	s.ByAccount.Now = clock.Now
 	u := register(t, s, "13800138011", models.RoleBuyer)
 	a := u.Actor()
@@ -620,7 +620,7 @@ func TestRegistrationLimits(t *testing.T) {
 	ctx := context.Background()
 	s := newService(t)
 	clock := &limitClock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-	s.RegisterByIP, s.RegisterByLogin = auth.NewLimiter(time.Minute, 3), auth.NewLimiter(10*time.Minute, 3)
+	s.RegisterByIP, s.RegisterByLogin = auth.NewLimiter(s.DB, "register.address", nil, time.Minute, 3), auth.NewLimiter(s.DB, "register.number", nil, 10*time.Minute, 3)
 	s.RegisterByIP.Now, s.RegisterByLogin.Now = clock.Now, clock.Now
 	reg := func(login, ip string) error {
 		_, err := s.Register(ctx, models.Registration{Role: models.RoleBuyer, Login: login, Password: "correct horse battery", DisplayName: "Wang"}, ip)

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"testing"
-	"time"
 )
 
 func TestAddressKey(t *testing.T) {
@@ -21,51 +20,5 @@ func TestAddressKey(t *testing.T) {
 		if got := AddressKey(in); got != want {
 			t.Errorf("AddressKey(%q) = %q, want %q", in, got, want)
 		}
-	}
-}
-
-func TestLimiterRefillsByItsClock(t *testing.T) {
-	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	l := NewLimiter(time.Minute, 2)
-	l.Now = func() time.Time { return now }
-	first, second, third := l.Allow("k"), l.Allow("k"), l.Allow("k")
-	if !first || !second || third {
-		t.Fatal("burst of 2 not enforced")
-	}
-	now = now.Add(59 * time.Second)
-	if l.Allow("k") {
-		t.Fatal("refilled before the interval")
-	}
-	now = now.Add(time.Second)
-	if !l.Allow("k") || l.Allow("k") {
-		t.Fatal("not exactly one attempt after one interval")
-	}
-	if !l.Allow("other") {
-		t.Fatal("keys share a bucket")
-	}
-}
-
-func TestLimiterReserveGivesBack(t *testing.T) {
-	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	l := NewLimiter(time.Hour, 2)
-	l.Now = func() time.Time { return now }
-	for i := range 10 {
-		back, ok := l.Reserve("k")
-		if !ok {
-			t.Fatalf("reservation %d refused although every one was given back", i)
-		}
-		back()
-	}
-	if _, ok := l.Reserve("k"); !ok {
-		t.Fatal("first kept reservation refused")
-	}
-	if !l.Allow("k") {
-		t.Fatal("second attempt refused")
-	}
-	if back, ok := l.Reserve("k"); ok || back != nil {
-		t.Fatal("reservation beyond the burst allowed")
-	}
-	if l.Allow("k") {
-		t.Fatal("a refused reservation left a token")
 	}
 }

@@ -6,6 +6,8 @@ package auth
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"strings"
 	"time"
@@ -53,17 +55,19 @@ type Service struct {
 	beforePINCheck func(pin string)
 }
 
-// NewService returns the service with the default limits: login per account 5
-// attempts then one a minute, per address 20 then one every 3 seconds;
-// registration per address 10 then one a minute, per number 3 then one every
-// 10 minutes.
+// NewService returns the service with the default limits (kept in the
+// database, shared by every node): login per account 5 attempts then one a
+// minute, per address 20 then one every 3 seconds; registration per address
+// 10 then one a minute, per number 3 then one every 10 minutes.
 // payPepper is the secret that keys payment password hashes (at least
 // MinPepperLen bytes); without it every payment password operation fails,
 // and nothing else does (the command line creates operators without one).
 func NewService(db *gorm.DB, tokens *Tokens, payPepper []byte) *Service {
+	k := limiterSecret(payPepper)
 	return &Service{DB: db, Tokens: tokens, pepper: payPepper,
-		ByAccount: NewLimiter(time.Minute, 5), ByIP: NewLimiter(3*time.Second, 20),
-		RegisterByIP: NewLimiter(time.Minute, 10), RegisterByLogin: NewLimiter(10*time.Minute, 3), Now: time.Now}
+		ByAccount: NewLimiter(db, "login.account", k, time.Minute, 5), ByIP: NewLimiter(db, "login.address", k, 3*time.Second, 20),
+		RegisterByIP:    NewLimiter(db, "register.address", k, time.Minute, 10),
+		RegisterByLogin: NewLimiter(db, "register.number", k, 10*time.Minute, 3), Now: time.Now}
 }
 
 var (
@@ -90,8 +94,11 @@ func (s *Service) Register(ctx context.Context, r models.Registration, ip string
 	if err != nil {
 		return nil, err
 	}
-	if !s.RegisterByIP.Allow(AddressKey(ip)) || !s.RegisterByLogin.Allow("login:"+r.Login) {
-		return nil, errTooMany
+	if ok, err := s.RegisterByIP.Allow(ctx, AddressKey(ip)); err != nil || !ok {
+		return nil, tooMany(err)
+	}
+	if ok, err := s.RegisterByLogin.Allow(ctx, "login:"+r.Login); err != nil || !ok {
+		return nil, tooMany(err)
 	}
 	var taken int64
 	if err := s.DB.WithContext(ctx).Raw("SELECT count(*) FROM users WHERE login = ?", r.Login).Scan(&taken).Error; err != nil {
@@ -186,8 +193,8 @@ func (s *Service) CreateOperator(ctx context.Context, login, name, password stri
 // EUNAUTHORIZED, with the same message whether the name is unknown or the
 // password wrong.
 func (s *Service) Login(ctx context.Context, login, password, ip string) (*models.User, error) {
-	if !s.ByIP.Allow(AddressKey(ip)) {
-		return nil, errTooMany
+	if ok, err := s.ByIP.Allow(ctx, AddressKey(ip)); err != nil || !ok {
+		return nil, tooMany(err)
 	}
 	norm, perr := models.ParseLogin(login)
 	key := norm
@@ -197,8 +204,8 @@ func (s *Service) Login(ctx context.Context, login, password, ip string) (*model
 			key = key[:64]
 		}
 	}
-	if !s.ByAccount.Allow(accountKey(key)) {
-		return nil, errTooMany
+	if ok, err := s.ByAccount.Allow(ctx, accountKey(key)); err != nil || !ok {
+		return nil, tooMany(err)
 	}
 	var u models.User
 	found := false
@@ -270,16 +277,33 @@ func (s *Service) Logout(ctx context.Context, userID int64) error {
 
 func accountKey(login string) string { return "acct:" + login }
 
+// tooMany is the answer to a refused attempt: err when the limit could not
+// be checked, else ERATELIMIT.
+func tooMany(err error) error {
+	if err != nil {
+		return err
+	}
+	return errTooMany
+}
+
+// limiterSecret keys the limiters' stored keys, derived from the pepper so
+// that every node has the same.
+func limiterSecret(pepper []byte) []byte {
+	m := hmac.New(sha256.New, pepper)
+	m.Write([]byte("lineescrow rate limits"))
+	return m.Sum(nil)
+}
+
 // checkLoginPassword checks the login password of a signed-in user on an
 // account form. A stolen session must not make it a guessing oracle: each
 // check takes an attempt from the account's login bucket (so guesses here and
 // at the login page share one limit), and a right password gives it back.
 //
 // Errors: ERATELIMIT; EINVALID (field current_password).
-func (s *Service) checkLoginPassword(u *models.User, pw string) error {
-	giveBack, ok := s.ByAccount.Reserve(accountKey(u.Login))
-	if !ok {
-		return errTooMany
+func (s *Service) checkLoginPassword(ctx context.Context, u *models.User, pw string) error {
+	giveBack, ok, err := s.ByAccount.Reserve(ctx, accountKey(u.Login))
+	if err != nil || !ok {
+		return tooMany(err)
 	}
 	if ok, _, _ := VerifyPassword(u.PasswordHash, pw); !ok {
 		return models.FieldError("current_password", "The current password is not right.")
@@ -298,7 +322,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor models.Actor, curren
 	if err != nil {
 		return err
 	}
-	if err := s.checkLoginPassword(u, current); err != nil {
+	if err := s.checkLoginPassword(ctx, u, current); err != nil {
 		return err
 	}
 	if err := CheckNewPassword("new_password", next); err != nil {
@@ -344,7 +368,7 @@ func (s *Service) SetPayPassword(ctx context.Context, actor models.Actor, loginP
 	}
 	switch {
 	case loginPassword != "":
-		if err := s.checkLoginPassword(u, loginPassword); err != nil {
+		if err := s.checkLoginPassword(ctx, u, loginPassword); err != nil {
 			return err
 		}
 	case oldPin != "" && u.HasPayPassword():

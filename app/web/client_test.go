@@ -41,8 +41,8 @@ func newEnv(t *testing.T, options ...func(*config.Config)) *env {
 		o(cfg)
 	}
 	a := auth.NewService(db.DB, auth.NewTokens(cfg.JWTSecret, cfg.SessionTTL), []byte(cfg.PayPasswordPepper))
-	a.ByAccount, a.ByIP = auth.NewLimiter(time.Hour, 5), auth.NewLimiter(time.Hour, 1000)
-	a.RegisterByIP, a.RegisterByLogin = auth.NewLimiter(time.Hour, 1000), auth.NewLimiter(time.Hour, 1000)
+	a.ByAccount, a.ByIP = auth.NewLimiter(a.DB, "login.account", nil, time.Hour, 5), auth.NewLimiter(a.DB, "login.address", nil, time.Hour, 1000)
+	a.RegisterByIP, a.RegisterByLogin = auth.NewLimiter(a.DB, "register.address", nil, time.Hour, 1000), auth.NewLimiter(a.DB, "register.number", nil, time.Hour, 1000)
 	s := web.New(web.Deps{Config: cfg, Health: store.NewReadiness(db.SQL), Log: quiet, Auth: a, Audit: &audit.Service{DB: db.DB}})
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)

@@ -15,7 +15,7 @@ import (
 func TestRegistrationCannotEnumerateNumbers(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.auth.RegisterByIP = auth.NewLimiter(time.Hour, 3)
+	e.auth.RegisterByIP = auth.NewLimiter(e.auth.DB, "register.address", nil, time.Hour, 3)
 	e.user("13800138080", models.RoleBuyer)
 	b := e.browser()
 	form := func(login string) url.Values {

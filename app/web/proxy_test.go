@@ -128,7 +128,7 @@ func TestSpoofedForwardedForIsIgnored(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, opts...)
-			e.auth.ByIP = auth.NewLimiter(time.Hour, 3)
+			e.auth.ByIP = auth.NewLimiter(e.auth.DB, "login.address", nil, time.Hour, 3)
 			for _, addr := range []string{"192.168.1.20:40000", "127.0.0.1:40000", "198.51.100.20:40000"} {
 				p := e.peer(addr)
 				for i := range 3 {
@@ -157,7 +157,7 @@ func TestSpoofedForwardedForIsIgnored(t *testing.T) {
 func TestTrustedProxyPassesTheClient(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, trusting("10.0.0.0/8", "2001:db8:ffff::/48"))
-	e.auth.ByIP = auth.NewLimiter(time.Hour, 3)
+	e.auth.ByIP = auth.NewLimiter(e.auth.DB, "login.address", nil, time.Hour, 3)
 	proxy := e.peer("10.1.2.3:51000")
 	// The client writes anything to the left; the proxy appends the address it saw.
 	for i := range 3 {
@@ -193,7 +193,7 @@ func TestTrustedProxyPassesTheClient(t *testing.T) {
 func TestIPv6ClientsShareTheir64(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.auth.ByIP = auth.NewLimiter(time.Hour, 3)
+	e.auth.ByIP = auth.NewLimiter(e.auth.DB, "login.address", nil, time.Hour, 3)
 	for i, addr := range []string{"[2001:db8:1:2::1]:4000", "[2001:db8:1:2::2]:4000", "[2001:db8:1:2:abcd:ef01:2345:6789]:4000"} {
 		if code := e.peer(addr).wrongLogin(i); code != http.StatusUnauthorized {
 			t.Fatalf("attempt %d from %s: %d", i+1, addr, code)

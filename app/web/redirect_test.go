@@ -39,7 +39,7 @@ func TestLanguageSwitchStaysOnSite(t *testing.T) {
 func TestLoginNextStaysOnSite(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.auth.ByAccount = auth.NewLimiter(time.Hour, 1000)
+	e.auth.ByAccount = auth.NewLimiter(e.auth.DB, "login.account", nil, time.Hour, 1000)
 	u := e.user("13800138060", models.RoleBuyer)
 	for _, next := range bypasses {
 		b := e.browser()

@@ -100,8 +100,9 @@ func NewOn(t testing.TB, db *store.DB, url string, o platform.Options) *Env {
 		t.Fatal(err)
 	}
 	p.Auth.Now = clock.Now
-	p.Auth.ByAccount, p.Auth.ByIP = auth.NewLimiter(time.Millisecond, 1000), auth.NewLimiter(time.Millisecond, 1000)
-	p.Auth.RegisterByIP, p.Auth.RegisterByLogin = auth.NewLimiter(time.Millisecond, 1000), auth.NewLimiter(time.Millisecond, 1000)
+	free := func(name string) *auth.Limiter { return auth.NewLimiter(db.DB, name, nil, time.Millisecond, 1000) }
+	p.Auth.ByAccount, p.Auth.ByIP = free("login.account"), free("login.address")
+	p.Auth.RegisterByIP, p.Auth.RegisterByLogin = free("register.address"), free("register.number")
 	e := &Env{T: t, Ctx: context.Background(), Platform: p, URL: url, Clock: clock}
 	e.Buyer = e.User("13800138000", models.RoleBuyer, "张伟")
 	e.Buyer2 = e.User("13900139000", models.RoleBuyer, "Li Na")
