@@ -5,10 +5,12 @@ package jobs
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -102,6 +104,7 @@ func Every(interval time.Duration, args river.JobArgs) *river.PeriodicJob {
 // NewClient creates the River client on db.
 func NewClient(db *sql.DB, o Options) (*Client, error) {
 	cfg := &river.Config{
+		ID:                clientID(),
 		Workers:           o.Workers,
 		Logger:            o.Logger,
 		FetchPollInterval: o.PollInterval,
@@ -128,4 +131,17 @@ func NewClient(db *sql.DB, o Options) (*Client, error) {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
 	return c, nil
+}
+
+// clientID names this River client among the nodes sharing the database
+// (River elects its leader by it): the host, the process and a random part,
+// so two clients never share one, even in one process.
+func clientID() string {
+	host, _ := os.Hostname()
+	if len(host) > 40 {
+		host = host[:40]
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s_%d_%x", host, os.Getpid(), b)
 }
