@@ -27,6 +27,7 @@ import (
 	"lineescrow/app/funding"
 	"lineescrow/app/ledger"
 	"lineescrow/app/orders"
+	"lineescrow/app/store"
 	"lineescrow/models"
 )
 
@@ -50,7 +51,11 @@ type Breaks interface {
 
 // Service reads the books.
 type Service struct {
-	DB      *gorm.DB
+	DB *gorm.DB
+	// Read is the read replica the reports (overview, accounts, the ledger
+	// explorer, the dashboard's totals) read from while it is fresh; nil:
+	// the primary. Checks of the books always read the primary.
+	Read    *store.Replica
 	Queues  Queues
 	Payouts PayoutQueue
 	Breaks  Breaks
@@ -99,7 +104,7 @@ func (s *Service) Overview(ctx context.Context, actor models.Actor) (*Overview, 
 	if ov.Breaks, err = s.Breaks.OpenBreaks(ctx); err != nil {
 		return nil, fmt.Errorf("overview: %w", err)
 	}
-	bals, err := ledger.Balances(ctx, s.DB, models.AccBankCollection, models.AccSuspense, models.AccRevenueFees, models.AccExpenseBadDebt)
+	bals, err := ledger.Balances(ctx, s.Read.Or(ctx, s.DB), models.AccBankCollection, models.AccSuspense, models.AccRevenueFees, models.AccExpenseBadDebt)
 	if err != nil {
 		return nil, fmt.Errorf("overview: %w", err)
 	}
@@ -121,7 +126,7 @@ func (s *Service) Overview(ctx context.Context, actor models.Actor) (*Overview, 
 // classes returns the per-person totals in ledger.Classes order and when
 // the oldest of them was summed.
 func (s *Service) classes(ctx context.Context) ([]ClassTotal, time.Time, error) {
-	totals, err := ledger.Totals(ctx, s.DB)
+	totals, err := ledger.Totals(ctx, s.Read.Or(ctx, s.DB))
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -164,7 +169,7 @@ func (s *Service) Accounts(ctx context.Context, actor models.Actor) (*Accounts, 
 	if !actor.IsOperator() {
 		return nil, errForbidden
 	}
-	own, err := ledger.AccountBalances(ctx, s.DB, models.PlatformAccounts()...)
+	own, err := ledger.AccountBalances(ctx, s.Read.Or(ctx, s.DB), models.PlatformAccounts()...)
 	if err != nil {
 		return nil, fmt.Errorf("ledger accounts: %w", err)
 	}
@@ -226,7 +231,7 @@ func (s *Service) Movements(ctx context.Context, actor models.Actor, account str
 	if p, ok := strings.CutSuffix(account, "*"); ok {
 		q = ledger.MovementQuery{AccountPrefix: p, Limit: MaxMovements}
 	}
-	moves, err := ledger.Movements(ctx, s.DB, q)
+	moves, err := ledger.Movements(ctx, s.Read.Or(ctx, s.DB), q)
 	if err != nil {
 		return nil, fmt.Errorf("movements of %s: %w", account, err)
 	}
@@ -357,7 +362,8 @@ func (s *Service) DashboardOf(ctx context.Context, actor models.Actor, check boo
 	if !actor.IsOperator() {
 		return nil, errForbidden
 	}
-	totals, err := ledger.Totals(ctx, s.DB)
+	report := s.Read.Or(ctx, s.DB)
+	totals, err := ledger.Totals(ctx, report)
 	if err != nil {
 		return nil, fmt.Errorf("books dashboard: %w", err)
 	}
@@ -374,10 +380,10 @@ func (s *Service) DashboardOf(ctx context.Context, actor models.Actor, check boo
 			d.ZeroSum = d.ZeroSum.Sub(t.Total)
 		}
 	}
-	if d.Negative, err = ledger.NegativeAccounts(ctx, s.DB, MaxNegative); err != nil {
+	if d.Negative, err = ledger.NegativeAccounts(ctx, report, MaxNegative); err != nil {
 		return nil, fmt.Errorf("books dashboard: %w", err)
 	}
-	if d.Journal, err = ledger.JournalHead(ctx, s.DB); err != nil {
+	if d.Journal, err = ledger.JournalHead(ctx, report); err != nil {
 		return nil, fmt.Errorf("books dashboard: %w", err)
 	}
 	if check {

@@ -23,8 +23,12 @@ import (
 // Config is the platform's configuration.
 type Config struct {
 	DatabaseURL string
-	HTTPAddr    string
-	BaseURL     string
+	// DatabaseReadURL is a read replica for reports (empty: none), used
+	// while it is within DatabaseReadMaxLag of the primary.
+	DatabaseReadURL    string
+	DatabaseReadMaxLag time.Duration
+	HTTPAddr           string
+	BaseURL            string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto headers are believed; empty: the TCP peer is the client.
 	TrustedProxies []*net.IPNet
@@ -86,6 +90,8 @@ const (
 // Vars lists every variable Load reads, in README order.
 var Vars = []Var{
 	{"DATABASE_URL", "(demo: the project's own cluster)", "PostgreSQL URL. In demo mode, when unset, `make run` starts a cluster in `.devdb/`."},
+	{"DATABASE_READ_URL", "(empty)", "A read replica of DATABASE_URL (a streaming standby, or HAProxy's read port). Reports read from it (seller dashboards and statements, the operators' books and ledger explorer) while it is known to be within `DATABASE_READ_MAX_LAG` of the primary, else from the primary; nothing that decides about money ever does."},
+	{"DATABASE_READ_MAX_LAG", "2s", "How far behind the primary the read replica may be for reports to read from it (measured by WAL position, not by the replica's clock)."},
 	{"HTTP_ADDR", "127.0.0.1:8080", "Address the web server listens on."},
 	{"BASE_URL", "http://HTTP_ADDR", "Public URL of the platform, used in links and by the simulators. With `https://` cookies are `Secure` and responses carry `Strict-Transport-Security`."},
 	{"TRUSTED_PROXIES", "(empty)", "Comma-separated CIDRs of the reverse proxies in front of the platform (`10.0.0.0/8, 2001:db8::/64`; a bare address is one host). `X-Forwarded-For` and `X-Forwarded-Proto` are believed only when the TCP peer is in them; empty: the TCP peer is the client."},
@@ -152,6 +158,10 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.DBMaxConns, err = strconv.Atoi(get("DB_MAX_CONNS", "20")); err != nil || c.DBMaxConns < 4 {
 		return nil, fmt.Errorf("DB_MAX_CONNS must be an integer of at least 4")
+	}
+	c.DatabaseReadURL = get("DATABASE_READ_URL", "")
+	if c.DatabaseReadMaxLag, err = time.ParseDuration(get("DATABASE_READ_MAX_LAG", "2s")); err != nil || c.DatabaseReadMaxLag < 100*time.Millisecond {
+		return nil, fmt.Errorf("DATABASE_READ_MAX_LAG must be a duration of at least 100ms")
 	}
 	if c.SessionTTL, err = time.ParseDuration(get("SESSION_TTL", "30m")); err != nil || c.SessionTTL < time.Minute {
 		return nil, fmt.Errorf("SESSION_TTL must be a duration of at least 1m, such as 30m")

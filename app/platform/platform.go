@@ -242,6 +242,12 @@ func (p *Platform) Stop(ctx context.Context) error {
 	return p.River.Stop(ctx)
 }
 
+// UseReplica sends reports to a read replica while it is fresh (see
+// store.Replica); everything else keeps reading the primary.
+func (p *Platform) UseReplica(r *store.Replica) {
+	p.Sellers.Read, p.Books.Read = r, r
+}
+
 // UseJournalKey keys the ledger's transfer digests (ledger.SetJournalKey)
 // with a key derived from PAY_PASSWORD_PEPPER, a secret kept out of the
 // database; with the public demo pepper they keep the public demo key.

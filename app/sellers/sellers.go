@@ -26,8 +26,12 @@ import (
 
 // Service reads sellers' money.
 type Service struct {
-	DB  *gorm.DB
-	Now func() time.Time
+	DB *gorm.DB
+	// Read is the read replica the dashboard and statements read from while
+	// it is fresh; nil: the primary. The money page, whose figures the
+	// withdrawal form shows, reads the primary.
+	Read *store.Replica
+	Now  func() time.Time
 	// Names gives the shop's name (auth).
 	Names Names
 	// Orders lists the seller's newest orders (orders).
@@ -84,16 +88,21 @@ func (s *Service) Dashboard(ctx context.Context, actor models.Actor) (*Dashboard
 	if d.ShopName, err = s.Names.ShopName(ctx, id); err != nil {
 		return nil, fmt.Errorf("dashboard of seller %d: %w", id, err)
 	}
-	if d.Stages, err = s.stagesOf(ctx, id); err != nil {
-		return nil, err
-	}
-	if d.Work, err = s.workOf(ctx, id); err != nil {
-		return nil, err
-	}
-	if d.History, err = s.history(ctx, id, d.Stages); err != nil {
-		return nil, err
-	}
-	if d.Sales, err = s.salesOf(ctx, store.Reader(ctx, s.DB), id); err != nil {
+	// The figures from one snapshot, of the replica while it is fresh.
+	err = store.Snapshot(ctx, s.Read.Or(ctx, s.DB), func(ctx context.Context) (err error) {
+		if d.Stages, err = s.stagesOf(ctx, id); err != nil {
+			return err
+		}
+		if d.Work, err = s.workOf(ctx, id); err != nil {
+			return err
+		}
+		if d.History, err = s.history(ctx, id, d.Stages); err != nil {
+			return err
+		}
+		d.Sales, err = s.salesOf(ctx, store.Reader(ctx, s.DB), id)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	if d.Recent, err = s.Orders.Recent(ctx, actor, DashboardOrders); err != nil {
@@ -207,7 +216,7 @@ func (s *Service) Statement(ctx context.Context, actor models.Actor, from, to ti
 	if end.Sub(from) > 366*24*time.Hour {
 		return nil, models.FieldError("to", "A statement covers at most a year.")
 	}
-	moves, err := ledger.Movements(ctx, s.DB, ledger.MovementQuery{Accounts: ownAccounts(actor.UserID),
+	moves, err := ledger.Movements(ctx, s.Read.Or(ctx, s.DB), ledger.MovementQuery{Accounts: ownAccounts(actor.UserID),
 		From: from, To: end, Limit: MaxStatementLines + 1, Oldest: true})
 	if err != nil {
 		return nil, fmt.Errorf("statement of seller %d: %w", actor.UserID, err)
@@ -256,7 +265,7 @@ type Work struct {
 // workOf counts the seller's open work.
 func (s *Service) workOf(ctx context.Context, sellerID int64) (Work, error) {
 	var w Work
-	err := s.DB.WithContext(ctx).Raw(`SELECT
+	err := store.Reader(ctx, s.DB).Raw(`SELECT
 			count(*) FILTER (WHERE `+models.PhaseSQL(models.PhaseToShip)+`) AS to_ship,
 			count(*) FILTER (WHERE `+models.PhaseSQL(models.PhaseRefund)+`) AS refunds,
 			count(*) FILTER (WHERE `+models.PhaseSQL(models.PhaseDispute)+`) AS disputes

@@ -139,6 +139,16 @@ func serve(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cfg.DatabaseReadURL != "" {
+		rdb, err := store.Open(ctx, cfg.DatabaseReadURL, cfg.DBMaxConns)
+		if err != nil {
+			return fmt.Errorf("read replica: %w", err)
+		}
+		defer rdb.Close()
+		r := store.NewReplica(db.DB, rdb.DB, cfg.DatabaseReadMaxLag, log)
+		go r.Run(ctx)
+		p.UseReplica(r)
+	}
 	var logins []seed.Login
 	deps := webDeps(p)
 	if cfg.Demo {
