@@ -42,6 +42,9 @@ type Cluster struct {
 	Root string
 	// Log receives progress lines; nil means os.Stderr.
 	Log io.Writer
+	// Archive turns on continuous WAL archiving into the cluster's archive
+	// folder, which base backups (Backup) are rolled forward from (Restore).
+	Archive bool
 	// Install lets Start install Debian's postgresql package with apt-get when the
 	// server binaries are missing.
 	Install bool
@@ -52,7 +55,7 @@ type Cluster struct {
 
 // Demo and Test are the two clusters the project uses.
 var (
-	Demo = Cluster{Name: "demo", Port: 54329}
+	Demo = Cluster{Name: "demo", Port: 54329, Archive: true}
 	Test = Cluster{Name: "test", Port: 54339, Fast: true}
 	// Bench is the benchmark's cluster: durable (fsync and synchronous
 	// commit on), so its figures are those of a real deployment.
@@ -416,6 +419,17 @@ func (c Cluster) start(ctx context.Context, bin string, owner *osUser) error {
 	}
 	if c.Fast {
 		opts = append(opts, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	if c.Archive {
+		if err := os.MkdirAll(c.archiveDir(), 0o700); err != nil {
+			return fmt.Errorf("devdb: %w", err)
+		}
+		if owner != nil {
+			if err := os.Chown(c.archiveDir(), int(owner.uid), int(owner.gid)); err != nil {
+				return fmt.Errorf("devdb: %w", err)
+			}
+		}
+		opts = append(opts, c.archiveOptions()...)
 	}
 	c.logf("starting the %s cluster on 127.0.0.1:%d", c.Name, c.Port)
 	out, err := c.command(ctx, owner, filepath.Join(bin, "pg_ctl"), "start", "-D", c.absDataDir(),

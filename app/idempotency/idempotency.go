@@ -12,6 +12,11 @@
 // whichever password it carries; only a successful answer is kept, so a
 // request refused for a wrong password can be retried with the right one.
 //
+// The key is marked carried out (status 0) inside every transaction the
+// request commits (Guard), so a crash between the commit and Finish cannot
+// let a retry run the work again: the retry is told, with a conflict, that the
+// request was carried out and its answer lost.
+//
 // Keys are scoped per user (another user's key is just another key), live
 // Retention (24 hours, as Stripe's), and are purged by a periodic job.
 package idempotency
@@ -29,6 +34,7 @@ import (
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
+	"lineescrow/app/store"
 	"lineescrow/models"
 )
 
@@ -148,8 +154,34 @@ func (s *Store) Begin(ctx context.Context, userID int64, key, method, path strin
 		return 0, nil, models.Errorf(models.ECONFLICT, "This Idempotency-Key was already used for a different request.")
 	case prior.Status == nil:
 		return 0, nil, models.Errorf(models.ECONFLICT, "A request with this Idempotency-Key is still being processed; retry shortly.")
+	case *prior.Status == carriedOut:
+		return 0, nil, models.Errorf(models.ECONFLICT,
+			"The request with this Idempotency-Key was carried out, but its answer was lost; look the result up instead of sending it again.")
 	}
 	return Replay, &Prior{Status: *prior.Status, Response: prior.Response}, nil
+}
+
+// carriedOut is the status of a key whose request committed work but whose
+// answer is not kept (yet): never run again, never replayed.
+const carriedOut = 0
+
+// Guard returns the request's context: every transaction run with it
+// (store.InTx) marks the key carried out before it commits, together with
+// the work.
+func (s *Store) Guard(ctx context.Context, userID int64, key string) context.Context {
+	return store.WithTxHook(ctx, func(tx *gorm.DB) error {
+		res := tx.Exec(`UPDATE api_idempotency SET status = ? WHERE user_id = ? AND key = ? AND (status IS NULL OR status = ?)`,
+			carriedOut, userID, key, carriedOut)
+		if res.Error != nil {
+			return fmt.Errorf("mark idempotency key carried out: %w", res.Error)
+		}
+		if res.RowsAffected != 1 {
+			// The claim is gone (purged, or taken over as abandoned): the
+			// work must not commit without it.
+			return models.Errorf(models.ECONFLICT, "This request's Idempotency-Key is no longer held; send it again.")
+		}
+		return nil
+	})
 }
 
 // Finish keeps a successful answer for replays. It runs on its own context:
@@ -162,11 +194,16 @@ func (s *Store) Finish(ctx context.Context, userID int64, key string, status int
 }
 
 // Release frees the key of a request that did not succeed, so a retry runs
-// again. Like Finish, it is not cancelled with the request.
-func (s *Store) Release(ctx context.Context, userID int64, key string) error {
+// again. A request that failed (refused false: a server error, a panic)
+// after one of its transactions committed keeps its key carried out: that
+// work is not to be done twice. A refused request (a 4xx: bad input, a wrong
+// payment password, a rule) changed nothing but counters, so its key is freed
+// whatever it committed. Like Finish, it is not cancelled with the request.
+func (s *Store) Release(ctx context.Context, userID int64, key string, refused bool) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	return s.DB.WithContext(ctx).Exec(`DELETE FROM api_idempotency WHERE user_id = ? AND key = ? AND status IS NULL`, userID, key).Error
+	return s.DB.WithContext(ctx).Exec(`DELETE FROM api_idempotency WHERE user_id = ? AND key = ? AND (status IS NULL OR (? AND status = ?))`,
+		userID, key, refused, carriedOut).Error
 }
 
 // Purge deletes records older than Retention and returns how many.

@@ -5,10 +5,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"strings"
 	"testing"
+
+	"gorm.io/gorm"
 
 	"lineescrow/app/dbtest"
 	"lineescrow/app/idempotency"
+	"lineescrow/app/store"
 	"lineescrow/models"
 )
 
@@ -82,7 +86,7 @@ func TestKeysPerUserRetentionAndAbandonedRequests(t *testing.T) {
 		t.Fatalf("same key, other body: %v", err)
 	}
 	// Released (the request failed): a retry runs again.
-	if err := s.Release(cancelled, u2, "k"); err != nil {
+	if err := s.Release(cancelled, u2, "k", false); err != nil {
 		t.Fatal(err)
 	}
 	if out, _, err := s.Begin(ctx, u2, "k", "POST", "/p", body); err != nil || out != idempotency.Run {
@@ -100,5 +104,94 @@ func TestKeysPerUserRetentionAndAbandonedRequests(t *testing.T) {
 	}
 	if out, _, err := s.Begin(ctx, u1, "k", "POST", "/p", []byte(`{"amount":"11.00"}`)); err != nil || out != idempotency.Run {
 		t.Fatalf("after expiry: %v %v", out, err)
+	}
+}
+
+// A crash between the work's commit and Finish: the key was marked carried
+// out in the work's own transaction, so a retry, even long after, is refused
+// with a conflict and never runs the work a second time. A transaction that
+// rolls back marks nothing; a refused request frees its key.
+func TestCarriedOutWithTheWork(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	if err := db.Exec(`INSERT INTO users (role, login, display_name, password_hash) VALUES ('buyer', '13800138000', 'x', 'x')`).Error; err != nil {
+		t.Fatal(err)
+	}
+	var u int64
+	db.Raw("SELECT id FROM users").Scan(&u)
+	s := idempotency.NewStore(db.DB, "a server secret of at least 32 bytes!")
+	body := []byte(`{"amount":"10.00"}`)
+	work := func(key string, fail bool) {
+		t.Helper()
+		if out, _, err := s.Begin(ctx, u, key, "POST", "/p", body); err != nil || out != idempotency.Run {
+			t.Fatalf("%s: begin: %v %v", key, out, err)
+		}
+		err := store.InTx(s.Guard(ctx, u, key), db.DB, func(tx *gorm.DB) error {
+			if err := tx.Exec("INSERT INTO settings (key, value) VALUES (?, '1')", "test."+key).Error; err != nil {
+				return err
+			}
+			if fail {
+				return models.Errorf(models.EINVALID, "refused")
+			}
+			return nil
+		})
+		if (err != nil) != fail {
+			t.Fatalf("%s: work: %v", key, err)
+		}
+	}
+	ran := func(key string) bool {
+		var n int64
+		db.Raw("SELECT count(*) FROM settings WHERE key = ?", "test."+key).Scan(&n)
+		return n == 1
+	}
+
+	// The work commits; the process dies before Finish.
+	work("crash", false)
+	db.Exec("UPDATE api_idempotency SET created_at = now() - interval '3 minutes'")
+	out, _, err := s.Begin(ctx, u, "crash", "POST", "/p", body)
+	if models.ErrorCode(err) != models.ECONFLICT || !strings.Contains(models.ErrorMessage(err), "carried out") {
+		t.Fatalf("a retry after a lost answer: %v %v (want a conflict saying it was carried out)", out, err)
+	}
+	// A server error after the commit keeps the key carried out too.
+	if err := s.Release(ctx, u, "crash", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Begin(ctx, u, "crash", "POST", "/p", body); models.ErrorCode(err) != models.ECONFLICT {
+		t.Fatalf("after a server error that followed the commit: %v", err)
+	}
+	if !ran("crash") {
+		t.Fatal("the work did not commit")
+	}
+
+	// Rolled back: nothing marked; abandoned, a retry runs.
+	work("rollback", true)
+	if ran("rollback") {
+		t.Fatal("the refused work committed")
+	}
+	db.Exec("UPDATE api_idempotency SET created_at = now() - interval '3 minutes' WHERE key = 'rollback'")
+	if out, _, err := s.Begin(ctx, u, "rollback", "POST", "/p", body); err != nil || out != idempotency.Run {
+		t.Fatalf("after a rolled-back attempt: %v %v", out, err)
+	}
+
+	// A refused request (4xx) whose transaction committed only a counter
+	// frees its key: the retry with the right password runs.
+	work("refused", false)
+	if err := s.Release(ctx, u, "refused", true); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, err := s.Begin(ctx, u, "refused", "POST", "/p", body); err != nil || out != idempotency.Run {
+		t.Fatalf("after a refusal: %v %v", out, err)
+	}
+
+	// The claim taken over by another request: the late work does not commit.
+	if err := s.Release(ctx, u, "refused", true); err != nil {
+		t.Fatal(err)
+	}
+	err = store.InTx(s.Guard(ctx, u, "refused"), db.DB, func(tx *gorm.DB) error {
+		return tx.Exec("INSERT INTO settings (key, value) VALUES ('test.late', '1')").Error
+	})
+	if models.ErrorCode(err) != models.ECONFLICT || ran("late") {
+		t.Fatalf("work without its claim: %v", err)
 	}
 }

@@ -5,12 +5,10 @@ package jobs
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -101,10 +99,27 @@ func Every(interval time.Duration, args river.JobArgs) *river.PeriodicJob {
 		&river.PeriodicJobOpts{RunOnStart: true, ID: args.Kind()})
 }
 
+// Start rescues the jobs that stopped workers left running, starts the
+// client, and keeps its liveness lock and the rescuer running until ctx ends
+// (rescue.go) until the returned function is called, after the client
+// stopped: a worker keeps its lock while its last jobs finish.
+func Start(ctx context.Context, c *Client, db *sql.DB, log *slog.Logger) (func(), error) {
+	if _, err := Rescue(ctx, db, c.ID()); err != nil {
+		return nil, err
+	}
+	if err := c.Start(ctx); err != nil {
+		return nil, err
+	}
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	go Liveness(bg, db, c.ID(), 2*time.Second, log)
+	go Rescuer(bg, db, c.ID(), 10*time.Second, log)
+	return stop, nil
+}
+
 // NewClient creates the River client on db.
 func NewClient(db *sql.DB, o Options) (*Client, error) {
 	cfg := &river.Config{
-		ID:                clientID(),
+		ID:                newClientID(), // the name of its liveness lock (rescue.go)
 		Workers:           o.Workers,
 		Logger:            o.Logger,
 		FetchPollInterval: o.PollInterval,
@@ -131,17 +146,4 @@ func NewClient(db *sql.DB, o Options) (*Client, error) {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
 	return c, nil
-}
-
-// clientID names this River client among the nodes sharing the database
-// (River elects its leader by it): the host, the process and a random part,
-// so two clients never share one, even in one process.
-func clientID() string {
-	host, _ := os.Hostname()
-	if len(host) > 40 {
-		host = host[:40]
-	}
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%s_%d_%x", host, os.Getpid(), b)
 }

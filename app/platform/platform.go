@@ -88,7 +88,9 @@ type Platform struct {
 	DBStats prometheus.Collector
 	Queue   *jobs.Queue
 	River   *jobs.Client
-	work    bool
+	// stopJobs ends the workers' liveness lock and rescuer (jobs.Start).
+	stopJobs func()
+	work     bool
 }
 
 // SealEvery is how often the journal's sealer runs (ledger.Seal): the
@@ -231,7 +233,9 @@ func (p *Platform) Start(ctx context.Context) error {
 	if !p.work {
 		return nil
 	}
-	return p.River.Start(ctx)
+	stop, err := jobs.Start(ctx, p.River, p.DB.SQL, p.Log)
+	p.stopJobs = stop
+	return err
 }
 
 // Stop lets running jobs finish (up to the context's deadline).
@@ -239,7 +243,11 @@ func (p *Platform) Stop(ctx context.Context) error {
 	if !p.work {
 		return nil
 	}
-	return p.River.Stop(ctx)
+	err := p.River.Stop(ctx)
+	if p.stopJobs != nil {
+		p.stopJobs()
+	}
+	return err
 }
 
 // UseReplica sends reports to a read replica while it is fresh (see

@@ -155,7 +155,24 @@ const MaxRetries = 8
 // a serialization failure (40001) or a deadlock (40P01), the whole of fn runs
 // again, at most MaxRetries times, after a short random backoff. fn must
 // therefore have no effects outside the transaction.
+//
+// The hooks ctx carries (WithTxHook) run last inside the transaction, so what
+// they record commits exactly when fn's work does.
 func InTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	if hooks, _ := ctx.Value(txHooksKey{}).([]func(*gorm.DB) error); len(hooks) > 0 {
+		work := fn
+		fn = func(tx *gorm.DB) error {
+			if err := work(tx); err != nil {
+				return err
+			}
+			for _, h := range hooks {
+				if err := h(tx); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		err := db.WithContext(ctx).Transaction(fn)
 		if err == nil || !Retryable(err) || attempt >= MaxRetries {
@@ -169,6 +186,18 @@ func InTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 		case <-time.After(backoff):
 		}
 	}
+}
+
+type txHooksKey struct{}
+
+// WithTxHook returns a context whose InTx transactions each run hook as their
+// last statement before the commit: a request's bookkeeping (its
+// Idempotency-Key marked carried out) commits in the same transaction as the
+// work it guards, never a moment after it.
+func WithTxHook(ctx context.Context, hook func(tx *gorm.DB) error) context.Context {
+	prev, _ := ctx.Value(txHooksKey{}).([]func(*gorm.DB) error)
+	hooks := append(append([]func(*gorm.DB) error(nil), prev...), hook)
+	return context.WithValue(ctx, txHooksKey{}, hooks)
 }
 
 type snapshotKey struct{}

@@ -26,7 +26,9 @@ func (r *recorder) Write(b []byte) (int, error) {
 // request with an Idempotency-Key runs and a successful answer is kept; the
 // same key with the same request gets that answer again (Idempotent-Replayed:
 // true) without running twice; the same key with another request is refused.
-// A request that fails leaves nothing behind, so a retry runs again. With
+// A request that fails leaves nothing behind, so a retry runs again, unless
+// it failed after committing work (its key is then carried out: a retry gets
+// a conflict, never a second execution; package idempotency). With
 // required set, a request without a key is refused.
 func (s *Server) idempotent(required bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -56,12 +58,14 @@ func (s *Server) idempotent(required bool) echo.MiddlewareFunc {
 				c.Response().Header().Set("Idempotent-Replayed", "true")
 				return c.Blob(prior.Status, echo.MIMEApplicationJSON, prior.Response)
 			}
+			// The work's transactions mark the key carried out as they commit.
+			c.SetRequest(req.WithContext(s.Idempotency.Guard(ctx, user, key)))
 			rec := &recorder{ResponseWriter: c.Response().Writer}
 			c.Response().Writer = rec
 			defer func() {
 				// A panic is a failure too: free the key so a retry can run.
 				if r := recover(); r != nil {
-					_ = s.Idempotency.Release(ctx, user, key)
+					_ = s.Idempotency.Release(ctx, user, key, false)
 					panic(r)
 				}
 			}()
@@ -71,7 +75,7 @@ func (s *Server) idempotent(required bool) echo.MiddlewareFunc {
 			if status := c.Response().Status; status >= 200 && status < 300 {
 				err = s.Idempotency.Finish(ctx, user, key, status, rec.buf.Bytes())
 			} else {
-				err = s.Idempotency.Release(ctx, user, key)
+				err = s.Idempotency.Release(ctx, user, key, status < 500)
 			}
 			if err != nil {
 				Log(ctx).ErrorContext(ctx, "idempotency bookkeeping failed", "err", err)

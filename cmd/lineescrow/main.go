@@ -51,6 +51,8 @@ Commands:
   serve                     run the web server (migrates first; DEMO=true also seeds demo data)
   migrate up|down|status    apply, roll back one, or list database migrations
   devdb start|stop|status   the project's own PostgreSQL (-test for the test cluster)
+  devdb backup -to DIR      a base backup of the demo cluster (its WAL is archived continuously)
+  devdb restore -from DIR   restore the demo cluster from a base backup, to a point in time (-time T or -lsn L)
   seed                      add the demo data (idempotent; DEMO=true, empty or demo database only)
   admin create              create an operator account (-login, -name; password on stdin)
   sim bank                  run the bank simulator on its own (-addr, -webhook)
@@ -297,8 +299,12 @@ func devdbCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("devdb", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	test := fs.Bool("test", false, "the test cluster instead of the demo cluster")
+	to := fs.String("to", "", "backup: the folder to write the base backup to (must not exist or be empty)")
+	from := fs.String("from", "", "restore: the base backup's folder")
+	atTime := fs.String("time", "", "restore: replay the archived WAL up to this moment (RFC 3339); default: all of it")
+	atLSN := fs.String("lsn", "", "restore: replay the archived WAL up to this position (such as 0/3000060)")
 	if len(args) == 0 {
-		return errors.New("usage: lineescrow devdb start|stop|status|url [-test]")
+		return errors.New("usage: lineescrow devdb start|stop|status|url [-test] | backup -to DIR | restore -from DIR [-time T | -lsn L]")
 	}
 	cmd := args[0]
 	if err := fs.Parse(args[1:]); err != nil {
@@ -337,7 +343,35 @@ func devdbCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		fmt.Fprintln(stdout, u)
 		return nil
+	case "backup":
+		if *to == "" {
+			return errors.New("usage: lineescrow devdb backup -to DIR")
+		}
+		lsn, err := c.Backup(ctx, *to)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "base backup of the %s cluster in %s (from WAL position %s); its WAL archive: %s\n", c.Name, *to, lsn, c.ArchiveDir())
+		return nil
+	case "restore":
+		if *from == "" || (*atTime != "" && *atLSN != "") {
+			return errors.New("usage: lineescrow devdb restore -from DIR [-time RFC3339 | -lsn LSN]")
+		}
+		target := devdb.Target{LSN: *atLSN}
+		if *atTime != "" {
+			t, err := time.Parse(time.RFC3339Nano, *atTime)
+			if err != nil {
+				return fmt.Errorf("-time: %w", err)
+			}
+			target.Time = t
+		}
+		if err := c.Restore(ctx, *from, target); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s cluster restored from %s and running on 127.0.0.1:%d: run `lineescrow ledger verify -head SEQ:HASH` with a head recorded before the restore point\n",
+			c.Name, *from, c.Port)
+		return nil
 	default:
-		return fmt.Errorf("unknown devdb command %q: use start, stop, status or url", cmd)
+		return fmt.Errorf("unknown devdb command %q: use start, stop, status, url, backup or restore", cmd)
 	}
 }
