@@ -166,6 +166,11 @@ var walletWords = map[string]string{
 	models.WalletWithdrawalReturned:  "提现退回",
 	models.WalletBankRecall:          "银行追回",
 	models.WalletClawback:            "追回欠款",
+	models.WalletInstorePayment:      "到店付款",
+	models.WalletInstoreRefund:       "到店付款退款",
+	models.WalletBill:                "缴费",
+	models.WalletTransferToPerson:    "转账给他人",
+	models.WalletTransferFromPerson:  "他人转账给您",
 	models.WalletIn:                  "转入",
 	models.WalletOut:                 "转出",
 }
