@@ -185,7 +185,9 @@ func (s *Server) transferActions() []action {
 		typed(action{name: "transfer.send", summary: "Send money from the balance to another person's balance, found by their mobile or bound landline number (payment password)",
 			tag: "transfers", page: "/transfers", api: "/transfers", roles: buyerRoles, keyed: true, status: http.StatusCreated,
 			resp: apiTransfer{}, errs: []int{403, 409, 423},
-			answer: func(c echo.Context, res any) (any, error) { return toAPITransfer(res.(*transfers.Transfer), actor(c)), nil },
+			answer: func(c echo.Context, res any) (any, error) {
+				return toAPITransfer(res.(*transfers.Transfer), actor(c)), nil
+			},
 			done: func(c echo.Context, res any) string {
 				t := res.(*transfers.Transfer)
 				return views.Tf(c.Request().Context(), "Sent %s to %s.", t.Amount.Display(), models.MaskName(t.RecipientName))
