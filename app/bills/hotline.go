@@ -78,7 +78,11 @@ func (f HotlineFlow) Step(ctx context.Context, c ivr.Caller, step string, data i
 	}
 	k := make([]byte, 8)
 	_, _ = rand.Read(k)
-	return ivr.Reply{Say: fmt.Sprintf(sayOwed, bill.Biller.Name, bill.Account, bill.Holder, bill.Period, ivr.Amount(bill.Owed)),
+	period := ""
+	if bill.Period != "" {
+		period = "账期" + bill.Period + "，"
+	}
+	return ivr.Reply{Say: fmt.Sprintf(sayOwed, bill.Biller.Name, bill.Account, bill.Holder, period, ivr.Amount(bill.Owed)),
 		Data:    ivr.Data{"biller": code, "account": bill.Account, "amount": bill.Owed.String(), "key": hex.EncodeToString(k)},
 		Confirm: &ivr.Confirm{What: fmt.Sprintf(confirmBill, bill.Account), Amount: bill.Owed, Counterparty: bill.Biller.Name}}, nil
 }

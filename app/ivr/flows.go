@@ -21,7 +21,8 @@ import (
 // another *models.Error is spoken and the caller is back at the main menu.
 //
 // This is the seam for the menus other packages serve: in-store payments
-// (key 3, app/instore) and bills (key 8) register a Flow in Service.Flows.
+// (key 3, app/instore), transfers (key 6, app/transfers) and bills (key 8,
+// app/bills) register a Flow in Service.Flows.
 type Flow interface {
 	Step(ctx context.Context, c Caller, step string, data Data, in Data) (Reply, error)
 	Commit(ctx context.Context, c Caller, data Data, pin string) (Reply, error)
