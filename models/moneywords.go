@@ -161,6 +161,8 @@ const (
 	WalletInstorePayment      = "instore_payment"        // paid a shop at its counter (app/instore)
 	WalletInstoreRefund       = "instore_refund"         // a shop refunded an in-store payment
 	WalletBill                = "bill"                   // a bill paid from the balance (app/bills)
+	WalletTransferToPerson    = "transfer_to_person"     // sent to another person's balance (app/transfers)
+	WalletTransferFromPerson  = "transfer_from_person"   // another person sent it to this balance
 	WalletIn                  = "in"                     // anything else into the balance
 	WalletOut                 = "out"                    // anything else out of it
 )
@@ -202,6 +204,10 @@ func WalletWhere(kind, ref string, in bool) (code string, orderID int64) {
 		return WalletClawback, orderID
 	case kind == "bill.pay" && !in:
 		return WalletBill, orderID
+	case kind == "wallet.transfer" && !in:
+		return WalletTransferToPerson, orderID
+	case kind == "wallet.transfer" && in:
+		return WalletTransferFromPerson, orderID
 	case in:
 		return WalletIn, orderID
 	}

@@ -113,6 +113,8 @@ func TestWalletWhere(t *testing.T) {
 		{"bank.reversal", "order:42", false, WalletBankRecall, 42},
 		{"clawback.recover", "clawback:1", false, WalletClawback, 0},
 		{"bill.pay", "bill:BP1", false, WalletBill, 0},
+		{"wallet.transfer", "transfer:TR1", false, WalletTransferToPerson, 0},
+		{"wallet.transfer", "transfer:TR1", true, WalletTransferFromPerson, 0},
 		{"something.new", "order:042", true, WalletIn, 0},
 		{"something.new", "order:-1", false, WalletOut, 0},
 	}

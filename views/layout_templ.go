@@ -31,7 +31,7 @@ func navFor(v *Viewer) []navItem {
 			{"/ops/payouts", "Payouts"}, {"/ops/recon", "Reconciliation"}, {"/ops/charges", "Landline charges"}, {"/ops/advances", "Advances"}, {"/ops/merchants", "Merchants"}, {"/ops/calls", "Incoming calls"}, {"/ops/billers", "Billers"}, {"/ops/orders", "Orders"}, {"/ops/users", "Users"},
 			{"/ops/books", "Books"}, {"/ops/ledger", "Ledger"}, {"/ops/audit", "Audit log"}, {"/ops/settings", "Settings"}}
 	default:
-		return []navItem{{"/listings", "Shop"}, {"/orders", "My orders"}, {"/wallet", "Wallet"}, {"/instore/pay", "Pay a shop"}, {"/bills", "Pay bills"}, {"/landline", "Landline"}, {"/buyer/addresses", "Addresses"}, {"/account", "Account"}}
+		return []navItem{{"/listings", "Shop"}, {"/orders", "My orders"}, {"/wallet", "Wallet"}, {"/instore/pay", "Pay a shop"}, {"/transfers", "Transfer"}, {"/bills", "Pay bills"}, {"/landline", "Landline"}, {"/buyer/addresses", "Addresses"}, {"/account", "Account"}}
 	}
 }
 

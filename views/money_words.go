@@ -113,6 +113,10 @@ func walletWordsLabel(code string) string {
 		return "A shop refunded an in-store payment to your balance"
 	case models.WalletBill:
 		return "A bill paid from your balance"
+	case models.WalletTransferToPerson:
+		return "Sent to another person's balance"
+	case models.WalletTransferFromPerson:
+		return "Sent to your balance by another person"
 	case models.WalletIn:
 		return "Into your balance"
 	}
@@ -131,6 +135,9 @@ func WalletWords(ctx context.Context, m Movement) (text, href string) {
 	}
 	if bill, ok := strings.CutPrefix(m.Ref, "bill:"); ok && code == models.WalletBill {
 		href = "/bills/" + bill
+	}
+	if tr, ok := strings.CutPrefix(m.Ref, "transfer:"); ok && tr != "" && (code == models.WalletTransferToPerson || code == models.WalletTransferFromPerson) {
+		href = "/transfers/" + tr
 	}
 	if strings.Contains(f, "%d") {
 		return Tf(ctx, f, id), href

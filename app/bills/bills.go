@@ -256,6 +256,42 @@ func unacknowledged(ctx context.Context, db *gorm.DB, code, account string, aske
 	return sum, err
 }
 
+// Check says, before the payment password is asked for, whether payer
+// could pay amount of the bill of account at biller now, and returns the
+// bill (its company and what is owed are what the payer confirms). Pay
+// checks it again.
+//
+// Errors: EFORBIDDEN unless payer is a buyer; EINVALID (fields biller,
+// account, amount) as Owed's, for an amount that is not positive, over the
+// platform's maximum or over what is owed, or when nothing is owed;
+// EINSUFFICIENT (field amount) beyond the balance; EUNAVAILABLE when the
+// biller does not answer.
+func (s *Service) Check(ctx context.Context, payer models.Actor, biller, account string, amount models.Money) (*Bill, error) {
+	switch {
+	case !amount.IsPositive():
+		return nil, models.FieldError("amount", "Enter an amount such as 86.40.")
+	case !s.MaxAmount.IsZero() && amount.GreaterThan(s.MaxAmount):
+		return nil, models.FieldError("amount", "One payment may be at most %s.", s.MaxAmount.Display())
+	}
+	bill, err := s.Owed(ctx, payer, biller, account)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !bill.Owed.IsPositive():
+		return nil, models.FieldError("amount", "Nothing is owed on this account now.")
+	case amount.GreaterThan(bill.Owed):
+		return nil, models.FieldError("amount", "The bill is %s: pay at most that.", bill.Owed.Display())
+	}
+	// Before the password is spent: a balance that could never pay.
+	if have, err := ledger.Balance(ctx, s.DB, models.WalletAccount(payer.UserID)); err != nil {
+		return nil, err
+	} else if amount.GreaterThan(have) {
+		return nil, insufficient(have)
+	}
+	return bill, nil
+}
+
 // errReplay ends the payment's transaction when its key was used meanwhile.
 var errReplay = errors.New("bills: key already used")
 
@@ -286,29 +322,11 @@ func (s *Service) Pay(ctx context.Context, payer models.Actor, biller, account s
 		}
 		return p, err
 	}
-	switch {
-	case !amount.IsPositive():
-		return nil, models.FieldError("amount", "Enter an amount such as 86.40.")
-	case !s.MaxAmount.IsZero() && amount.GreaterThan(s.MaxAmount):
-		return nil, models.FieldError("amount", "One payment may be at most %s.", s.MaxAmount.Display())
-	}
-	bill, err := s.Owed(ctx, payer, biller, account)
+	bill, err := s.Check(ctx, payer, biller, account, amount)
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case !bill.Owed.IsPositive():
-		return nil, models.FieldError("amount", "Nothing is owed on this account now.")
-	case amount.GreaterThan(bill.Owed):
-		return nil, models.FieldError("amount", "The bill is %s: pay at most that.", bill.Owed.Display())
-	}
 	wallet := models.WalletAccount(payer.UserID)
-	// Before the password is spent: a balance that could never pay.
-	if have, err := ledger.Balance(ctx, s.DB, wallet); err != nil {
-		return nil, err
-	} else if amount.GreaterThan(have) {
-		return nil, insufficient(have)
-	}
 	if err := s.Passwords.VerifyPayPassword(ctx, payer.UserID, payPassword); err != nil {
 		return nil, err
 	}

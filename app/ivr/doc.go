@@ -44,12 +44,14 @@
 // # Menu
 //
 // 1 balance and the landline's credit left; 2 the last five movements of the
-// balance in words; 3 pay a shop and 8 pay a bill: served by other packages
-// through Flow (Service.Flows), "not available yet" until they register;
+// balance in words; 3 pay a shop (app/instore), 6 transfer to another
+// account by its landline or mobile number (app/transfers) and 8 pay a bill
+// (app/bills): served by those packages through Flow (Service.Flows), "not
+// available yet" while none is registered;
 // 4 confirm receipt of a shipped order (the orders listed by amount and shop,
 // then the amount and shop read back, 1, the payment password); 5 top up with
 // a recharge card (16-digit number, 8-digit PIN: telecom.Service.RedeemCard);
-// 6 transfer: not available yet; 7 change the payment password (the old one,
+// 7 change the payment password (the old one,
 // the new one twice); 0 a person (<transfer> to IVR_AGENT_NUMBER, the menu the
 // caller was in recorded on the call).
 package ivr

@@ -21,7 +21,8 @@ import (
 // another *models.Error is spoken and the caller is back at the main menu.
 //
 // This is the seam for the menus other packages serve: in-store payments
-// (key 3, app/instore) and bills (key 8) register a Flow in Service.Flows.
+// (key 3, app/instore), transfers (key 6, app/transfers) and bills (key 8,
+// app/bills) register a Flow in Service.Flows.
 type Flow interface {
 	Step(ctx context.Context, c Caller, step string, data Data, in Data) (Reply, error)
 	Commit(ctx context.Context, c Caller, data Data, pin string) (Reply, error)
@@ -166,6 +167,11 @@ var walletWords = map[string]string{
 	models.WalletWithdrawalReturned:  "提现退回",
 	models.WalletBankRecall:          "银行追回",
 	models.WalletClawback:            "追回欠款",
+	models.WalletInstorePayment:      "到店付款",
+	models.WalletInstoreRefund:       "到店付款退款",
+	models.WalletBill:                "缴费",
+	models.WalletTransferToPerson:    "转账给他人",
+	models.WalletTransferFromPerson:  "他人转账给您",
 	models.WalletIn:                  "转入",
 	models.WalletOut:                 "转出",
 }

@@ -46,7 +46,7 @@ type Service struct {
 	// AgentNumber is where 0 transfers the caller (a tel: URI).
 	AgentNumber string
 	// Flows are the menus other packages serve, by key: "3" pays a shop,
-	// "8" pays a bill. A key without a flow says "not available yet".
+	// "6" transfers to another account, "8" pays a bill. A key without a flow says "not available yet".
 	Flows map[string]Flow
 	Log   *slog.Logger
 	Now   func() time.Time

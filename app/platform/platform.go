@@ -38,6 +38,7 @@ import (
 	"lineescrow/app/settings"
 	"lineescrow/app/store"
 	"lineescrow/app/telecom"
+	"lineescrow/app/transfers"
 	"lineescrow/bankbridge"
 	"lineescrow/models"
 	"lineescrow/views"
@@ -80,6 +81,8 @@ type Platform struct {
 	// Bills pays billers (phone and broadband, electricity, water) from
 	// the balance.
 	Bills *bills.Service
+	// Transfers sends money from one buyer's balance to another's.
+	Transfers *transfers.Service
 	// IVR is the payment hotline (VoiceXML for the IVR platform).
 	IVR *ivr.Service
 	// Health is the readiness probe: the database answers, no migration pending.
@@ -164,6 +167,9 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p.Funding.Settlements = p.Telecom
 	p.Bills = &bills.Service{DB: db.DB, Queue: p.Queue, Passwords: p.Auth, Payouts: p.Payouts, Secret: billerKey(cfg.PayPasswordPepper),
 		MaxAmount: cfg.MaxAmount, Log: log, Now: o.Now}
+	p.Transfers = &transfers.Service{DB: db.DB, Settings: p.Settings, PayPasswords: p.Auth, MaxAmount: cfg.MaxAmount, Now: o.Now}
+	p.IVR.Flows["6"] = transfers.HotlineFlow{Transfers: p.Transfers}
+	p.IVR.Flows["8"] = bills.HotlineFlow{Bills: p.Bills}
 	p.Risk = &risk.Service{DB: db.DB}
 	p.Orders.Cases = orderCases{p.Risk}
 	p.Audit = &audit.Service{DB: db.DB}

@@ -35,6 +35,10 @@ type Values struct {
 	// shops in a day (app/instore).
 	InstoreRate                          models.Rate
 	InstoreMaxPayment, InstoreDailyLimit models.Money
+	// TransferMax bounds one transfer to another person's balance,
+	// TransferDailyLimit what one sender transfers in a day
+	// (app/transfers).
+	TransferMax, TransferDailyLimit models.Money
 }
 
 // Defaults are used for keys never set.
@@ -42,7 +46,7 @@ var Defaults = Values{Timers: models.DefaultTimers, DefaultCommission: models.Ra
 	PayoutDailyLimit: models.FromFen(5_000_000), Credit: models.DefaultCreditPolicy,
 	AdvanceCap: models.FromFen(10_000_000), AdvanceSellerCap: models.FromFen(1_000_000),
 	InstoreRate: models.RateOfFraction(decimal.RequireFromString("0.0038")), InstoreMaxPayment: models.FromFen(200_000),
-	InstoreDailyLimit: models.FromFen(500_000)}
+	InstoreDailyLimit: models.FromFen(500_000), TransferMax: models.FromFen(500_000), TransferDailyLimit: models.FromFen(1_000_000)}
 
 // Keys, as stored and as form fields.
 const (
@@ -67,6 +71,8 @@ const (
 	KeyInstoreRate       = "instore.rate"
 	KeyInstoreMax        = "instore.max_payment"
 	KeyInstoreDaily      = "instore.daily_limit"
+	KeyTransferMax       = "transfer.max_amount"
+	KeyTransferDaily     = "transfer.daily_limit"
 )
 
 // Service reads and changes settings.
@@ -102,6 +108,7 @@ func (v *Values) amounts() map[string]*models.Money {
 		KeyLimitC: &v.Credit.LimitC, KeyLimitD: &v.Credit.LimitD, KeyNewLineLimit: &v.Credit.NewLineLimit,
 		KeyAdvanceCap: &v.AdvanceCap, KeyAdvanceSellerCap: &v.AdvanceSellerCap,
 		KeyInstoreMax: &v.InstoreMaxPayment, KeyInstoreDaily: &v.InstoreDailyLimit,
+		KeyTransferMax: &v.TransferMax, KeyTransferDaily: &v.TransferDailyLimit,
 	}
 }
 

@@ -140,6 +140,8 @@ type settingsRequest struct {
 	InstoreRate       string `json:"instore.rate" doc:"what the platform keeps of an in-store payment, in percent"`
 	InstoreMax        string `json:"instore.max_payment" doc:"one in-store payment at most"`
 	InstoreDaily      string `json:"instore.daily_limit" doc:"what one payer pays shops in a day at most"`
+	TransferMax       string `json:"transfer.max_amount" doc:"one transfer to another person's balance at most"`
+	TransferDaily     string `json:"transfer.daily_limit" doc:"what one person transfers to others in a day at most"`
 }
 
 func (r *settingsRequest) form() map[string]string {
@@ -150,7 +152,8 @@ func (r *settingsRequest) form() map[string]string {
 		"credit.limit_d": r.LimitD, "credit.new_line_months": r.NewLineMonths, "credit.new_line_limit": r.NewLineLimit,
 		"credit.charges_per_day": r.ChargesPerDay, "credit.new_binding_days": r.NewBindingDays, "credit.new_binding_charges": r.NewBindingCharges,
 		"advance.global_cap": r.AdvanceCap, "advance.seller_cap": r.AdvanceSellerCap,
-		"instore.rate": r.InstoreRate, "instore.max_payment": r.InstoreMax, "instore.daily_limit": r.InstoreDaily} {
+		"instore.rate": r.InstoreRate, "instore.max_payment": r.InstoreMax, "instore.daily_limit": r.InstoreDaily,
+		"transfer.max_amount": r.TransferMax, "transfer.daily_limit": r.TransferDaily} {
 		if v != "" {
 			out[k] = v
 		}

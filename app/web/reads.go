@@ -56,7 +56,7 @@ type walletAnswer struct {
 // from or went to (models.WalletWhere), as the wallet page says it.
 type walletLine struct {
 	apiMovement
-	Where   string `json:"where" enum:"into_escrow,refund,partial_refund,transfer_for_order,transfer_surplus,top_up,recharge_card,refund_instead_of_bill,withdrawal,withdrawal_returned,bank_recall,clawback,instore_payment,instore_refund,bill,in,out"`
+	Where   string `json:"where" enum:"into_escrow,refund,partial_refund,transfer_for_order,transfer_surplus,top_up,recharge_card,refund_instead_of_bill,withdrawal,withdrawal_returned,bank_recall,clawback,instore_payment,instore_refund,bill,transfer_to_person,transfer_from_person,in,out"`
 	OrderID int64  `json:"order_id,omitempty" doc:"the order the money belongs to"`
 }
 

@@ -52,6 +52,7 @@ import (
 	"lineescrow/app/sellers"
 	"lineescrow/app/settings"
 	"lineescrow/app/telecom"
+	"lineescrow/app/transfers"
 	"lineescrow/models"
 	"lineescrow/static"
 )
@@ -104,6 +105,8 @@ type Deps struct {
 	Instore *instore.Service
 	// Bills pays billers from the balance; operators settle them.
 	Bills *bills.Service
+	// Transfers sends money from one buyer's balance to another's.
+	Transfers *transfers.Service
 	// IVR is the payment hotline, served at /ivr/ to the IVR platform.
 	IVR *ivr.Service
 	// PhoneSim is the hotline simulator's (bankbridge/phonesim), at /sim/phone.
@@ -357,6 +360,9 @@ func (s *Server) tradeRoutes(anyone echo.MiddlewareFunc, api *echo.Group) {
 	}
 	if s.Bills != nil {
 		s.billRoutes(api)
+	}
+	if s.Transfers != nil {
+		s.transferRoutes(b, api)
 	}
 	if s.Telecom != nil {
 		e.POST("/webhooks/telecom", s.telecomWebhook)

@@ -20,7 +20,8 @@ func webDeps(p *platform.Platform) web.Deps {
 	return web.Deps{Config: p.Config, Health: p.Health, Metrics: []prometheus.Collector{p.DBStats}, Log: p.Log,
 		Auth: p.Auth, Orders: p.Orders, Funding: p.Funding, Settings: p.Settings, Sellers: p.Sellers, Risk: p.Risk, Addresses: p.Addresses,
 		Audit: p.Audit, Books: p.Books, Idempotency: p.Idempotency, Clawbacks: p.Clawbacks, Recon: p.Recon, Payouts: p.Payouts,
-		Telecom: p.Telecom, Gateway: p.Gateway, Notices: p.Notices, IVR: p.IVR, Instore: p.Instore, Bills: p.Bills}
+		Telecom: p.Telecom, Gateway: p.Gateway, Notices: p.Notices, IVR: p.IVR, Instore: p.Instore, Bills: p.Bills,
+		Transfers: p.Transfers}
 }
 
 // demoPhone is the hotline simulator's page (/sim/phone/): the IVR platform

@@ -200,7 +200,8 @@ func (e *Env) WebDeps() web.Deps {
 	return web.Deps{Config: e.Config, Health: e.Health, Metrics: []prometheus.Collector{e.DBStats}, Log: Quiet,
 		Auth: e.Auth, Orders: e.Orders, Funding: e.Funding, Settings: e.Settings, Sellers: e.Sellers, Risk: e.Risk, Addresses: e.Addresses,
 		Audit: e.Audit, Books: e.Books, Idempotency: e.Idempotency, Clawbacks: e.Clawbacks, Recon: e.Recon, Payouts: e.Payouts,
-		Telecom: e.Telecom, Gateway: e.Gateway, Notices: e.Notices, IVR: e.IVR, Instore: e.Instore, Bills: e.Bills}
+		Telecom: e.Telecom, Gateway: e.Gateway, Notices: e.Notices, IVR: e.IVR, Instore: e.Instore, Bills: e.Bills,
+		Transfers: e.Transfers}
 }
 
 // Balance returns an account's balance as text.
