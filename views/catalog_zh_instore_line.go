@@ -3,6 +3,7 @@ package views
 // zhInstoreLine translates the texts of in-store payments charged to a
 // landline (app/instore, app/telecom).
 var zhInstoreLine = map[string]string{
+	"In-store payment %s":                                                       "到店付款 %s",
 	"Available once the phone company collects the bill":                        "电信公司收回话费后到账",
 	"Bind your landline first: then payments can be charged to its phone bill.": "请先绑定固话，然后才能把付款记入它的话费。",
 	"Choose how to pay: your balance or your landline's phone bill.":            "请选择付款方式：余额，或记入固话话费。",
