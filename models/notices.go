@@ -36,6 +36,10 @@ const (
 	NoticeShopRefund      NoticeKind = "order.shop_refund"
 	NoticeProceeds        NoticeKind = "charge.proceeds" // a landline charge's money is available
 	NoticeAdvance         NoticeKind = "charge.advance"  // advanced before the collection
+	// An in-store payment charged to a landline: its money is available, or
+	// advanced before the collection.
+	NoticeInstoreProceeds NoticeKind = "charge.proceeds.instore"
+	NoticeInstoreAdvance  NoticeKind = "charge.advance.instore"
 	NoticePayoutPaid      NoticeKind = "payout.succeeded"
 	NoticePayoutFailed    NoticeKind = "payout.failed"
 	NoticeTopUp           NoticeKind = "wallet.topup"
@@ -71,6 +75,8 @@ var NoticeLabels = map[NoticeKind]string{
 	NoticeShopRefund:      "The shop refunded %s on order %s.",
 	NoticeProceeds:        "The phone company collected order %s: %s is now available in your balance.",
 	NoticeAdvance:         "%s of order %s is available early, before the phone company collects it.",
+	NoticeInstoreProceeds: "The phone company collected in-store payment %s: %s is now available in your balance.",
+	NoticeInstoreAdvance:  "%s of in-store payment %s is available early, before the phone company collects it.",
 	NoticePayoutPaid:      "Your withdrawal of %s reached your bank account.",
 	NoticePayoutFailed:    "Your withdrawal of %s did not go through. The money is back in your balance.",
 	NoticeTopUp:           "%s was added to your balance.",

@@ -72,10 +72,13 @@ func (s ChargeState) Ended() bool {
 	return s == ChargeCollected || s == ChargeWrittenOff || s == ChargeCancelled || s == ChargeRefused || s == ChargeVoid
 }
 
-// Charge is an order charged to a landline.
+// Charge is an order, or an in-store payment, charged to a landline.
 type Charge struct {
-	ID               string `gorm:"primaryKey"`
+	ID string `gorm:"primaryKey"`
+	// OrderID is the order the charge pays (0 when it pays an in-store
+	// payment, InstorePaymentID, instead).
 	OrderID          int64
+	InstorePaymentID *string
 	BuyerID          int64
 	SellerID         int64
 	LandlineID       int64
@@ -110,6 +113,13 @@ type Charge struct {
 
 // TableName is the charges' table.
 func (Charge) TableName() string { return "telecom_charges" }
+
+// InstoreRef is the ledger reference of an in-store payment's transfers.
+func InstoreRef(id string) string { return "instore:" + id }
+
+// ForInstore reports whether the charge pays an in-store payment rather
+// than an order.
+func (c Charge) ForInstore() bool { return c.InstorePaymentID != nil }
 
 // Owed is what the subscriber still owes for the charge, bill credits
 // deducted: the part of the line's credit it uses while uncollected.

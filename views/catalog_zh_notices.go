@@ -28,6 +28,8 @@ var zhNotices = map[string]string{
 	"The shop refunded %s on order %s.":                                                                   "商家已退款 %s（订单 %s）。",
 	"The phone company collected order %s: %s is now available in your balance.":                          "电信公司已收回订单 %s 的话费：%s 已到账，可以提现。",
 	"%s of order %s is available early, before the phone company collects it.":                            "%s（订单 %s）已提前到账，无需等待电信公司收回话费。",
+	"The phone company collected in-store payment %s: %s is now available in your balance.":               "电信公司已收回店内付款 %s 的话费：%s 已到账，可以提现。",
+	"%s of in-store payment %s is available early, before the phone company collects it.":                 "%s（店内付款 %s）已提前到账，无需等待电信公司收回话费。",
 	"Your withdrawal of %s reached your bank account.":                                                    "您提现的 %s 已到达银行账户。",
 	"Your withdrawal of %s did not go through. The money is back in your balance.":                        "您提现的 %s 未能成功，款项已退回余额。",
 	"%s was added to your balance.":                                                                       "%s 已充入您的余额。",

@@ -41,6 +41,10 @@ type TillRow struct {
 	RefundHref         string
 	RefundUntil        time.Time
 	ShopName, ShopShow string
+	// Landline: charged to the payer's line (Line, masked); Charging: the
+	// phone company has not confirmed it yet; ChargeRefused: it refused it.
+	Landline, Charging, ChargeRefused bool
+	Line                              string
 }
 
 // TillVM is the seller's till: the day's payments, newest first.
@@ -69,6 +73,13 @@ type PayShopVM struct {
 	Amount                   models.Money
 	// IdemKey makes a second press of Pay pay nothing twice.
 	IdemKey string
+	// Methods can pay the amount now (wallet, landline), Method is the one
+	// chosen; Line is the landline charged (masked); WalletWhy and LineWhy
+	// say why the balance or the bound line cannot pay it.
+	Methods            []string
+	Method             string
+	Line               string
+	WalletWhy, LineWhy string
 	// What the limits and the balance leave.
 	MaxPayment, Left, Balance models.Money
 	NoPayPassword             bool

@@ -19,6 +19,7 @@ type OpsChargesVM struct {
 type OpsChargeRow struct {
 	ID, Title, Phone, State, Waiting, Cycle, LastError string
 	OrderID                                            int64
+	InstoreID                                          string // the in-store payment it pays, when OrderID is 0
 	Amount, LateFee, Credited, Pending, Advanced       models.Money
 	DueAt                                              *time.Time
 	HolderMismatch, Flagged                            bool

@@ -5,6 +5,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"lineescrow/app/instore"
 	"lineescrow/app/platform/ptest"
 	"lineescrow/models"
 )
@@ -79,7 +80,7 @@ func TestInstorePagesAreAccessible(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Credit("100.00", ref)
-	p, err := a.Instore.Pay(a.Ctx, a.Buyer.Actor(), string(sh.Number), models.MustParseMoney("12.00"), ptest.PIN, "a11y")
+	p, err := a.Instore.Pay(a.Ctx, a.Buyer.Actor(), string(sh.Number), models.MustParseMoney("12.00"), instore.MethodWallet, ptest.PIN, "a11y")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,20 +1,40 @@
 // Package instore is in-store (face-to-face) payments: a seller enables
 // them and gets a shop number with a check digit, printed on a counter card;
-// a payer pays that number from the wallet, with the payment password, on
-// the web or on the hotline. The money goes straight to the seller's
-// available money (no escrow: the goods are handed over at the counter),
-// less the in-store rate, which goes to the platform's fees, in one ledger
-// transfer. The seller sees it on the till page and may refund it, whole and
+// a payer pays that number, with the payment password, on the web or on the
+// hotline, from the wallet or as a fixed-line charge to the payer's bound
+// landline. The seller sees it on the till page and may refund it, whole and
 // once, within RefundWindow, with the seller's payment password.
+//
+// # Where the money goes
+//
+// From the wallet: straight to the seller's available money (no escrow: the
+// goods are handed over at the counter), less the in-store rate, which goes
+// to the platform's fees, in one ledger transfer instore:<id>; a refund
+// reverses it to the wallet (instore:<id>:refund).
+//
+// By landline (app/telecom's charge path, with its credit rules, consent and
+// front-end contract): the payment is recorded "charging" with a charge of
+// the line in the same transaction, the charge is sent after the commit,
+// and when the phone company accepts it (a work order) telecom:receivable
+// pays the seller's pending money and the fee (instore:<id>), as the
+// release of an order paid by charge does: the seller's part becomes
+// available when the operator collects the bill (or is advanced, 垫资). A
+// refusal marks the payment refused (nothing moved). A refund takes the
+// seller's part back from pending (and from available for what was collected
+// or advanced) and the fee, to telecom:receivable, and the charge is
+// cancelled at the front-end (or credited on the bill once billed): it never
+// goes to the wallet.
 //
 // Limits (operators' settings instore.*): one payment at most
 // InstoreMaxPayment (and the platform's MAX_AMOUNT), one payer's payments
-// of a day (Asia/Shanghai) at most InstoreDailyLimit, refunded ones not
-// counted. A payer's payments run one at a time (a row lock on the payer),
-// so the daily limit and the wallet hold under concurrent payments. The
-// payment password is checked before any lock is taken, with the lockout of
-// auth.VerifyPayPassword; what could never succeed (a wrong shop number, an
-// amount over a limit, a short wallet) is refused before it is checked.
+// of a day (Asia/Shanghai) at most InstoreDailyLimit, refunded and refused
+// ones not counted, whichever the method. A payer's payments run one at a
+// time (a row lock on the payer), so the daily limit and the wallet hold
+// under concurrent payments; a charge also locks the line's row (its
+// credit). The payment password is checked before any lock is taken, with
+// the lockout of auth.VerifyPayPassword; what could never succeed (a wrong
+// shop number, an amount over a limit, a short wallet, a line that cannot
+// be charged) is refused before it is checked.
 package instore
 
 import (
@@ -31,6 +51,7 @@ import (
 	"lineescrow/app/ledger"
 	"lineescrow/app/settings"
 	"lineescrow/app/store"
+	"lineescrow/app/telecom"
 	"lineescrow/models"
 )
 
@@ -48,6 +69,40 @@ const (
 	ChannelWeb     = "web"
 	ChannelHotline = "hotline"
 )
+
+// Method is how a payment is paid.
+type Method string
+
+// Methods of paying a shop.
+const (
+	MethodWallet   Method = "wallet"   // from the payer's balance
+	MethodLandline Method = "landline" // charged to the payer's bound landline
+)
+
+// ParseMethod reads a method ("" is the wallet).
+//
+// Errors: EINVALID on field "method".
+func ParseMethod(s string) (Method, error) {
+	switch Method(strings.TrimSpace(s)) {
+	case "", MethodWallet:
+		return MethodWallet, nil
+	case MethodLandline:
+		return MethodLandline, nil
+	}
+	return "", models.FieldError("method", "Choose how to pay: your balance or your landline's phone bill.")
+}
+
+// States of a payment.
+const (
+	StateCharging = "charging" // charged to the landline; the phone company has not answered yet
+	StatePaid     = "paid"     // from the wallet, or the phone company accepted the charge
+	StateRefused  = "refused"  // the phone company refused the charge; nothing moved
+)
+
+// ReasonChargeRefused is the reason of the error a refused charge gives: the
+// idempotency key that asked for it paid nothing, and another key may pay
+// another way.
+const ReasonChargeRefused = "charge_refused"
 
 // ShopNumber is a shop's seven digits (the last a Luhn check digit).
 type ShopNumber string
@@ -76,6 +131,8 @@ type Service struct {
 	DB           *gorm.DB
 	Settings     *settings.Service
 	PayPasswords PayPasswords
+	// Telecom charges payments to landlines (nil: only the wallet pays).
+	Telecom *telecom.Service
 	// MaxAmount is the platform's largest payment (MAX_AMOUNT).
 	MaxAmount models.Money
 	Now       func() time.Time
@@ -109,8 +166,12 @@ type Payment struct {
 	Rate       models.Rate  `json:"rate" doc:"in percent"`
 	PayerLast4 string       `json:"payer_last4" doc:"the last four digits of the payer's phone or calling line"`
 	Channel    string       `json:"channel" enum:"web,hotline"`
-	CreatedAt  time.Time    `json:"created_at"`
-	RefundedAt *time.Time   `json:"refunded_at"`
+	Method     Method       `json:"method" enum:"wallet,landline"`
+	State      string       `json:"state" enum:"charging,paid,refused"`
+	// Line is the landline charged, masked ("" for the wallet).
+	Line       string     `json:"line,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	RefundedAt *time.Time `json:"refunded_at"`
 	// Replayed: the idempotency key was used before for this payment;
 	// nothing moved this time.
 	Replayed bool `json:"-"`
@@ -121,11 +182,14 @@ func (p *Payment) Net() models.Money { return p.Amount.Sub(p.Fee) }
 
 // Refundable reports whether the seller may still refund p at now.
 func (p *Payment) Refundable(now time.Time) bool {
-	return p.RefundedAt == nil && now.Before(p.CreatedAt.Add(RefundWindow))
+	return p.State == StatePaid && p.RefundedAt == nil && now.Before(p.CreatedAt.Add(RefundWindow))
 }
 
+// Counts reports whether p counts as received: paid and not refunded.
+func (p *Payment) Counts() bool { return p.State == StatePaid && p.RefundedAt == nil }
+
 // Ref is the ledger reference of a payment's transfers.
-func Ref(id string) string { return "instore:" + id }
+func Ref(id string) string { return models.InstoreRef(id) }
 
 type hotlineKey struct{}
 
@@ -315,35 +379,50 @@ func dayStart(t time.Time) time.Time {
 func (s *Service) paidToday(ctx context.Context, db *gorm.DB, payerID int64) (models.Money, error) {
 	var m models.Money
 	if err := db.WithContext(ctx).Raw(`SELECT coalesce(sum(amount), 0) FROM instore_payments
-		WHERE payer_id = ? AND refunded_at IS NULL AND created_at >= ?`, payerID, dayStart(s.now())).Row().Scan(&m); err != nil {
+		WHERE payer_id = ? AND refunded_at IS NULL AND state <> 'refused' AND created_at >= ?`, payerID, dayStart(s.now())).Row().Scan(&m); err != nil {
 		return models.Zero, fmt.Errorf("in-store payments today: %w", err)
 	}
 	return m, nil
 }
 
-// Pay pays amount to the shop with number shop from the payer's wallet,
-// with the payer's payment password. idemKey makes it safe to repeat: the
-// same key with the same shop and amount returns the first payment
-// (Replayed) and moves nothing; with another shop or amount it is refused.
+// Pay pays amount to the shop with number shop, by method (from the
+// payer's wallet, or charged to the payer's bound landline), with the
+// payer's payment password. idemKey makes it safe to repeat: the same key
+// with the same shop, amount and method returns the first payment
+// (Replayed) and moves nothing (a refused charge's refusal again); with
+// another shop, amount or method it is refused.
+//
+// A landline payment is recorded with its charge, committed, then sent to
+// the phone company: it comes back paid (the charge was accepted), or
+// charging when the phone company did not answer in time (the charge's job
+// asks again with the same charge id and never charges twice); a refusal
+// is an ECONFLICT with reason ReasonChargeRefused (the payment is kept,
+// refused, and moved nothing).
 //
 // Errors: EFORBIDDEN unless payer is a buyer not frozen; EINVALID (fields
-// shop, amount, pay_password) for a mistyped or unknown shop number, an
-// amount over a limit, a wrong payment password; EINSUFFICIENT when the
-// wallet is short; ELOCKED while payments are locked; ECONFLICT for an
-// idempotency key used for another payment.
-func (s *Service) Pay(ctx context.Context, payer models.Actor, shop string, amount models.Money, payPassword string, idemKey string) (*Payment, error) {
+// shop, amount, method, pay_password) for a mistyped or unknown shop
+// number, an amount over a limit, a wrong payment password; EINSUFFICIENT
+// when the wallet (or the line's credit) is short; ECONFLICT for an
+// idempotency key used for another payment, a line that cannot be charged,
+// the phone company's refusal; ERATELIMIT (the line's charges of the day);
+// EUNAVAILABLE (the phone company did not answer its lookup); ELOCKED while
+// payments are locked.
+func (s *Service) Pay(ctx context.Context, payer models.Actor, shop string, amount models.Money, method Method, payPassword string, idemKey string) (*Payment, error) {
 	idemKey = strings.TrimSpace(idemKey)
 	n, err := payInput(payer, shop, amount)
 	if err != nil {
 		return nil, err
 	}
+	if method, err = ParseMethod(string(method)); err != nil {
+		return nil, err
+	}
 	if idemKey == "" || len(idemKey) > 200 {
 		return nil, models.Errorf(models.EINVALID, "A payment needs an idempotency key of 1 to 200 characters.")
 	}
-	if prior, err := s.replay(ctx, s.DB, payer.UserID, idemKey, n, amount); prior != nil || err != nil {
+	if prior, err := s.replay(ctx, s.DB, payer.UserID, idemKey, n, amount, method); prior != nil || err != nil {
 		return prior, err
 	}
-	sh, v, err := s.precheck(ctx, payer, n, amount)
+	sh, v, line, err := s.precheck(ctx, payer, n, amount, method, true)
 	if err != nil {
 		return nil, err
 	}
@@ -355,14 +434,19 @@ func (s *Service) Pay(ctx context.Context, payer models.Actor, shop string, amou
 		channel, last4 = ChannelHotline, models.LastFour(line)
 	}
 	p := &Payment{ID: newID(), SellerID: sh.SellerID, PayerID: payer.UserID, ShopNumber: n, ShopName: sh.Name, Amount: amount,
-		Rate: v.InstoreRate, Fee: v.InstoreRate.Of(amount), Channel: channel, CreatedAt: s.now()}
+		Rate: v.InstoreRate, Fee: v.InstoreRate.Of(amount), Channel: channel, Method: method, State: StatePaid, CreatedAt: s.now()}
+	if method == MethodLandline {
+		p.State = StateCharging
+	}
+	var chargeID string
 	err = store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
+		chargeID = ""
 		// One payer's payments one at a time: the day's limit holds.
 		var login string
 		if err := tx.Raw(`SELECT login FROM users WHERE id = ? FOR UPDATE`, payer.UserID).Row().Scan(&login); err != nil {
 			return err
 		}
-		if prior, err := s.replay(ctx, tx, payer.UserID, idemKey, n, amount); prior != nil || err != nil {
+		if prior, err := s.replay(ctx, tx, payer.UserID, idemKey, n, amount, method); prior != nil || err != nil {
 			if prior != nil {
 				*p = *prior
 			}
@@ -384,15 +468,24 @@ func (s *Service) Pay(ctx context.Context, payer models.Actor, shop string, amou
 		}
 		p.PayerLast4 = last4
 		if err := tx.Exec(`INSERT INTO instore_payments (id, seller_id, payer_id, shop_number, amount, fee, rate, payer_last4, channel,
-			idem_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.ID, p.SellerID, p.PayerID, string(p.ShopNumber), p.Amount, p.Fee,
-			p.Rate, p.PayerLast4, p.Channel, idemKey, p.CreatedAt).Error; err != nil {
+			idem_key, created_at, method, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.ID, p.SellerID, p.PayerID, string(p.ShopNumber), p.Amount, p.Fee,
+			p.Rate, p.PayerLast4, p.Channel, idemKey, p.CreatedAt, string(p.Method), p.State).Error; err != nil {
 			return err
 		}
+		if method == MethodLandline {
+			c, err := s.Telecom.RecordPurchase(ctx, tx, line, telecom.Purchase{InstorePaymentID: p.ID, BuyerID: p.PayerID, SellerID: p.SellerID,
+				Amount: p.Amount, MerchantName: sh.Name, Description: "LineEscrow in-store payment " + p.ID + " at " + sh.Name})
+			if err != nil {
+				return err
+			}
+			chargeID = c.ID
+			return nil
+		}
 		_, err = ledger.Post(ctx, tx, models.Transfer{Key: Ref(p.ID), Kind: KindPay, Ref: Ref(p.ID), Memo: "In-store payment to " + string(p.ShopNumber),
-			Postings: payPostings(p)})
+			Postings: payPostings(p, models.WalletAccount(p.PayerID), models.SellerAvailableAccount(p.SellerID))})
 		return err
 	})
-	if models.ErrorCode(err) == models.EINSUFFICIENT {
+	if models.ErrorCode(err) == models.EINSUFFICIENT && method == MethodWallet {
 		return nil, errShort()
 	}
 	if err != nil {
@@ -401,21 +494,96 @@ func (s *Service) Pay(ctx context.Context, payer models.Actor, shop string, amou
 		}
 		return nil, fmt.Errorf("in-store payment: %w", err)
 	}
-	return p, nil
+	if chargeID == "" {
+		return p, nil // from the wallet, or a replay
+	}
+	if err := s.Telecom.SendCharge(ctx, chargeID); err != nil {
+		return nil, refusedErr(err)
+	}
+	return s.get(ctx, p.ID)
+}
+
+// refusedErr is the phone company's refusal of a payment's charge, for the
+// payer: its key paid nothing, another key may pay another way.
+func refusedErr(err error) error {
+	e := models.AsError(err)
+	if e == nil {
+		return err
+	}
+	out := *e
+	out.Reason = ReasonChargeRefused
+	return &out
+}
+
+func (s *Service) get(ctx context.Context, id string) (*Payment, error) {
+	list, err := s.list(ctx, s.DB, "p.id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("in-store payment %s vanished", id)
+	}
+	return &list[0], nil
+}
+
+// Quote is what Check found: the shop and the methods that can pay.
+type Quote struct {
+	Shop *Shop
+	// Wallet is nil when the balance pays the amount, else why not.
+	Wallet error
+	// Landline is nil when the payer's bound line can be charged the amount
+	// (then Line is its number, digits), else why not.
+	Landline error
+	Line     string
+}
+
+// Methods are the methods that can pay, the wallet first.
+func (q *Quote) Methods() []Method {
+	var out []Method
+	if q.Wallet == nil {
+		out = append(out, MethodWallet)
+	}
+	if q.Landline == nil {
+		out = append(out, MethodLandline)
+	}
+	return out
 }
 
 // Check says, before the payment password is asked for, whether the payer
-// could pay amount to the shop now, and returns the shop (its name is what
-// the payer confirms). Pay checks all of it again.
+// could pay amount to the shop now and by which methods, and returns the
+// shop (its name is what the payer confirms). What the platform last heard
+// of the line is judged (Pay asks the phone company again). Pay checks all
+// of it again.
 //
-// Errors: as Pay's, but for the password and the idempotency key.
-func (s *Service) Check(ctx context.Context, payer models.Actor, shop string, amount models.Money) (*Shop, error) {
+// Errors: as Pay's, but for the password and the idempotency key; when
+// neither method can pay, the wallet's refusal (EINSUFFICIENT).
+func (s *Service) Check(ctx context.Context, payer models.Actor, shop string, amount models.Money) (*Quote, error) {
 	n, err := payInput(payer, shop, amount)
 	if err != nil {
 		return nil, err
 	}
-	sh, _, err := s.precheck(ctx, payer, n, amount)
-	return sh, err
+	sh, _, _, err := s.precheck(ctx, payer, n, amount, "", false)
+	if err != nil {
+		return nil, err
+	}
+	q := &Quote{Shop: sh}
+	if _, _, _, q.Wallet = s.precheck(ctx, payer, n, amount, MethodWallet, false); q.Wallet != nil && models.AsError(q.Wallet) == nil {
+		return nil, q.Wallet
+	}
+	var line *models.Landline
+	q.Landline = models.Errorf(models.ECONFLICT, "Bind your landline first: then payments can be charged to its phone bill.")
+	if s.Telecom != nil {
+		if _, _, line, q.Landline = s.precheck(ctx, payer, n, amount, MethodLandline, false); q.Landline != nil && models.AsError(q.Landline) == nil {
+			return nil, q.Landline
+		}
+	}
+	if line != nil && q.Landline == nil {
+		q.Line = line.Phone
+	}
+	if len(q.Methods()) == 0 {
+		return nil, q.Wallet
+	}
+	return q, nil
 }
 
 // payInput checks the payer and reads the shop number and the amount.
@@ -436,51 +604,66 @@ func payInput(payer models.Actor, shop string, amount models.Money) (ShopNumber,
 }
 
 // precheck refuses what could never succeed: an unknown or disabled shop,
-// an amount over a limit, a wallet that is short.
-func (s *Service) precheck(ctx context.Context, payer models.Actor, n ShopNumber, amount models.Money) (*Shop, settings.Values, error) {
+// an amount over a limit; by the wallet a wallet that is short, by landline
+// a line that cannot be charged it (fresh: asking the phone company for the
+// line's standing first). method "" checks neither.
+func (s *Service) precheck(ctx context.Context, payer models.Actor, n ShopNumber, amount models.Money, method Method, fresh bool) (*Shop, settings.Values, *models.Landline, error) {
 	sh, err := s.shopOf(ctx, s.DB, "i.shop_number = ?", string(n))
 	if err != nil {
-		return nil, settings.Values{}, err
+		return nil, settings.Values{}, nil, err
 	}
 	if sh == nil || !sh.Enabled {
-		return nil, settings.Values{}, errNoShop()
+		return nil, settings.Values{}, nil, errNoShop()
 	}
 	v, err := s.Settings.Get(ctx, nil)
 	if err != nil {
-		return nil, v, err
+		return nil, v, nil, err
 	}
 	if max := s.maxPayment(v); amount.GreaterThan(max) {
-		return nil, v, models.FieldError("amount", "One in-store payment may be at most %s.", max.Display())
+		return nil, v, nil, models.FieldError("amount", "One in-store payment may be at most %s.", max.Display())
 	}
 	if err := s.checkDay(ctx, s.DB, payer.UserID, amount, v.InstoreDailyLimit); err != nil {
-		return nil, v, err
+		return nil, v, nil, err
 	}
-	if have, err := ledger.Balance(ctx, s.DB, models.WalletAccount(payer.UserID)); err != nil {
-		return nil, v, err
-	} else if amount.GreaterThan(have) {
-		return nil, v, errShort()
+	switch method {
+	case MethodWallet:
+		if have, err := ledger.Balance(ctx, s.DB, models.WalletAccount(payer.UserID)); err != nil {
+			return nil, v, nil, err
+		} else if amount.GreaterThan(have) {
+			return nil, v, nil, errShort()
+		}
+	case MethodLandline:
+		if s.Telecom == nil {
+			return nil, v, nil, models.Errorf(models.ECONFLICT, "Paying shops by phone bill is not available.")
+		}
+		l, err := s.Telecom.PurchaseLine(ctx, payer, sh.SellerID, amount, fresh)
+		if err != nil {
+			return nil, v, nil, err
+		}
+		return sh, v, l, nil
 	}
-	return sh, v, nil
+	return sh, v, nil, nil
 }
 
 func errShort() error {
 	return models.Errorf(models.EINSUFFICIENT, "Your balance is not enough for this payment. Top it up first.")
 }
 
-// payPostings move the amount out of the payer's wallet: the net to the
-// seller's available money, the fee to the platform's fees.
-func payPostings(p *Payment) []models.Posting {
-	ps := []models.Posting{{Account: models.WalletAccount(p.PayerID), Direction: models.Debit, Amount: p.Amount},
-		{Account: models.SellerAvailableAccount(p.SellerID), Direction: models.Credit, Amount: p.Net()}}
+// payPostings move the amount out of from (the payer's wallet, or
+// telecom:receivable for a charge): the net to the seller's account to (the
+// available money, or the pending money until the phone company collects),
+// the fee to the platform's fees.
+func payPostings(p *Payment, from, to string) []models.Posting {
+	ps := []models.Posting{{Account: from, Direction: models.Debit, Amount: p.Amount},
+		{Account: to, Direction: models.Credit, Amount: p.Net()}}
 	if p.Fee.IsPositive() {
 		ps = append(ps, models.Posting{Account: models.AccRevenueFees, Direction: models.Credit, Amount: p.Fee})
 	}
 	return ps
 }
 
-// refundPostings are payPostings reversed, the fee too.
-func refundPostings(p *Payment) []models.Posting {
-	ps := payPostings(p)
+// reversed turns postings around.
+func reversed(ps []models.Posting) []models.Posting {
 	out := make([]models.Posting, len(ps))
 	for i, x := range ps {
 		x.Direction = map[models.Direction]models.Direction{models.Debit: models.Credit, models.Credit: models.Debit}[x.Direction]
@@ -503,16 +686,21 @@ func (s *Service) checkDay(ctx context.Context, db *gorm.DB, payerID int64, amou
 	return nil
 }
 
-// replay returns the payment an idempotency key already made, or ECONFLICT
-// when it made another one.
-func (s *Service) replay(ctx context.Context, db *gorm.DB, payerID int64, key string, n ShopNumber, amount models.Money) (*Payment, error) {
+// replay returns the payment an idempotency key already made (a refused
+// charge's refusal again), or ECONFLICT when it made another one.
+func (s *Service) replay(ctx context.Context, db *gorm.DB, payerID int64, key string, n ShopNumber, amount models.Money, method Method) (*Payment, error) {
 	list, err := s.list(ctx, db, "p.payer_id = ? AND p.idem_key = ?", payerID, key)
 	if err != nil || len(list) == 0 {
 		return nil, err
 	}
 	p := list[0]
-	if p.ShopNumber != n || !p.Amount.Equal(amount) {
+	if p.ShopNumber != n || !p.Amount.Equal(amount) || p.Method != method {
 		return nil, models.Errorf(models.ECONFLICT, "This idempotency key was used for another payment.")
+	}
+	if p.State == StateRefused {
+		e := models.Errorf(models.ECONFLICT, "The phone company refused to charge this payment to your landline. Pay another way.")
+		e.Reason = ReasonChargeRefused
+		return nil, e
 	}
 	p.Replayed = true
 	return &p, nil
@@ -520,23 +708,28 @@ func (s *Service) replay(ctx context.Context, db *gorm.DB, payerID int64, key st
 
 func (s *Service) list(ctx context.Context, db *gorm.DB, where string, args ...any) ([]Payment, error) {
 	var rows []struct {
-		ID, ShopNumber, ShopName, PayerLast4, Channel string
-		SellerID, PayerID                             int64
-		Amount, Fee                                   models.Money
-		Rate                                          models.Rate
-		CreatedAt                                     time.Time
-		RefundedAt                                    *time.Time
+		ID, ShopNumber, ShopName, PayerLast4, Channel, Method, State, Line string
+		SellerID, PayerID                                                  int64
+		Amount, Fee                                                        models.Money
+		Rate                                                               models.Rate
+		CreatedAt                                                          time.Time
+		RefundedAt                                                         *time.Time
 	}
-	if err := db.WithContext(ctx).Raw(`SELECT p.id, p.shop_number, s.shop_name, p.payer_last4, p.channel, p.seller_id, p.payer_id,
-			p.amount, p.fee, p.rate, p.created_at, p.refunded_at
-		FROM instore_payments p JOIN sellers s ON s.user_id = p.seller_id
+	if err := db.WithContext(ctx).Raw(`SELECT p.id, p.shop_number, s.shop_name, p.payer_last4, p.channel, p.method, p.state,
+			coalesce(c.phone, '') AS line, p.seller_id, p.payer_id, p.amount, p.fee, p.rate, p.created_at, p.refunded_at
+		FROM instore_payments p JOIN sellers s ON s.user_id = p.seller_id LEFT JOIN telecom_charges c ON c.instore_payment_id = p.id
 		WHERE `+where+` ORDER BY p.created_at DESC, p.id DESC LIMIT 500`, args...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("in-store payments: %w", err)
 	}
 	out := make([]Payment, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, Payment{ID: r.ID, SellerID: r.SellerID, PayerID: r.PayerID, ShopNumber: ShopNumber(r.ShopNumber), ShopName: r.ShopName,
-			Amount: r.Amount, Fee: r.Fee, Rate: r.Rate, PayerLast4: r.PayerLast4, Channel: r.Channel, CreatedAt: r.CreatedAt, RefundedAt: r.RefundedAt})
+		p := Payment{ID: r.ID, SellerID: r.SellerID, PayerID: r.PayerID, ShopNumber: ShopNumber(r.ShopNumber), ShopName: r.ShopName,
+			Amount: r.Amount, Fee: r.Fee, Rate: r.Rate, PayerLast4: r.PayerLast4, Channel: r.Channel, Method: Method(r.Method), State: r.State,
+			CreatedAt: r.CreatedAt, RefundedAt: r.RefundedAt}
+		if r.Line != "" {
+			p.Line = models.MaskLandline(r.Line)
+		}
+		out = append(out, p)
 	}
 	return out, nil
 }
@@ -556,12 +749,17 @@ func (s *Service) Get(ctx context.Context, actor models.Actor, id string) (*Paym
 }
 
 // Refund gives an in-store payment back, whole and once, within
-// RefundWindow, with the seller's payment password: the seller's net and
-// the platform's fee return to the payer's wallet in one transfer.
+// RefundWindow, with the seller's payment password, the way it came: the
+// seller's net and the platform's fee return, in one transfer, to the
+// payer's wallet; for a landline payment to telecom:receivable (the
+// seller's part from pending money still waiting for the collection, the
+// rest from available), and the charge is cancelled at the phone company
+// (or credited on the bill once billed).
 //
 // Errors: ENOTFOUND unless the payment is the seller's; ECONFLICT when
-// already refunded or too late; EINSUFFICIENT when the seller's available
-// money no longer covers it; EINVALID (pay_password); ELOCKED.
+// already refunded, too late, or not paid (a charge not accepted);
+// EINSUFFICIENT when the seller's available money no longer covers it;
+// EINVALID (pay_password); ELOCKED.
 func (s *Service) Refund(ctx context.Context, actor models.Actor, id string, payPassword string) (*Payment, error) {
 	if !actor.IsSeller() {
 		return nil, models.Errorf(models.ENOTFOUND, "No such in-store payment.")
@@ -576,9 +774,26 @@ func (s *Service) Refund(ctx context.Context, actor models.Actor, id string, pay
 	if err := s.refundable(p); err != nil {
 		return nil, err
 	}
+	// What the seller's available money must cover: all of the net from the
+	// wallet; from a charge what is no longer pending.
+	need, chargeID := p.Net(), ""
+	if p.Method == MethodLandline {
+		c, err := s.Telecom.PurchaseCharge(ctx, s.DB, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		if c == nil {
+			return nil, fmt.Errorf("in-store payment %s has no charge", p.ID)
+		}
+		plan, err := s.Telecom.PlanPurchaseRefund(ctx, c.ID, p.Net())
+		if err != nil {
+			return nil, err
+		}
+		need, chargeID = plan.FromAvailable, c.ID
+	}
 	if have, err := ledger.Balance(ctx, s.DB, models.SellerAvailableAccount(actor.UserID)); err != nil {
 		return nil, err
-	} else if p.Net().GreaterThan(have) {
+	} else if need.GreaterThan(have) {
 		return nil, errSellerShort()
 	}
 	if err := s.PayPasswords.VerifyPayPassword(ctx, actor.UserID, payPassword); err != nil {
@@ -586,19 +801,30 @@ func (s *Service) Refund(ctx context.Context, actor models.Actor, id string, pay
 	}
 	now := s.now()
 	err = store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
-		var refunded *time.Time
-		if err := tx.Raw(`SELECT refunded_at FROM instore_payments WHERE id = ? FOR UPDATE`, id).Row().Scan(&refunded); err != nil {
+		var row struct {
+			RefundedAt *time.Time
+			State      string
+		}
+		if err := tx.Raw(`SELECT refunded_at, state FROM instore_payments WHERE id = ? FOR UPDATE`, id).Scan(&row).Error; err != nil {
 			return err
 		}
-		p.RefundedAt = refunded
+		p.RefundedAt, p.State = row.RefundedAt, row.State
 		if err := s.refundable(p); err != nil {
 			return err
 		}
 		if err := tx.Exec(`UPDATE instore_payments SET refunded_at = ?, refunded_by = ? WHERE id = ?`, now, actor.UserID, id).Error; err != nil {
 			return err
 		}
+		ps := reversed(payPostings(p, models.WalletAccount(p.PayerID), models.SellerAvailableAccount(p.SellerID)))
+		if chargeID != "" {
+			plan, err := s.Telecom.RefundPurchase(ctx, tx, chargeID, p.Net())
+			if err != nil {
+				return err
+			}
+			ps = refundToLine(p, plan)
+		}
 		if _, err := ledger.Post(ctx, tx, models.Transfer{Key: Ref(p.ID) + ":refund", Kind: KindRefund, Ref: Ref(p.ID),
-			Memo: "Refund of in-store payment " + p.ID, Postings: refundPostings(p)}); err != nil {
+			Memo: "Refund of in-store payment " + p.ID, Postings: ps}); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, &actor, "instore.refund", Ref(p.ID), map[string]string{"amount": p.Amount.String()})
@@ -616,6 +842,60 @@ func (s *Service) Refund(ctx context.Context, actor models.Actor, id string, pay
 	return p, nil
 }
 
+// refundToLine are the postings of a landline payment's refund: the
+// seller's part from where the plan says, the fee, to where it says.
+func refundToLine(p *Payment, plan telecom.PurchaseRefund) []models.Posting {
+	var ps []models.Posting
+	for _, x := range []struct {
+		acc string
+		amt models.Money
+	}{{models.SellerPendingAccount(p.SellerID), plan.FromPending}, {models.SellerAvailableAccount(p.SellerID), plan.FromAvailable},
+		{models.AccRevenueFees, p.Fee}} {
+		if x.amt.IsPositive() {
+			ps = append(ps, models.Posting{Account: x.acc, Direction: models.Debit, Amount: x.amt})
+		}
+	}
+	return append(ps, models.Posting{Account: plan.To, Direction: models.Credit, Amount: p.Amount})
+}
+
+// ChargeAccepted is telecom.Purchases': the phone company accepted the
+// charge of a landline payment, so telecom:receivable pays the seller's
+// pending money (available once the operator collects the bill) and the
+// fee, and the payment is paid. The caller holds the charge's lock.
+//
+// Errors: ECONFLICT when the payment is not waiting for its charge.
+func (s *Service) ChargeAccepted(ctx context.Context, tx *gorm.DB, c *models.Charge) (models.Money, error) {
+	var state []string
+	if err := tx.WithContext(ctx).Raw(`SELECT state FROM instore_payments WHERE id = ? FOR UPDATE`, *c.InstorePaymentID).Scan(&state).Error; err != nil {
+		return models.Zero, err
+	}
+	if len(state) == 0 || state[0] != StateCharging {
+		return models.Zero, models.Errorf(models.ECONFLICT, "In-store payment %s is not waiting for its charge.", *c.InstorePaymentID)
+	}
+	list, err := s.list(ctx, tx, "p.id = ?", *c.InstorePaymentID)
+	if err != nil {
+		return models.Zero, err
+	}
+	p := &list[0]
+	if !p.Amount.Equal(c.Amount) {
+		return models.Zero, models.Errorf(models.ECONFLICT, "In-store payment %s is not of the charge's amount.", p.ID)
+	}
+	if err := tx.Exec(`UPDATE instore_payments SET state = ? WHERE id = ?`, StatePaid, p.ID).Error; err != nil {
+		return models.Zero, err
+	}
+	if _, err := ledger.Post(ctx, tx, models.Transfer{Key: Ref(p.ID), Kind: KindPay, Ref: Ref(p.ID), Memo: "In-store payment to " + string(p.ShopNumber),
+		Postings: payPostings(p, models.AccTelecomReceivable, models.SellerPendingAccount(p.SellerID))}); err != nil {
+		return models.Zero, err
+	}
+	return p.Net(), nil
+}
+
+// ChargeRefused is telecom.Purchases': the phone company refused the charge
+// of a landline payment; nothing moved.
+func (s *Service) ChargeRefused(ctx context.Context, tx *gorm.DB, c *models.Charge) error {
+	return tx.WithContext(ctx).Exec(`UPDATE instore_payments SET state = ? WHERE id = ? AND state = ?`, StateRefused, *c.InstorePaymentID, StateCharging).Error
+}
+
 func errSellerShort() error {
 	return models.Errorf(models.EINSUFFICIENT, "Your available money no longer covers this refund.")
 }
@@ -623,6 +903,9 @@ func errSellerShort() error {
 func (s *Service) refundable(p *Payment) error {
 	if p.RefundedAt != nil {
 		return models.Errorf(models.ECONFLICT, "This payment was already refunded.")
+	}
+	if p.State != StatePaid {
+		return models.Errorf(models.ECONFLICT, "The phone company has not accepted this payment, so there is nothing to refund.")
 	}
 	if !p.Refundable(s.now()) {
 		return models.Errorf(models.ECONFLICT, "An in-store payment can be refunded within 24 hours only.")
@@ -656,7 +939,7 @@ func (s *Service) TillOf(ctx context.Context, actor models.Actor) (*Till, error)
 		return nil, err
 	}
 	for _, p := range t.Payments {
-		if p.RefundedAt == nil {
+		if p.Counts() {
 			t.Total = t.Total.Add(p.Amount)
 			t.Count++
 		}

@@ -107,7 +107,7 @@ func TestEnableKeepsTheNumber(t *testing.T) {
 func TestPayAndRefundLedger(t *testing.T) {
 	t.Parallel()
 	e, sh := setup(t, "100.00")
-	p, err := e.Instore.Pay(e.Ctx, e.Buyer.Actor(), string(sh.Number), models.MustParseMoney("38.50"), ptest.PIN, "k1")
+	p, err := e.Instore.Pay(e.Ctx, e.Buyer.Actor(), string(sh.Number), models.MustParseMoney("38.50"), instore.MethodWallet, ptest.PIN, "k1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,11 +122,11 @@ func TestPayAndRefundLedger(t *testing.T) {
 		t.Fatalf("%d transfers", n)
 	}
 	// The same key again: the same payment, nothing moved.
-	again, err := e.Instore.Pay(e.Ctx, e.Buyer.Actor(), string(sh.Number), models.MustParseMoney("38.50"), ptest.PIN, "k1")
+	again, err := e.Instore.Pay(e.Ctx, e.Buyer.Actor(), string(sh.Number), models.MustParseMoney("38.50"), instore.MethodWallet, ptest.PIN, "k1")
 	if err != nil || again.ID != p.ID || !again.Replayed {
 		t.Fatalf("%+v %v", again, err)
 	}
-	if _, err := e.Instore.Pay(e.Ctx, e.Buyer.Actor(), string(sh.Number), models.MustParseMoney("1.00"), ptest.PIN, "k1"); code(err) != models.ECONFLICT {
+	if _, err := e.Instore.Pay(e.Ctx, e.Buyer.Actor(), string(sh.Number), models.MustParseMoney("1.00"), instore.MethodWallet, ptest.PIN, "k1"); code(err) != models.ECONFLICT {
 		t.Fatalf("key reused for another amount: %v", err)
 	}
 	if got := where(e); got != "wallet 61.50 seller 38.35 fees 0.15" {
@@ -163,7 +163,7 @@ func TestPayAndRefundLedger(t *testing.T) {
 func TestRefundOnlyWithin24Hours(t *testing.T) {
 	t.Parallel()
 	e, sh := setup(t, "100.00")
-	p, err := e.Instore.Pay(e.Ctx, e.Buyer.Actor(), string(sh.Number), models.MustParseMoney("20.00"), ptest.PIN, "k")
+	p, err := e.Instore.Pay(e.Ctx, e.Buyer.Actor(), string(sh.Number), models.MustParseMoney("20.00"), instore.MethodWallet, ptest.PIN, "k")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestRefundOnlyWithin24Hours(t *testing.T) {
 func TestRefundNeedsTheMoneyStillThere(t *testing.T) {
 	t.Parallel()
 	e, sh := setup(t, "100.00")
-	p, err := e.Instore.Pay(e.Ctx, e.Buyer.Actor(), string(sh.Number), models.MustParseMoney("50.00"), ptest.PIN, "k")
+	p, err := e.Instore.Pay(e.Ctx, e.Buyer.Actor(), string(sh.Number), models.MustParseMoney("50.00"), instore.MethodWallet, ptest.PIN, "k")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestConcurrentPaymentsExactlyOne(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = e.Instore.Pay(e.Ctx, e.Buyer.Actor(), string(sh.Number), models.MustParseMoney("50.00"), ptest.PIN, fmt.Sprint("c", i))
+			_, errs[i] = e.Instore.Pay(e.Ctx, e.Buyer.Actor(), string(sh.Number), models.MustParseMoney("50.00"), instore.MethodWallet, ptest.PIN, fmt.Sprint("c", i))
 		}()
 	}
 	wg.Wait()
@@ -239,7 +239,7 @@ func TestLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	pay := func(amount, key string) (*instore.Payment, error) {
-		return e.Instore.Pay(e.Ctx, e.Buyer.Actor(), string(sh.Number), models.MustParseMoney(amount), ptest.PIN, key)
+		return e.Instore.Pay(e.Ctx, e.Buyer.Actor(), string(sh.Number), models.MustParseMoney(amount), instore.MethodWallet, ptest.PIN, key)
 	}
 	if _, err := pay("300.01", "a"); models.ErrorField(err) != "amount" || !strings.Contains(models.ErrorMessage(err), "¥300.00") {
 		t.Fatalf("over the payment limit: %v", err)
@@ -305,7 +305,7 @@ func TestRefusalsMoveNothing(t *testing.T) {
 		if c.name == "unknown shop" && c.shop == n {
 			continue
 		}
-		_, err := e.Instore.Pay(e.Ctx, c.actor, c.shop, models.MustParseMoney(c.amount), c.pin, fmt.Sprint("r", i))
+		_, err := e.Instore.Pay(e.Ctx, c.actor, c.shop, models.MustParseMoney(c.amount), instore.MethodWallet, c.pin, fmt.Sprint("r", i))
 		if code(err) != c.code || models.ErrorField(err) != c.field {
 			t.Errorf("%s: %v", c.name, err)
 		}
@@ -323,7 +323,7 @@ func TestWrongPasswordsLockPayments(t *testing.T) {
 	e, sh := setup(t, "100.00")
 	var err error
 	for i := range 6 {
-		_, err = e.Instore.Pay(e.Ctx, e.Buyer.Actor(), string(sh.Number), models.MustParseMoney("1.00"), "000000", fmt.Sprint("w", i))
+		_, err = e.Instore.Pay(e.Ctx, e.Buyer.Actor(), string(sh.Number), models.MustParseMoney("1.00"), instore.MethodWallet, "000000", fmt.Sprint("w", i))
 		if code(err) == models.ELOCKED {
 			break
 		}
@@ -331,7 +331,7 @@ func TestWrongPasswordsLockPayments(t *testing.T) {
 	if code(err) != models.ELOCKED {
 		t.Fatalf("not locked: %v", err)
 	}
-	if _, err := e.Instore.Pay(e.Ctx, e.Buyer.Actor(), string(sh.Number), models.MustParseMoney("1.00"), ptest.PIN, "right"); code(err) != models.ELOCKED {
+	if _, err := e.Instore.Pay(e.Ctx, e.Buyer.Actor(), string(sh.Number), models.MustParseMoney("1.00"), instore.MethodWallet, ptest.PIN, "right"); code(err) != models.ELOCKED {
 		t.Fatalf("right PIN while locked: %v", err)
 	}
 	if got := where(e); got != "wallet 100.00 seller 0.00 fees 0.00" {
@@ -342,7 +342,7 @@ func TestWrongPasswordsLockPayments(t *testing.T) {
 func TestHotlineRecordsTheCallingLine(t *testing.T) {
 	t.Parallel()
 	e, sh := setup(t, "100.00")
-	p, err := e.Instore.Pay(instore.ViaHotline(e.Ctx, "0530-5552001"), e.Buyer.Actor(), string(sh.Number), models.MustParseMoney("38.50"), ptest.PIN, "h")
+	p, err := e.Instore.Pay(instore.ViaHotline(e.Ctx, "0530-5552001"), e.Buyer.Actor(), string(sh.Number), models.MustParseMoney("38.50"), instore.MethodWallet, ptest.PIN, "h")
 	if err != nil || p.Channel != instore.ChannelHotline || p.PayerLast4 != "2001" {
 		t.Fatalf("%+v %v", p, err)
 	}

@@ -151,7 +151,8 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	p.Gateway = &gateway.Service{DB: db.DB, Orders: p.Orders, Queue: p.Queue, Settings: p.Settings, Names: p.Auth, Key: key,
 		BaseURL: cfg.BaseURL, MaxAmount: cfg.MaxAmount, Demo: cfg.Demo, Client: gateway.NotifyClient(cfg.Demo), Log: log, Now: o.Now}
 	p.Orders.Gateway = p.Gateway
-	p.Instore = &instore.Service{DB: db.DB, Settings: p.Settings, PayPasswords: p.Auth, MaxAmount: cfg.MaxAmount, Now: o.Now}
+	p.Instore = &instore.Service{DB: db.DB, Settings: p.Settings, PayPasswords: p.Auth, Telecom: p.Telecom, MaxAmount: cfg.MaxAmount, Now: o.Now}
+	p.Telecom.Purchases = p.Instore
 	p.IVR = &ivr.Service{DB: db.DB, Auth: p.Auth, Orders: p.Orders, Telecom: p.Telecom, Key: ivrKey(cfg.JWTSecret),
 		Platforms: cfg.IVRPlatforms, AgentNumber: cfg.IVRAgentNumber, Log: log, Now: o.Now}
 	if cfg.IVRWebhookSecret != "" {

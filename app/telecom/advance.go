@@ -13,7 +13,6 @@ import (
 	"lineescrow/app/clawback"
 	"lineescrow/app/jobs"
 	"lineescrow/app/ledger"
-	"lineescrow/app/orders"
 	"lineescrow/app/store"
 	"lineescrow/models"
 )
@@ -233,17 +232,20 @@ func (s *Service) advanceSeller(ctx context.Context, tx *gorm.DB, actor models.A
 		}
 		ps := models.Move(models.SellerPendingAccount(sellerID), models.SellerAvailableAccount(sellerID), x)
 		if _, err := ledger.Post(ctx, tx, models.Transfer{Key: fmt.Sprintf("advance:%d", advID), Kind: "telecom.advance",
-			Ref: orders.Ref(c.OrderID), Postings: ps}); err != nil {
+			Ref: refOf(c), Postings: ps}); err != nil {
 			return models.Zero, 0, err
 		}
 		if err := tx.Exec("UPDATE telecom_charges SET advanced = advanced + ?, updated_at = now() WHERE id = ?", x, c.ID).Error; err != nil {
 			return models.Zero, 0, err
 		}
-		if err := orders.Event(ctx, tx, c.OrderID, "charge.advanced", map[string]any{"amount": x.String()}); err != nil {
+		if err := event(ctx, tx, c, "charge.advanced", map[string]any{"amount": x.String()}); err != nil {
 			return models.Zero, 0, err
 		}
-		if err := s.Notices.Add(ctx, tx, models.Notice{UserID: sellerID, Kind: models.NoticeAdvance, OrderID: c.OrderID,
-			Params: []string{x.Display(), strconv.FormatInt(c.OrderID, 10)}}); err != nil {
+		notice := models.Notice{UserID: sellerID, Kind: models.NoticeAdvance, OrderID: c.OrderID, Params: []string{x.Display(), strconv.FormatInt(c.OrderID, 10)}}
+		if c.ForInstore() {
+			notice = models.Notice{UserID: sellerID, Kind: models.NoticeInstoreAdvance, Params: []string{x.Display(), *c.InstorePaymentID}}
+		}
+		if err := s.Notices.Add(ctx, tx, notice); err != nil {
 			return models.Zero, 0, err
 		}
 		if err := clawback.SweepCredited(ctx, tx, ps); err != nil {

@@ -16,7 +16,6 @@ import (
 	"lineescrow/app/clawback"
 	"lineescrow/app/jobs"
 	"lineescrow/app/ledger"
-	"lineescrow/app/orders"
 	"lineescrow/app/risk"
 	"lineescrow/app/store"
 	"lineescrow/bankbridge"
@@ -184,22 +183,9 @@ func (s *Service) PayByCharge(ctx context.Context, actor models.Actor, orderID i
 		}
 		return links, nil
 	}
-	// The line's standing now, before anything is judged on it: a line the
-	// operator suspended or put in arrears since it was bound charges
-	// nothing, and one that paid its bill, or grew in class or tenure, is
-	// not held to what it was.
-	sub, err := s.Front.Lookup(ctx, l.Phone)
-	if err != nil && !errors.Is(err, bankbridge.ErrUnknownSubscriber) {
-		return nil, unavailable(err)
-	}
-	if sub == nil {
-		sub = &bankbridge.Subscriber{Phone: l.Phone, Status: bankbridge.SubscriberClosed, CreditClass: l.CreditClass, TenureMonths: l.TenureMonths}
-	}
-	if err := s.DB.WithContext(ctx).Model(&models.Landline{}).Where("id = ?", l.ID).Updates(map[string]any{"line_status": sub.Status,
-		"in_arrears": sub.InArrears, "credit_class": sub.CreditClass, "tenure_months": sub.TenureMonths, "looked_up_at": s.now()}).Error; err != nil {
+	if err := s.refresh(ctx, l); err != nil {
 		return nil, err
 	}
-	l.LineStatus, l.InArrears, l.CreditClass, l.TenureMonths = sub.Status, sub.InArrears, sub.CreditClass, sub.TenureMonths
 	if links, err := pre(s.DB, l, o); err != nil {
 		if len(links) > 0 {
 			s.flagRefusedLink(ctx, o, l, links)
@@ -261,6 +247,26 @@ func (s *Service) PayByCharge(ctx context.Context, actor models.Actor, orderID i
 		s.log().WarnContext(ctx, "telecom charge not confirmed yet; the job repeats it", "charge_id", c.ID, "err", err)
 	}
 	return s.charge(ctx, s.DB, c.ID)
+}
+
+// refresh asks the operator for the line's standing now, before anything is
+// judged on it: a line the operator suspended or put in arrears since it was
+// bound charges nothing, and one that paid its bill, or grew in class or
+// tenure, is not held to what it was.
+func (s *Service) refresh(ctx context.Context, l *models.Landline) error {
+	sub, err := s.Front.Lookup(ctx, l.Phone)
+	if err != nil && !errors.Is(err, bankbridge.ErrUnknownSubscriber) {
+		return unavailable(err)
+	}
+	if sub == nil {
+		sub = &bankbridge.Subscriber{Phone: l.Phone, Status: bankbridge.SubscriberClosed, CreditClass: l.CreditClass, TenureMonths: l.TenureMonths}
+	}
+	if err := s.DB.WithContext(ctx).Model(&models.Landline{}).Where("id = ?", l.ID).Updates(map[string]any{"line_status": sub.Status,
+		"in_arrears": sub.InArrears, "credit_class": sub.CreditClass, "tenure_months": sub.TenureMonths, "looked_up_at": s.now()}).Error; err != nil {
+		return err
+	}
+	l.LineStatus, l.InArrears, l.CreditClass, l.TenureMonths = sub.Status, sub.InArrears, sub.CreditClass, sub.TenureMonths
+	return nil
 }
 
 func nonNil(l []models.Link) []models.Link {
@@ -346,7 +352,7 @@ func (s *Service) flagOnce(ctx context.Context, kind risk.Kind, chargeID string,
 		if err := tx.Table("risk_flags").Where("kind = ? AND detail->>'charge_id' = ?", string(kind), chargeID).Count(&n).Error; err != nil || n > 0 {
 			return err
 		}
-		return risk.Raise(ctx, tx, kind, &c.OrderID, &c.BuyerID, map[string]any{"charge_id": chargeID, "error": truncate(cause.Error(), 300)})
+		return risk.Raise(ctx, tx, kind, orderOf(c), &c.BuyerID, map[string]any{"charge_id": chargeID, "error": truncate(cause.Error(), 300)})
 	})
 }
 
@@ -384,17 +390,20 @@ func (s *Service) send(ctx context.Context, id string) error {
 }
 
 // lockCharge locks an order and then its charge: the order's lock is the one
-// every step of the order takes, so it always comes first.
+// every step of the order takes, so it always comes first. A charge of an
+// in-store payment has no order: its own lock is the first.
 func lockCharge(ctx context.Context, tx *gorm.DB, id string) (*models.Charge, error) {
-	var orderID int64
-	if err := tx.WithContext(ctx).Raw("SELECT order_id FROM telecom_charges WHERE id = ?", id).Scan(&orderID).Error; err != nil {
+	var rows []struct{ OrderID *int64 }
+	if err := tx.WithContext(ctx).Raw("SELECT order_id FROM telecom_charges WHERE id = ?", id).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
-	if orderID == 0 {
+	if len(rows) == 0 {
 		return nil, nil
 	}
-	if err := tx.Exec("SELECT 1 FROM orders WHERE id = ? FOR UPDATE", orderID).Error; err != nil {
-		return nil, err
+	if o := rows[0].OrderID; o != nil {
+		if err := tx.Exec("SELECT 1 FROM orders WHERE id = ? FOR UPDATE", *o).Error; err != nil {
+			return nil, err
+		}
 	}
 	var c models.Charge
 	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&c).Error; err != nil {
@@ -414,6 +423,9 @@ func (s *Service) accepted(ctx context.Context, id, workOrder, cycle string) err
 		}
 		now := s.now()
 		c.WorkOrderID, c.BillCycle, c.AcceptedAt = &workOrder, &cycle, &now
+		if c.ForInstore() {
+			return s.purchaseAccepted(ctx, tx, c)
+		}
 		var o *models.Order
 		err = tx.Transaction(func(sp *gorm.DB) error {
 			var err error
@@ -434,7 +446,7 @@ func (s *Service) accepted(ctx context.Context, id, workOrder, cycle string) err
 			"work_order_id": workOrder, "bill_cycle": cycle, "accepted_at": now, "updated_at": now}).Error; err != nil {
 			return err
 		}
-		if err := orders.Event(ctx, tx, c.OrderID, "charge.accepted", map[string]any{"phone": models.MaskLandline(c.Phone),
+		if err := event(ctx, tx, c, "charge.accepted", map[string]any{"phone": models.MaskLandline(c.Phone),
 			"amount": c.Amount.String(), "bill_cycle": cycle}); err != nil {
 			return err
 		}
@@ -467,7 +479,7 @@ func (s *Service) void(ctx context.Context, tx *gorm.DB, c *models.Charge) error
 		"work_order_id": c.WorkOrderID, "bill_cycle": c.BillCycle, "accepted_at": c.AcceptedAt, "updated_at": s.now()}).Error; err != nil {
 		return err
 	}
-	if err := orders.Event(ctx, tx, c.OrderID, "charge.void", map[string]any{"phone": models.MaskLandline(c.Phone),
+	if err := event(ctx, tx, c, "charge.void", map[string]any{"phone": models.MaskLandline(c.Phone),
 		"amount": c.Amount.String()}); err != nil {
 		return err
 	}
@@ -481,6 +493,11 @@ func (s *Service) refused(ctx context.Context, c *models.Charge, code string) er
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
 		}
+		if c.ForInstore() {
+			if err := s.Purchases.ChargeRefused(ctx, tx, c); err != nil {
+				return err
+			}
+		}
 		if code == bankbridge.RefusedInArrears || code == bankbridge.RefusedSuspended {
 			col := map[string]any{"in_arrears": true}
 			if code == bankbridge.RefusedSuspended {
@@ -490,7 +507,7 @@ func (s *Service) refused(ctx context.Context, c *models.Charge, code string) er
 				return err
 			}
 		}
-		return orders.Event(ctx, tx, c.OrderID, "charge.refused", map[string]any{"phone": models.MaskLandline(c.Phone), "reason": code})
+		return event(ctx, tx, c, "charge.refused", map[string]any{"phone": models.MaskLandline(c.Phone), "reason": code})
 	})
 	if err != nil {
 		return err
@@ -585,10 +602,10 @@ func (s *Service) requestRefund(ctx context.Context, tx *gorm.DB, c *models.Char
 		state = "done"
 	}
 	if err := tx.Exec(`INSERT INTO telecom_refunds (id, charge_id, order_id, amount, method, state, done_at)
-		VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? = 'done' THEN now() END)`, id, c.ID, c.OrderID, amount, method, state, state).Error; err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? = 'done' THEN now() END)`, id, c.ID, orderOf(c), amount, method, state, state).Error; err != nil {
 		return err
 	}
-	if err := orders.Event(ctx, tx, c.OrderID, "charge.refund", map[string]any{"amount": amount.String(), "method": method}); err != nil {
+	if err := event(ctx, tx, c, "charge.refund", map[string]any{"amount": amount.String(), "method": method}); err != nil {
 		return err
 	}
 	if method == "none" {
@@ -669,7 +686,7 @@ func (s *Service) Refund(ctx context.Context, id string) error {
 				if err := tx.Exec(`UPDATE telecom_charges SET state = 'cancelled', updated_at = now() WHERE id = ? AND state = 'accepted'`, c.ID).Error; err != nil {
 					return err
 				}
-				return orders.Event(ctx, tx, c.OrderID, "charge.cancelled", map[string]any{"amount": r.Amount.String()})
+				return event(ctx, tx, c, "charge.cancelled", map[string]any{"amount": r.Amount.String()})
 			})
 		case errors.Is(err, bankbridge.ErrUnknownCharge) && c.State == models.ChargeVoid && c.WorkOrderID == nil:
 			// Never created at the front-end: nothing to cancel.
@@ -683,7 +700,7 @@ func (s *Service) Refund(ctx context.Context, id string) error {
 		}
 	}
 	acc, err := s.Front.BillCredit(ctx, bankbridge.BillCreditRequest{CreditID: id, Phone: c.Phone, Amount: r.Amount,
-		Reason: fmt.Sprintf("Refund of LineEscrow order %d", c.OrderID), ChargeID: c.ID})
+		Reason: refundReason(c), ChargeID: c.ID})
 	var refused *bankbridge.CreditRefused
 	if errors.As(err, &refused) || errors.Is(err, bankbridge.ErrKeyReused) {
 		// Decisive: repeating changes nothing. An operator refunds the
@@ -705,7 +722,7 @@ func (s *Service) Refund(ctx context.Context, id string) error {
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
 		}
-		return orders.Event(ctx, tx, c.OrderID, "charge.credited", map[string]any{"amount": r.Amount.String(), "bill_cycle": acc.BillCycle})
+		return event(ctx, tx, c, "charge.credited", map[string]any{"amount": r.Amount.String(), "bill_cycle": acc.BillCycle})
 	})
 }
 
@@ -823,13 +840,13 @@ func (s *Service) RefundToWallet(ctx context.Context, actor models.Actor, id, no
 		}
 		ps := models.Move(models.AccTelecomReceivable, models.WalletAccount(c.BuyerID), r.Amount)
 		if _, err := ledger.Post(ctx, tx, models.Transfer{Key: "telecom:refund-to-wallet:" + id, Kind: "telecom.refund_to_wallet",
-			Ref: orders.Ref(c.OrderID), Postings: ps}); err != nil {
+			Ref: refOf(c), Postings: ps}); err != nil {
 			return err
 		}
 		if err := clawback.SweepCredited(ctx, tx, ps); err != nil {
 			return err
 		}
-		if err := orders.Event(ctx, tx, c.OrderID, "charge.refund_to_wallet", map[string]any{"amount": r.Amount.String()}); err != nil {
+		if err := event(ctx, tx, c, "charge.refund_to_wallet", map[string]any{"amount": r.Amount.String()}); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, &actor, "charge.refund_to_wallet", Ref(c.ID), map[string]any{"refund_id": id, "amount": r.Amount.String(), "note": note})

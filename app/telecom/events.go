@@ -13,7 +13,6 @@ import (
 	"lineescrow/app/clawback"
 	"lineescrow/app/jobs"
 	"lineescrow/app/ledger"
-	"lineescrow/app/orders"
 	"lineescrow/app/risk"
 	"lineescrow/app/store"
 	"lineescrow/bankbridge"
@@ -205,7 +204,7 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, e *bankbridge.Event, i
 			"bill_cycle": d.BillCycle, "updated_at": s.now()}).Error; err != nil {
 			return err
 		}
-		return orders.Event(ctx, tx, c.OrderID, "charge.billed", map[string]any{"bill_cycle": d.BillCycle,
+		return event(ctx, tx, c, "charge.billed", map[string]any{"bill_cycle": d.BillCycle,
 			"due": d.BilledAt.Add(DueAfter).Format(time.RFC3339)})
 	case bankbridge.ChargeCollected:
 		var d bankbridge.Collected
@@ -226,7 +225,7 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, e *bankbridge.Event, i
 		if err := s.releaseProceeds(ctx, tx, c, "collected"); err != nil {
 			return err
 		}
-		return orders.Event(ctx, tx, c.OrderID, "charge.collected", map[string]any{"collected_at": d.CollectedAt.Format(time.RFC3339)})
+		return event(ctx, tx, c, "charge.collected", map[string]any{"collected_at": d.CollectedAt.Format(time.RFC3339)})
 	case bankbridge.ChargeOverdue:
 		var d bankbridge.Overdue
 		_ = json.Unmarshal(e.Data, &d)
@@ -249,7 +248,7 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, e *bankbridge.Event, i
 		if err := tx.Model(&models.Charge{}).Where("id = ?", c.ID).Updates(upd).Error; err != nil {
 			return err
 		}
-		return orders.Event(ctx, tx, c.OrderID, "charge.overdue", map[string]any{"days_overdue": d.DaysOverdue,
+		return event(ctx, tx, c, "charge.overdue", map[string]any{"days_overdue": d.DaysOverdue,
 			"late_fee": d.LateFeeAccrued.String()})
 	case bankbridge.ChargeWrittenOff:
 		if c.State == models.ChargeWrittenOff || c.State == models.ChargeCollected || c.State == models.ChargeVoid || c.State == models.ChargeCancelled {
@@ -278,7 +277,7 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, e *bankbridge.Event, i
 		if err := s.releaseProceeds(ctx, tx, c, "written_off"); err != nil {
 			return err
 		}
-		return orders.Event(ctx, tx, c.OrderID, "charge.written_off", map[string]any{"bad_debt": c.Owed().String()})
+		return event(ctx, tx, c, "charge.written_off", map[string]any{"bad_debt": c.Owed().String()})
 	}
 	return nil
 }
@@ -310,7 +309,7 @@ func (s *Service) recoverWriteOff(ctx context.Context, tx *gorm.DB, c *models.Ch
 	for _, r := range refunds {
 		// The refund lowered the bad debt; now it lowers what the operator owes.
 		if _, err := ledger.Post(ctx, tx, models.Transfer{Key: "telecom:refund-to-bill:" + r.ID, Kind: "telecom.refund_to_bill",
-			Ref: orders.Ref(r.OrderID), Postings: models.Move(models.AccExpenseBadDebt, models.AccTelecomReceivable, r.Amount)}); err != nil {
+			Ref: refOf(c), Postings: models.Move(models.AccExpenseBadDebt, models.AccTelecomReceivable, r.Amount)}); err != nil {
 			return err
 		}
 		if err := tx.Exec(`UPDATE telecom_refunds SET method = 'bill_credit', state = 'requested', done_at = NULL WHERE id = ?`, r.ID).Error; err != nil {
@@ -339,11 +338,14 @@ func (s *Service) releaseProceeds(ctx context.Context, tx *gorm.DB, c *models.Ch
 	}
 	ps := models.Move(models.SellerPendingAccount(c.SellerID), models.SellerAvailableAccount(c.SellerID), rest)
 	if _, err := ledger.Post(ctx, tx, models.Transfer{Key: "telecom:proceeds:" + c.ID, Kind: "telecom.proceeds_" + why,
-		Ref: orders.Ref(c.OrderID), Postings: ps}); err != nil {
+		Ref: refOf(c), Postings: ps}); err != nil {
 		return err
 	}
-	if err := s.Notices.Add(ctx, tx, models.Notice{UserID: c.SellerID, Kind: models.NoticeProceeds, OrderID: c.OrderID,
-		Params: []string{strconv.FormatInt(c.OrderID, 10), rest.Display()}}); err != nil {
+	n := models.Notice{UserID: c.SellerID, Kind: models.NoticeProceeds, OrderID: c.OrderID, Params: []string{strconv.FormatInt(c.OrderID, 10), rest.Display()}}
+	if c.ForInstore() {
+		n = models.Notice{UserID: c.SellerID, Kind: models.NoticeInstoreProceeds, Params: []string{*c.InstorePaymentID, rest.Display()}}
+	}
+	if err := s.Notices.Add(ctx, tx, n); err != nil {
 		return err
 	}
 	return clawback.SweepCredited(ctx, tx, ps)

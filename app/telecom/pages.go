@@ -133,14 +133,15 @@ func (s *Service) Page(ctx context.Context, actor models.Actor) (*LinePage, erro
 	return p, nil
 }
 
-// views reads charges with their orders' titles, newest first.
+// views reads charges with their orders' titles (an in-store payment's: its
+// work order's description), newest first.
 func (s *Service) views(ctx context.Context, q *gorm.DB, limit int) ([]ChargeView, error) {
 	var rows []struct {
 		models.Charge
 		OrderTitle string
 	}
-	if err := q.WithContext(ctx).Table("telecom_charges c").Select("c.*, o.title AS order_title").
-		Joins("JOIN orders o ON o.id = c.order_id").Order("c.created_at DESC, c.id").Limit(limit).Scan(&rows).Error; err != nil {
+	if err := q.WithContext(ctx).Table("telecom_charges c").Select("c.*, coalesce(o.title, c.description) AS order_title").
+		Joins("LEFT JOIN orders o ON o.id = c.order_id").Order("c.created_at DESC, c.id").Limit(limit).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("charges: %w", err)
 	}
 	out := make([]ChargeView, 0, len(rows))

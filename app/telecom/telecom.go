@@ -71,11 +71,14 @@ type Service struct {
 	DB *gorm.DB
 	// Notices tells sellers when a charge's money becomes available, and
 	// buyers of their card top-ups (nil: nobody).
-	Notices  *notices.Service
-	Orders   *orders.Service
-	Front    *bankbridge.Telecom
-	Queue    *jobs.Queue
-	Settings *settings.Service
+	Notices *notices.Service
+	Orders  *orders.Service
+	// Purchases settles the charges that pay in-store payments (app/instore)
+	// rather than orders.
+	Purchases Purchases
+	Front     *bankbridge.Telecom
+	Queue     *jobs.Queue
+	Settings  *settings.Service
 	// PayPasswords checks the buyer's payment password (auth).
 	PayPasswords orders.PayPasswords
 	// Key keys the MACs of ID digits, verification codes and card numbers.

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,6 +20,7 @@ import (
 type instorePayRequest struct {
 	Shop        string       `json:"shop" required:"true" doc:"the shop's seven-digit number, the last a check digit (spaces and dashes are ignored)"`
 	Amount      models.Money `json:"amount" required:"true"`
+	Method      string       `json:"method" enum:"wallet,landline" doc:"wallet (the balance) unless landline: charged to the payer's bound landline's phone bill, within its credit (GET /instore/quote says which can pay)"`
 	PayPassword string       `json:"pay_password" required:"true" format:"password" pattern:"^[0-9]{6}$" doc:"the payer's payment password"`
 }
 
@@ -48,6 +50,9 @@ type apiInstorePayment struct {
 	Net            *models.Money `json:"net,omitempty" doc:"what the seller gets (sellers and operators)"`
 	PayerLast4     string        `json:"payer_last4,omitempty" doc:"the last four digits of the payer's phone or calling line (sellers and operators)"`
 	Channel        string        `json:"channel" enum:"web,hotline"`
+	Method         string        `json:"method" enum:"wallet,landline" doc:"from the balance, or charged to the payer's landline"`
+	State          string        `json:"state" enum:"charging,paid,refused" doc:"charging: the phone company has not confirmed the charge yet; refused: it refused it and nothing moved"`
+	Line           string        `json:"line,omitempty" doc:"the landline charged, masked"`
 	CreatedAt      time.Time     `json:"created_at"`
 	Refunded       bool          `json:"refunded"`
 	RefundedAt     *time.Time    `json:"refunded_at"`
@@ -72,6 +77,35 @@ type apiShopLookup struct {
 	ShopName   string `json:"shop_name"`
 }
 
+type instoreQuoteQuery struct {
+	Shop   string       `json:"shop" required:"true" doc:"the shop's seven-digit number"`
+	Amount models.Money `json:"amount" required:"true"`
+}
+
+// instoreQuoteAnswer is what the confirm step of "Pay a shop" shows.
+type instoreQuoteAnswer struct {
+	ShopNumber string       `json:"shop_number"`
+	ShopName   string       `json:"shop_name"`
+	Amount     models.Money `json:"amount"`
+	Methods    []string     `json:"methods" doc:"the methods that can pay it now, the balance first (wallet, landline)"`
+	Line       string       `json:"line,omitempty" doc:"the bound landline that would be charged, masked (when it can pay)"`
+	// Why a method cannot pay (the landline's only when one is bound).
+	WalletRefusal   *apiRefusal `json:"wallet_refusal,omitempty"`
+	LandlineRefusal *apiRefusal `json:"landline_refusal,omitempty"`
+}
+
+type apiRefusal struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func toRefusal(c echo.Context, err error) *apiRefusal {
+	if err == nil {
+		return nil
+	}
+	return &apiRefusal{Code: models.ErrorCode(err), Message: views.ErrorText(c.Request().Context(), err)}
+}
+
 func (s *Server) hotlineNumber() string {
 	if s.Config != nil {
 		return s.Config.Hotline
@@ -89,7 +123,7 @@ func toAPIShop(sh *instore.Shop, rate models.Rate, max models.Money, hotline str
 
 func toAPIInstorePayment(p instore.Payment, now time.Time, seller bool) apiInstorePayment {
 	a := apiInstorePayment{ID: p.ID, ShopNumber: string(p.ShopNumber), ShopName: p.ShopName, Amount: p.Amount, Channel: p.Channel,
-		CreatedAt: p.CreatedAt, Refunded: p.RefundedAt != nil, RefundedAt: p.RefundedAt}
+		Method: string(p.Method), State: p.State, Line: p.Line, CreatedAt: p.CreatedAt, Refunded: p.RefundedAt != nil, RefundedAt: p.RefundedAt}
 	if seller {
 		fee, net := p.Fee, p.Net()
 		a.Fee, a.Net, a.PayerLast4 = &fee, &net, p.PayerLast4
@@ -119,7 +153,8 @@ func tillRow(p instore.Payment, now time.Time) views.TillRow {
 	return views.TillRow{ID: p.ID, At: p.CreatedAt, Amount: p.Amount, Fee: p.Fee, Net: p.Net(), Last4: p.PayerLast4,
 		Hotline: p.Channel == instore.ChannelHotline, Refunded: p.RefundedAt != nil, Refundable: p.Refundable(now),
 		RefundHref: "/seller/instore/payments/" + p.ID + "/refund", RefundUntil: p.CreatedAt.Add(instore.RefundWindow),
-		ShopName: p.ShopName, ShopShow: p.ShopNumber.Display()}
+		ShopName: p.ShopName, ShopShow: p.ShopNumber.Display(), Landline: p.Method == instore.MethodLandline, Line: p.Line,
+		Charging: p.State == instore.StateCharging, ChargeRefused: p.State == instore.StateRefused}
 }
 
 func tillVM(t *instore.Till) views.TillVM {
@@ -248,7 +283,7 @@ func (s *Server) payShopPage(c echo.Context) error {
 		max = s.Config.MaxAmount
 	}
 	amount, aerr := models.ParseAmount(amountText, max)
-	sh, err := s.Instore.Check(c.Request().Context(), actor(c), shop, amount)
+	q, err := s.Instore.Check(c.Request().Context(), actor(c), shop, amount)
 	if aerr != nil {
 		// The amount's own problem first, the shop number's beside it.
 		if e := models.AsError(err); e != nil && e.Field != "amount" {
@@ -263,10 +298,10 @@ func (s *Server) payShopPage(c echo.Context) error {
 		}
 		return s.payShopWith(c, statusFor(err), f, false, nil, models.Zero, "")
 	}
-	return s.payShopWith(c, http.StatusOK, f, true, sh, amount, newFormKey())
+	return s.payShopWith(c, http.StatusOK, f, true, q, amount, newFormKey())
 }
 
-func (s *Server) payShopWith(c echo.Context, status int, f *views.Form, confirm bool, sh *instore.Shop, amount models.Money, key string) error {
+func (s *Server) payShopWith(c echo.Context, status int, f *views.Form, confirm bool, q *instore.Quote, amount models.Money, key string) error {
 	ctx := c.Request().Context()
 	l, err := s.Instore.LimitsFor(ctx, actor(c))
 	if err != nil {
@@ -278,8 +313,26 @@ func (s *Server) payShopWith(c echo.Context, status int, f *views.Form, confirm 
 	}
 	vm := views.PayShopVM{Confirm: confirm, Form: f, Amount: amount, IdemKey: key, MaxPayment: l.MaxPayment, Left: l.Left, Balance: l.Balance,
 		NoPayPassword: !currentUser(c).HasPayPassword()}
-	if sh != nil {
-		vm.Shop, vm.ShopShow, vm.ShopName = string(sh.Number), sh.Number.Display(), sh.Name
+	if q != nil {
+		vm.Shop, vm.ShopShow, vm.ShopName = string(q.Shop.Number), q.Shop.Number.Display(), q.Shop.Name
+		for _, m := range q.Methods() {
+			vm.Methods = append(vm.Methods, string(m))
+		}
+		if q.Line != "" {
+			vm.Line = models.MaskLandline(q.Line)
+		}
+		if q.Wallet != nil {
+			vm.WalletWhy = views.ErrorText(ctx, q.Wallet)
+		}
+		if q.Landline != nil && s.Telecom != nil {
+			if st, err := s.Telecom.Standing(ctx, actor(c)); err == nil && st.Line != nil {
+				vm.LineWhy = views.ErrorText(ctx, q.Landline)
+			}
+		}
+		vm.Method = f.Get("method")
+		if !slices.Contains(vm.Methods, vm.Method) && len(vm.Methods) > 0 {
+			vm.Method = vm.Methods[0]
+		}
 	}
 	now := s.now()
 	for _, p := range mine {
@@ -308,15 +361,16 @@ func (s *Server) payShopAgain(c echo.Context, req any, err error) error {
 	if field := models.ErrorField(err); field == "shop" || field == "amount" {
 		return s.payShopWith(c, statusFor(err), f, false, nil, models.Zero, "")
 	}
-	sh, serr := s.Instore.Shop(c.Request().Context(), actor(c), r.Shop)
-	if serr != nil {
+	q, qerr := s.Instore.Check(c.Request().Context(), actor(c), r.Shop, r.Amount)
+	if qerr != nil {
 		return s.payShopWith(c, statusFor(err), f, false, nil, models.Zero, "")
 	}
 	key := c.FormValue("idem_key")
-	if key == "" {
+	if e := models.AsError(err); key == "" || e != nil && e.Reason == instore.ReasonChargeRefused {
+		// A refused charge paid nothing under its key: another way needs another.
 		key = newFormKey()
 	}
-	return s.payShopWith(c, statusFor(err), f, true, sh, r.Amount, key)
+	return s.payShopWith(c, statusFor(err), f, true, q, r.Amount, key)
 }
 
 // instoreActions are enabling in-store payments, paying a shop, refunding.
@@ -335,7 +389,7 @@ func (s *Server) instoreActions() []action {
 		}, func(c echo.Context, _ *emptyRequest) (any, error) {
 			return s.Instore.Disable(c.Request().Context(), actor(c))
 		}),
-		typed(action{name: "instore.pay", summary: "Pay a shop by its shop number from the balance (payment password): the money goes to the seller at once, no escrow",
+		typed(action{name: "instore.pay", summary: "Pay a shop by its shop number from the balance or charged to the bound landline's phone bill (payment password): no escrow; a refused charge answers 409 with reason charge_refused",
 			tag: "instore", page: "/instore/pay", api: "/instore/payments", roles: buyerRoles, keyed: true, status: http.StatusCreated,
 			resp: apiInstorePayment{}, errs: []int{403, 409, 423},
 			answer: func(c echo.Context, res any) (any, error) {
@@ -359,7 +413,7 @@ func (s *Server) instoreActions() []action {
 					key = newFormKey()
 				}
 			}
-			return s.Instore.Pay(c.Request().Context(), actor(c), r.Shop, r.Amount, r.PayPassword, key)
+			return s.Instore.Pay(c.Request().Context(), actor(c), r.Shop, r.Amount, instore.Method(r.Method), r.PayPassword, key)
 		}),
 		typed(action{name: "instore.refund", summary: "Refund an in-store payment whole, once, within 24 hours (the seller's payment password): the fee returns too",
 			tag: "instore", page: "/seller/instore/payments/:id/refund", api: "/seller/instore/payments/:id/refund", roles: sellerRoles, keyed: true,
@@ -449,6 +503,32 @@ func (s *Server) instoreReads() []read {
 				out := instoreMineAnswer{Limits: l, Payments: []apiInstorePayment{}}
 				for _, p := range list {
 					out.Payments = append(out.Payments, toAPIInstorePayment(p, s.now(), false))
+				}
+				return c.JSON(http.StatusOK, out)
+			}},
+		{name: "instore.quote", summary: "Whether the buyer could pay an amount to a shop now, and by which methods (the confirm step of Pay a shop)",
+			tag: "instore", api: "/instore/quote", roles: buyerRoles, query: instoreQuoteQuery{}, resp: instoreQuoteAnswer{},
+			handler: func(c echo.Context) error {
+				var q instoreQuoteQuery
+				if err := decodeQuery(c, &q); err != nil {
+					return err
+				}
+				quote, err := s.Instore.Check(c.Request().Context(), actor(c), q.Shop, q.Amount)
+				if err != nil {
+					return err
+				}
+				out := instoreQuoteAnswer{ShopNumber: string(quote.Shop.Number), ShopName: quote.Shop.Name, Amount: q.Amount, Methods: []string{},
+					WalletRefusal: toRefusal(c, quote.Wallet)}
+				for _, m := range quote.Methods() {
+					out.Methods = append(out.Methods, string(m))
+				}
+				if quote.Line != "" {
+					out.Line = models.MaskLandline(quote.Line)
+				}
+				if quote.Landline != nil && s.Telecom != nil {
+					if st, err := s.Telecom.Standing(c.Request().Context(), actor(c)); err == nil && st.Line != nil {
+						out.LandlineRefusal = toRefusal(c, quote.Landline)
+					}
 				}
 				return c.JSON(http.StatusOK, out)
 			}},

@@ -222,7 +222,7 @@ func landlineVM(p *telecom.LinePage, f *views.Form, simURL string) views.Landlin
 	}
 	for _, c := range p.Charges {
 		vm.Charges = append(vm.Charges, views.LineChargeRow{ChargeFacts: chargeFacts(c.Charge, c.Waiting, c.BillDate, c.DueAt),
-			OrderID: c.OrderID, Title: c.OrderTitle, Href: orderBase(models.RoleBuyer, c.OrderID), Amount: c.Amount, At: c.CreatedAt})
+			OrderID: c.OrderID, Title: c.OrderTitle, Href: chargeHref(models.RoleBuyer, c.Charge), Amount: c.Amount, At: c.CreatedAt})
 	}
 	return vm
 }
@@ -252,11 +252,23 @@ func cardRows(list []telecom.Redemption) []views.CardRow {
 	return out
 }
 
+// chargeHref is the page of what a charge pays: its order, or its in-store
+// payment (the buyer's receipt, the seller's till).
+func chargeHref(role models.Role, c models.Charge) string {
+	if c.ForInstore() {
+		if role == models.RoleSeller {
+			return "/seller/instore/till"
+		}
+		return "/instore/payments/" + *c.InstorePaymentID
+	}
+	return orderBase(role, c.OrderID)
+}
+
 func sellerChargeRows(list []telecom.ChargeView) []views.SellerChargeRow {
 	out := make([]views.SellerChargeRow, 0, len(list))
 	for _, c := range list {
 		out = append(out, views.SellerChargeRow{ChargeFacts: chargeFacts(c.Charge, c.Waiting, c.BillDate, c.DueAt), OrderID: c.OrderID,
-			Title: c.OrderTitle, Href: orderBase(models.RoleSeller, c.OrderID), Pending: c.ToPending.Sub(c.Advanced), Advanced: c.Advanced})
+			Title: c.OrderTitle, Href: chargeHref(models.RoleSeller, c.Charge), Pending: c.ToPending.Sub(c.Advanced), Advanced: c.Advanced})
 	}
 	return out
 }

@@ -32,7 +32,8 @@ type chargesQuery struct {
 // chargeAnswer is a charge as operators see it.
 type chargeAnswer struct {
 	ID             string               `json:"id"`
-	OrderID        int64                `json:"order_id"`
+	OrderID        int64                `json:"order_id" doc:"0 when it pays an in-store payment"`
+	InstoreID      string               `json:"instore_payment_id,omitempty" doc:"the in-store payment it pays, when not an order"`
 	OrderTitle     string               `json:"order_title"`
 	BuyerID        int64                `json:"buyer_id"`
 	SellerID       int64                `json:"seller_id"`
@@ -71,7 +72,11 @@ func chargeAnswers(cs []telecom.OpsCharge) []chargeAnswer {
 		if links == nil {
 			links = []models.Link{}
 		}
-		out = append(out, chargeAnswer{ID: c.ID, OrderID: c.OrderID, OrderTitle: c.OrderTitle, BuyerID: c.BuyerID, SellerID: c.SellerID,
+		instoreID := ""
+		if c.ForInstore() {
+			instoreID = *c.InstorePaymentID
+		}
+		out = append(out, chargeAnswer{ID: c.ID, OrderID: c.OrderID, InstoreID: instoreID, OrderTitle: c.OrderTitle, BuyerID: c.BuyerID, SellerID: c.SellerID,
 			Phone: models.MaskLandline(c.Phone), Amount: c.Amount, State: string(c.State), Waiting: c.Waiting, WorkOrderID: c.WorkOrderID,
 			BillCycle: c.BillCycle, DueAt: c.DueAt, DaysOverdue: c.DaysOverdue, LateFee: c.LateFee, Credited: c.Credited,
 			ToPending: c.ToPending, Advanced: c.Advanced, Released: c.ProceedsReleased, HolderMismatch: c.HolderMismatch,
@@ -107,7 +112,7 @@ func (s *Server) opsCharges(c echo.Context) error {
 func chargesVM(cs []telecom.OpsCharge, st []telecom.Settlement, q chargesQuery) views.OpsChargesVM {
 	vm := views.OpsChargesVM{State: q.State, Cycle: q.Cycle, OrderID: q.OrderID}
 	for _, c := range chargeAnswers(cs) {
-		r := views.OpsChargeRow{ID: c.ID, OrderID: c.OrderID, Title: c.OrderTitle, Phone: c.Phone, Amount: c.Amount, State: c.State,
+		r := views.OpsChargeRow{ID: c.ID, OrderID: c.OrderID, InstoreID: c.InstoreID, Title: c.OrderTitle, Phone: c.Phone, Amount: c.Amount, State: c.State,
 			Waiting: c.Waiting, DueAt: c.DueAt, LateFee: c.LateFee, Credited: c.Credited, Pending: c.ToPending.Sub(c.Advanced),
 			Advanced: c.Advanced, HolderMismatch: c.HolderMismatch, Flagged: c.Flagged, CreatedAt: c.CreatedAt, LastError: c.LastError}
 		if c.BillCycle != nil {
