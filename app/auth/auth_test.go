@@ -293,7 +293,7 @@ func TestPaymentPasswordsArePeppered(t *testing.T) {
 		return h
 	}
 	h := stored()
-	if !strings.HasPrefix(h, "$argon2id-hmac-sha256$v=19$m=19456,t=2,p=1$") {
+	if !strings.HasPrefix(h, "$argon2id-hmac-sha256$v=19$m=2048,t=1,p=1$") {
 		t.Fatalf("stored payment password hash %q", h)
 	}
 	// Whoever has the table but not the pepper cannot test PINs against it.
@@ -328,6 +328,26 @@ func TestPaymentPasswordsArePeppered(t *testing.T) {
 		t.Fatalf("old hash not re-hashed: %q", h)
 	}
 	if err := s.VerifyPayPassword(ctx, u.ID, "902746"); err != nil {
+		t.Fatalf("re-hashed PIN refused: %v", err)
+	}
+
+	// A peppered hash with the earlier, dearer parameters (those of login
+	// passwords) verifies too, and is re-hashed with today's.
+	dear, err := auth.HashPINAsBefore(s, "135790")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.DB.Exec("UPDATE users SET pay_password_hash = ? WHERE id = ?", dear, u.ID)
+	if err := s.VerifyPayPassword(ctx, u.ID, "902746"); models.ErrorField(err) != "pay_password" || stored() != dear {
+		t.Fatalf("wrong PIN against a dear hash: %v; hash %q", err, stored())
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "135790"); err != nil {
+		t.Fatalf("dear hash: right PIN refused: %v", err)
+	}
+	if h := stored(); !strings.HasPrefix(h, "$argon2id-hmac-sha256$v=19$m=2048,t=1,p=1$") {
+		t.Fatalf("dear hash not re-hashed: %q", h)
+	}
+	if err := s.VerifyPayPassword(ctx, u.ID, "135790"); err != nil {
 		t.Fatalf("re-hashed PIN refused: %v", err)
 	}
 

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -11,16 +12,49 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/sync/semaphore"
 )
 
-// Argon2id parameters: OWASP's Password Storage Cheat Sheet recommends at least
-// m=19 MiB, t=2, p=1. Hashes record their parameters, so raising them later
-// re-hashes each password at its owner's next successful login.
-var (
-	argonMemory  uint32 = 19 * 1024 // KiB
-	argonTime    uint32 = 2
-	argonThreads uint8  = 1
-)
+// params are argon2id's cost parameters: memory in KiB, passes, lanes.
+type params struct {
+	memory  uint32
+	time    uint32
+	threads uint8
+}
+
+// Login passwords: OWASP's Password Storage Cheat Sheet recommends at least
+// m=19 MiB, t=2, p=1 (about 25 ms of one core here). Hashes record their
+// parameters, so raising these later re-hashes each password at its owner's
+// next successful login.
+var passwordParams = params{memory: 19 * 1024, time: 2, threads: 1}
+
+// Payment passwords: six digits are only 10^6 values, so no affordable
+// work factor protects them once the pepper is known (10^6 × 25 ms is seven
+// hours of one core), and without the pepper HMAC-SHA256 alone makes the
+// stored hashes useless to guess against. The pepper is what protects a PIN,
+// as a bank's HSM key protects its PIN blocks; argon2id stays in front of it
+// as a salted, memory-hard second line at a cost chosen for a check made on
+// every payment (m=2 MiB, t=1: about 2 ms and 2 MiB, instead of 25 ms and
+// 19 MiB). BenchmarkPINCheck measures both. A hash with other parameters
+// (the login ones, which PINs used before) verifies and is re-hashed with
+// these at its next right answer.
+var pinParams = params{memory: 2 * 1024, time: 1, threads: 1}
+
+// hashMemoryBudget bounds the memory of the argon2id computations running at
+// once (KiB): each holds its whole memory parameter, so eight login hashes at
+// once would take 152 MiB. Two login hashes, or a login hash and ten PIN
+// checks, fit; the rest wait their turn (a hash takes milliseconds).
+const hashMemoryBudget = 40 * 1024
+
+var hashing = semaphore.NewWeighted(hashMemoryBudget)
+
+// idKey is argon2.IDKey within the memory budget.
+func idKey(secret, salt []byte, p params, keyLen uint32) []byte {
+	w := min(int64(p.memory), hashMemoryBudget)
+	_ = hashing.Acquire(context.Background(), w) // never fails without a deadline
+	defer hashing.Release(w)
+	return argon2.IDKey(secret, salt, p.time, p.memory, p.threads, keyLen)
+}
 
 const (
 	argonKeyLen  = 32
@@ -39,7 +73,7 @@ const (
 
 // HashPassword returns the PHC-format argon2id hash of pw with a random salt.
 func HashPassword(pw string) (string, error) {
-	return hash(idPassword, []byte(pw))
+	return hash(idPassword, []byte(pw), passwordParams)
 }
 
 // VerifyPassword reports whether pw matches hash (in constant time), and
@@ -47,59 +81,59 @@ func HashPassword(pw string) (string, error) {
 // It knows only login-password hashes: a payment password's hash never
 // matches.
 func VerifyPassword(hash, pw string) (ok, rehash bool, err error) {
-	_, ok, weak, err := verify(hash, func(id string) ([]byte, error) {
+	_, ok, p, err := verify(hash, func(id string) ([]byte, error) {
 		if id != idPassword {
 			return nil, errors.New("unknown password hash format")
 		}
 		return []byte(pw), nil
 	})
+	weak := p.memory < passwordParams.memory || p.time < passwordParams.time
 	return ok, ok && weak, err
 }
 
-func hash(id string, secret []byte) (string, error) {
+func hash(id string, secret []byte, p params) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey(secret, salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := idKey(secret, salt, p, argonKeyLen)
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$%s$v=%d$m=%d,t=%d,p=%d$%s$%s", id, argon2.Version, argonMemory, argonTime, argonThreads,
+	return fmt.Sprintf("$%s$v=%d$m=%d,t=%d,p=%d$%s$%s", id, argon2.Version, p.memory, p.time, p.threads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
 // verify checks a PHC hash against the secret that input derives from the
-// hash's identifier; weak says its parameters are below today's.
-func verify(hash string, input func(id string) ([]byte, error)) (id string, ok, weak bool, err error) {
+// hash's identifier, and returns the hash's parameters.
+func verify(hash string, input func(id string) ([]byte, error)) (id string, ok bool, p params, err error) {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[0] != "" {
-		return "", false, false, errors.New("unknown password hash format")
+		return "", false, p, errors.New("unknown password hash format")
 	}
 	id = parts[1]
 	secret, err := input(id)
 	if err != nil {
-		return id, false, false, err
+		return id, false, p, err
 	}
 	var version int
 	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return id, false, false, errors.New("unsupported argon2 version")
+		return id, false, p, errors.New("unsupported argon2 version")
 	}
-	var m, t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
-		return id, false, false, errors.New("bad argon2 parameters")
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.memory, &p.time, &p.threads); err != nil ||
+		p.memory == 0 || p.time == 0 || p.threads == 0 {
+		return id, false, params{}, errors.New("bad argon2 parameters")
 	}
 	b64 := base64.RawStdEncoding
 	salt, err := b64.DecodeString(parts[4])
 	if err != nil {
-		return id, false, false, errors.New("bad salt")
+		return id, false, p, errors.New("bad salt")
 	}
 	want, err := b64.DecodeString(parts[5])
 	if err != nil || len(want) == 0 {
-		return id, false, false, errors.New("bad key")
+		return id, false, p, errors.New("bad key")
 	}
-	got := argon2.IDKey(secret, salt, t, m, p, uint32(len(want)))
+	got := idKey(secret, salt, p, uint32(len(want)))
 	ok = subtle.ConstantTimeCompare(got, want) == 1
-	return id, ok, m < argonMemory || t < argonTime, nil
+	return id, ok, p, nil
 }
 
 // errNoPepper refuses to hash or check a PIN without the server's key, rather
@@ -125,14 +159,15 @@ func (s *Service) hashPIN(pin string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return hash(idPIN, secret)
+	return hash(idPIN, secret, pinParams)
 }
 
 // verifyPIN reports whether pin matches a payment password's hash, and
 // whether the hash should be replaced: hashes from before the pepper (plain
-// argon2id) still verify, and are replaced at their next successful check.
+// argon2id) and peppered hashes with other parameters than pinParams still
+// verify, and are replaced at their next successful check.
 func (s *Service) verifyPIN(hash, pin string) (ok, rehash bool, err error) {
-	id, ok, weak, err := verify(hash, func(id string) ([]byte, error) {
+	id, ok, p, err := verify(hash, func(id string) ([]byte, error) {
 		switch id {
 		case idPIN:
 			return s.pinSecret(pin)
@@ -144,7 +179,7 @@ func (s *Service) verifyPIN(hash, pin string) (ok, rehash bool, err error) {
 		}
 		return nil, errors.New("unknown payment password hash format")
 	})
-	return ok, ok && (weak || id != idPIN), err
+	return ok, ok && (p != pinParams || id != idPIN), err
 }
 
 // dummyHash is verified against when a login name is unknown, so that an

@@ -44,8 +44,10 @@ import (
 	"gorm.io/gorm"
 
 	"lineescrow/app/books"
+	"lineescrow/app/config"
 	"lineescrow/app/devdb"
 	"lineescrow/app/ledger"
+	"lineescrow/app/platform"
 	"lineescrow/app/store"
 	"lineescrow/models"
 )
@@ -69,6 +71,18 @@ type Options struct {
 	// Out receives progress and the table; JSON, when set, the results.
 	Out  io.Writer
 	JSON string
+	// ServerBin, when set, is the lineescrow program: the HTTP phases
+	// (bank callbacks, the escrow lifecycle) run against `ServerBin serve`.
+	ServerBin string
+	// Senders are the numbers of concurrent bank callback senders;
+	// LifecycleCallers the callers of the lifecycle's peak.
+	Senders          []int
+	LifecycleCallers int
+	// Profiles, when set, is a folder for CPU profiles of the server taken
+	// during each HTTP phase.
+	Profiles string
+	// LogDir receives the server's log.
+	LogDir string
 }
 
 // Result is one measurement.
@@ -82,6 +96,11 @@ type Result struct {
 	P99ms    float64 `json:"p99_ms"`
 	Ratio    float64 `json:"ratio_to_pgbench"`
 	Verified bool    `json:"ledger_verified"`
+	// The HTTP phases: the lifecycle's steps, the rate offered (open
+	// loop), the server's peak RSS so far (MiB).
+	Steps       map[string]StepLatency `json:"steps,omitempty"`
+	Offered     float64                `json:"offered_per_sec,omitempty"`
+	ServerRSSMB float64                `json:"server_peak_rss_mib,omitempty"`
 }
 
 // Report is the whole run.
@@ -90,6 +109,10 @@ type Report struct {
 	Server   map[string]string `json:"server"`
 	Duration string            `json:"duration_each"`
 	Results  []Result          `json:"results"`
+	// ServerPeakRSSMB is the server's VmHWM at the end (MiB); Queue is
+	// River's queue once the load stopped.
+	ServerPeakRSSMB float64      `json:"server_peak_rss_mib,omitempty"`
+	Queue           *QueueReport `json:"river_queue,omitempty"`
 }
 
 // Workloads and Modes of the ledger phases.
@@ -117,13 +140,30 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep := &Report{Started: time.Now().UTC(), Server: map[string]string{}, Duration: o.Duration.String()}
 	maxC := 0
-	for _, c := range o.Clients {
+	counts := append([]int{}, o.Clients...)
+	if o.ServerBin != "" {
+		counts = append(counts, o.Senders...)
+		counts = append(counts, o.LifecycleCallers)
+	}
+	counts = uniqueSorted(counts)
+	for _, c := range counts {
 		maxC = max(maxC, c)
 	}
 	if err := recreate(ctx, o.AdminURL, dbName); err != nil {
 		return nil, err
 	}
 	dbURL := devdb.WithDatabase(o.AdminURL, dbName)
+	// The server's configuration: the ledger's digests are keyed by its
+	// pepper, so the bench's own transfers use the same key.
+	env, err := serverEnv(dbURL, gatewayKeyFile())
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		return nil, err
+	}
+	platform.UseJournalKey(cfg)
 	db, err := store.Open(ctx, dbURL, maxC+4)
 	if err != nil {
 		return nil, err
@@ -154,7 +194,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, fmt.Errorf("pgbench -i: %v\n%s", err, out)
 	}
 	base := map[int]float64{}
-	for _, c := range o.Clients {
+	for _, c := range counts {
 		r, err := pgbench(ctx, o.Pgbench, pgURL, c, o.Duration)
 		if err != nil {
 			return nil, err
@@ -170,6 +210,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	batcher := ledger.NewBatcher(db.DB, ledger.BatcherOptions{})
 	defer batcher.Close()
 	for _, w := range o.Workloads {
+		if w == "none" {
+			break
+		}
 		for _, m := range o.Modes {
 			for _, c := range o.Clients {
 				r := runLedger(ctx, db.DB, batcher, w, m, c, o.Duration)
@@ -191,8 +234,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 		}
 	}
+	if o.ServerBin != "" {
+		if err := runHTTP(ctx, o, rep, env, cfg, db, base); err != nil {
+			return rep, err
+		}
+	}
 	fmt.Fprintln(o.Out)
-	WriteTable(o.Out, rep, o.Clients)
+	WriteTable(o.Out, rep, counts)
 	if o.JSON != "" {
 		b, _ := json.MarshalIndent(rep, "", "  ")
 		if err := os.WriteFile(o.JSON, append(b, '\n'), 0o644); err != nil {
@@ -238,6 +286,52 @@ func WriteTable(w io.Writer, rep *Report, clients []int) {
 		}
 		fmt.Fprintln(w)
 	}
+	// The lifecycle's steps.
+	first := true
+	for _, r := range rep.Results {
+		if len(r.Steps) == 0 {
+			continue
+		}
+		if first {
+			fmt.Fprint(w, "\n| lifecycle | lifecycles/s |")
+			for _, s := range steps {
+				fmt.Fprintf(w, " %s p50 / p99 |", s)
+			}
+			fmt.Fprint(w, "\n|---|---|")
+			for range steps {
+				fmt.Fprint(w, "---|")
+			}
+			fmt.Fprintln(w)
+			first = false
+		}
+		what := fmt.Sprintf("%s, %d callers", r.Phase, r.Clients)
+		if r.Offered > 0 {
+			what = fmt.Sprintf("%s, %.1f/s offered", r.Phase, r.Offered)
+		}
+		fmt.Fprintf(w, "| %s | %.1f (**%.3f×**) |", what, r.PerSec, r.Ratio)
+		for _, s := range steps {
+			fmt.Fprintf(w, " %.0f / %.0f ms |", r.Steps[s].P50ms, r.Steps[s].P99ms)
+		}
+		fmt.Fprintln(w)
+	}
+	if rep.ServerPeakRSSMB > 0 {
+		fmt.Fprintf(w, "\nServer peak RSS %.0f MiB.", rep.ServerPeakRSSMB)
+	}
+	if q := rep.Queue; q != nil {
+		fmt.Fprintf(w, " River: %d jobs due when the load stopped (%d of them bank event jobs), %d after %.0f s.", q.AtStop, q.BackstopsAtStop, q.After, q.DrainedSeconds)
+	}
+	fmt.Fprintln(w)
+}
+
+func uniqueSorted(xs []int) []int {
+	sort.Ints(xs)
+	out := xs[:0]
+	for i, x := range xs {
+		if x > 0 && (i == 0 || x != xs[i-1]) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func ratio(a, b float64) float64 {

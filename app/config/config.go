@@ -68,6 +68,9 @@ type Config struct {
 	IVRPlatforms     []*net.IPNet
 	IVRWebhookSecret string
 	IVRAgentNumber   string
+	// PprofAddr, when set, serves Go's profiles (/debug/pprof/) on a
+	// listener of their own at this loopback or private address.
+	PprofAddr string
 }
 
 // Var documents one environment variable; README.md lists them all (a test checks).
@@ -117,6 +120,7 @@ var Vars = []Var{
 	{"IVR_PLATFORM_ADDRS", "(empty)", "Comma-separated CIDRs of the IVR platform that fetches the payment hotline's VoiceXML (`/ivr/`); its requests are believed (the calling number) only from these addresses or with a valid `IVR_WEBHOOK_SECRET` signature."},
 	{"IVR_WEBHOOK_SECRET", "(demo value in demo mode; else empty)", "Standard Webhooks secret the IVR platform signs its requests with; empty: only `IVR_PLATFORM_ADDRS` are believed."},
 	{"IVR_AGENT_NUMBER", "tel:+865305550000", "Where the hotline's 0 transfers the caller (a `tel:` URI)."},
+	{"PPROF_ADDR", "(empty: off)", "Address of a separate listener serving Go's profiles at `/debug/pprof/` (for example `127.0.0.1:6060`; `go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=10`). Only a loopback or private address is accepted: it is never the public server's port."},
 	{"GATEWAY_PRIVATE_KEY", "(empty)", "The same key as PEM text, for deployments that hand secrets over as environment variables; takes precedence over `GATEWAY_KEY_FILE`. Outside demo mode one of the two must be set."},
 }
 
@@ -199,6 +203,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		problems = append(problems, "IVR_PLATFORM_ADDRS: "+err.Error())
 	}
 	c.IVRAgentNumber = get("IVR_AGENT_NUMBER", "tel:+865305550000")
+	if c.PprofAddr = get("PPROF_ADDR", ""); c.PprofAddr != "" {
+		if err := privateAddr(c.PprofAddr); err != nil {
+			problems = append(problems, "PPROF_ADDR: "+err.Error())
+		}
+	}
 	if v := get("IVR_WEBHOOK_SECRET", ""); v != "" || demo {
 		c.IVRWebhookSecret = secret("IVR_WEBHOOK_SECRET", DemoIVRWebhookSecret, webhookSecret)
 	}
@@ -267,6 +276,23 @@ func parseProxies(v string) ([]*net.IPNet, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// privateAddr checks that a listen address is host:port with a loopback or
+// private host: profiles show the process's internals and cost CPU to take.
+func privateAddr(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port", addr)
+	}
+	ip := net.ParseIP(host)
+	if host == "localhost" {
+		return nil
+	}
+	if ip == nil || !(ip.IsLoopback() || ip.IsPrivate()) {
+		return fmt.Errorf("%q is not a loopback or private address (such as 127.0.0.1:6060)", addr)
+	}
+	return nil
 }
 
 func minLen(n int) func(string) error {

@@ -125,3 +125,20 @@ func TestTrustedProxies(t *testing.T) {
 		}
 	}
 }
+
+func TestPprofOnlyOnAPrivateAddress(t *testing.T) {
+	c, err := Load(env(map[string]string{"DEMO": "true"}))
+	if err != nil || c.PprofAddr != "" {
+		t.Fatalf("default: %q %v", c.PprofAddr, err)
+	}
+	for addr, ok := range map[string]bool{"127.0.0.1:6060": true, "localhost:6060": true, "[::1]:6060": true, "10.1.2.3:6060": true,
+		":6060": false, "0.0.0.0:6060": false, "203.0.113.5:6060": false, "127.0.0.1": false} {
+		c, err := Load(env(map[string]string{"DEMO": "true", "PPROF_ADDR": addr}))
+		if ok && (err != nil || c.PprofAddr != addr) {
+			t.Errorf("%s refused: %v", addr, err)
+		}
+		if !ok && (err == nil || !strings.Contains(err.Error(), "PPROF_ADDR")) {
+			t.Errorf("%s accepted", addr)
+		}
+	}
+}

@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
 
 	"lineescrow/app/jobs"
@@ -84,7 +85,8 @@ const (
 	EventReview    EventStatus = "review"    // an operator must look at it
 )
 
-// ProcessArgs is the River job that processes a stored bank event.
+// ProcessArgs is the River job that processes a stored bank event: the
+// backstop of an event that was not processed when it arrived.
 type ProcessArgs struct {
 	WebhookID string `json:"webhook_id"`
 }
@@ -92,9 +94,12 @@ type ProcessArgs struct {
 // Kind names the job.
 func (ProcessArgs) Kind() string { return "bank_event" }
 
-// InsertOpts puts the job on the webhooks queue.
+// InsertOpts puts the job on the webhooks queue, one per event while it
+// waits or runs.
 func (ProcessArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: jobs.QueueWebhooks, MaxAttempts: 25}
+	return river.InsertOpts{Queue: jobs.QueueWebhooks, MaxAttempts: 25,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+			rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled}}}
 }
 
 // Worker processes stored bank events that were not processed inline.
@@ -108,12 +113,69 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[ProcessArgs]) error {
 	return w.Funding.Process(ctx, job.Args.WebhookID)
 }
 
-// Receive durably stores a correctly signed delivery (once per webhook id)
-// with the job that will process it, then processes it at once. It returns as
-// soon as the delivery is stored: that is when the bank may be told 2xx. The
-// raw body is kept as received. A delivery that does not parse, whose body
-// names another id than webhookID, or of a type the platform does not know is
-// stored for review (status EventReview) and never processed.
+// BackstopAfter is how long a stored event may wait unprocessed before the
+// backstop sweeper gives it a job of its own: an event is processed as it
+// arrives, so one still pending after this was left by a crash between
+// storing and processing it (a failed processing gets its job at once).
+const BackstopAfter = 30 * time.Second
+
+// BackstopArgs is the periodic job that finds events left pending.
+type BackstopArgs struct{}
+
+// Kind names the job.
+func (BackstopArgs) Kind() string { return "bank_event_backstop" }
+
+// BackstopWorker runs BackstopArgs.
+type BackstopWorker struct {
+	river.WorkerDefaults[BackstopArgs]
+	Funding *Service
+}
+
+// Work queues the jobs of the events left pending.
+func (w *BackstopWorker) Work(ctx context.Context, _ *river.Job[BackstopArgs]) error {
+	_, err := w.Funding.Backstop(ctx)
+	return err
+}
+
+// Backstop gives every event pending for longer than BackstopAfter a
+// ProcessArgs job (one at most per event), and returns how many it found.
+// It reads the partial index of pending events, empty when all is well.
+func (s *Service) Backstop(ctx context.Context) (int, error) {
+	var ids []string
+	if err := s.DB.WithContext(ctx).Raw(`SELECT webhook_id FROM bank_events WHERE status = 'pending'
+		AND received_at < now() - make_interval(secs => ?) ORDER BY received_at LIMIT 1000`, BackstopAfter.Seconds()).
+		Scan(&ids).Error; err != nil {
+		return 0, fmt.Errorf("bank event backstop: %w", err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	err := store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
+		for _, id := range ids {
+			if _, err := s.Queue.InsertTx(ctx, tx, ProcessArgs{WebhookID: id}, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("bank event backstop: %w", err)
+	}
+	s.log().WarnContext(ctx, "bank events left unprocessed were queued", "count", len(ids))
+	return len(ids), nil
+}
+
+// Receive durably stores a correctly signed delivery (once per webhook id),
+// then processes it at once. It returns as soon as the delivery is stored:
+// that is when the bank may be told 2xx. The raw body is kept as received. A
+// delivery that does not parse, whose body names another id than webhookID,
+// or of a type the platform does not know is stored for review (status
+// EventReview) and never processed.
+//
+// Only an event whose processing fails gets a River job (ProcessArgs), which
+// retries it; one stored but never processed (a crash in between) is found
+// by the Backstop sweeper. Events processed as they arrive, nearly all of
+// them, leave nothing in the queue.
 func (s *Service) Receive(ctx context.Context, webhookID string, body []byte) (EventStatus, error) {
 	status, note := EventPending, ""
 	ev, err := bankbridge.Parse(body)
@@ -133,31 +195,41 @@ func (s *Service) Receive(ctx context.Context, webhookID string, body []byte) (E
 	if clean, err := bankbridge.Clean(body); err == nil {
 		payload = clean
 	}
-	fresh := false
-	err = store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
-		res := tx.Exec(`INSERT INTO bank_events (webhook_id, type, payload, raw, status, note) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (webhook_id) DO NOTHING`, webhookID, typ, payload, body, string(status), note)
-		if res.Error != nil {
-			return res.Error
-		}
-		fresh = res.RowsAffected == 1
-		if !fresh || status != EventPending {
-			return nil
-		}
-		_, err := s.Queue.InsertTx(ctx, tx, ProcessArgs{WebhookID: webhookID}, nil)
-		return err
-	})
-	if err != nil {
-		return "", fmt.Errorf("store bank event %s: %w", webhookID, err)
+	res := s.DB.WithContext(ctx).Exec(`INSERT INTO bank_events (webhook_id, type, payload, raw, status, note) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (webhook_id) DO NOTHING`, webhookID, typ, payload, body, string(status), note)
+	if res.Error != nil {
+		return "", fmt.Errorf("store bank event %s: %w", webhookID, res.Error)
 	}
-	if fresh && status == EventPending {
-		if err := s.Process(ctx, webhookID); err != nil {
+	if res.RowsAffected == 1 && status == EventPending {
+		if err := s.processInline(ctx, webhookID); err != nil {
 			// River retries it; the bank has its answer either way.
 			s.log().WarnContext(ctx, "bank event processing failed; will retry", "webhook_id", webhookID, "err", err)
+			ctx := context.WithoutCancel(ctx)
+			if err := store.InTx(ctx, s.DB, func(tx *gorm.DB) error {
+				_, err := s.Queue.InsertTx(ctx, tx, ProcessArgs{WebhookID: webhookID}, nil)
+				return err
+			}); err != nil {
+				s.log().WarnContext(ctx, "bank event left to the backstop", "webhook_id", webhookID, "err", err)
+			}
 		}
 	}
 	return status, nil
 }
+
+// processInline processes an event as it arrives (inlineFault, in tests,
+// makes it fail first).
+func (s *Service) processInline(ctx context.Context, webhookID string) error {
+	if inlineFault != nil {
+		if err := inlineFault(webhookID); err != nil {
+			return err
+		}
+	}
+	return s.Process(ctx, webhookID)
+}
+
+// inlineFault, when set (tests only), can fail the processing of an event
+// as it arrives.
+var inlineFault func(webhookID string) error
 
 // Book records and processes an event the platform learnt from the bank's
 // statement instead of a callback (reconciliation), by the same path. An

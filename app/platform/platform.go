@@ -184,6 +184,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	river.AddWorker(workers, &orders.TimerWorker{Orders: p.Orders})
 	river.AddWorker(workers, &funding.Worker{Funding: p.Funding})
 	river.AddWorker(workers, &funding.SweepWorker{Funding: p.Funding})
+	river.AddWorker(workers, &funding.BackstopWorker{Funding: p.Funding})
 	river.AddWorker(workers, &funding.PurgeWorker{Funding: p.Funding})
 	river.AddWorker(workers, &idempotency.PurgeWorker{Store: p.Idempotency})
 	river.AddWorker(workers, &sellers.SnapshotWorker{Sellers: p.Sellers})
@@ -207,6 +208,7 @@ func New(cfg *config.Config, db *store.DB, log *slog.Logger, o Options) (*Platfo
 	river.AddWorker(workers, &bills.SettleWorker{Bills: p.Bills})
 	periodic := []*river.PeriodicJob{
 		jobs.Every(5*time.Minute, funding.SweepArgs{}),
+		jobs.Every(funding.BackstopAfter, funding.BackstopArgs{}),
 		jobs.Every(24*time.Hour, funding.PurgeArgs{}),
 		jobs.Every(time.Hour, idempotency.PurgeArgs{}),
 		jobs.Every(time.Hour, sellers.SnapshotArgs{}),

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -22,24 +23,34 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	clients := fs.String("clients", "1,8,32,64", "numbers of concurrent callers")
 	dur := fs.Duration("duration", 10*time.Second, "length of each measurement")
 	scale := fs.Int("scale", 32, "pgbench's scale factor")
-	workloads := fs.String("workloads", strings.Join(bench.Workloads, ","), "ledger workloads")
+	workloads := fs.String("workloads", strings.Join(bench.Workloads, ","), "ledger workloads (none: skip the ledger phases)")
 	modes := fs.String("modes", strings.Join(bench.Modes, ","), "ledger modes: post (one transaction each), batch (ledger.Batcher)")
 	out := fs.String("json", "bench.json", "file for the results (empty: none)")
+	httpPhases := fs.Bool("http", true, "also run the HTTP phases against a server the bench starts (bank callbacks, the escrow lifecycle)")
+	senders := fs.String("senders", "8,32", "numbers of concurrent bank callback senders")
+	lifecycle := fs.Int("lifecycle", 8, "callers of the lifecycle's peak (then 80% of that rate, open loop)")
+	profiles := fs.String("profiles", "", "folder for CPU profiles of the server taken during each HTTP phase (empty: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var cs []int
-	for _, f := range strings.Split(*clients, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			return fmt.Errorf("bench: -clients: %q is not a number of callers", f)
-		}
-		cs = append(cs, n)
+	cs, err := counts("clients", *clients)
+	if err != nil {
+		return err
+	}
+	ss, err := counts("senders", *senders)
+	if err != nil {
+		return err
 	}
 	c := devdb.Bench
 	c.Install = true
-	pgbench, err := c.Tool(ctx, "pgbench")
-	if err != nil {
+	o := bench.Options{Clients: cs, Duration: *dur, Scale: *scale, Workloads: strings.Split(*workloads, ","), Modes: strings.Split(*modes, ","),
+		Out: stdout, JSON: *out, Senders: ss, LifecycleCallers: *lifecycle, Profiles: *profiles}
+	if *httpPhases {
+		if o.ServerBin, err = os.Executable(); err != nil {
+			return err
+		}
+	}
+	if o.Pgbench, err = c.Tool(ctx, "pgbench"); err != nil {
 		return err
 	}
 	if *url == "" {
@@ -47,7 +58,22 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	_, err = bench.Run(ctx, bench.Options{AdminURL: *url, Pgbench: pgbench, Clients: cs, Duration: *dur, Scale: *scale,
-		Workloads: strings.Split(*workloads, ","), Modes: strings.Split(*modes, ","), Out: stdout, JSON: *out})
+	o.AdminURL = *url
+	_, err = bench.Run(ctx, o)
 	return err
+}
+
+func counts(flag, list string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(list, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("bench: -%s: %q is not a number of callers", flag, f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

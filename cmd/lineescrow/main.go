@@ -190,6 +190,11 @@ func serve(ctx context.Context, stdout io.Writer) error {
 		}
 	}
 	srv := web.New(deps)
+	if cfg.PprofAddr != "" {
+		if err := servePprof(ctx, cfg.PprofAddr, log); err != nil {
+			return fmt.Errorf("PPROF_ADDR %s: %w", cfg.PprofAddr, err)
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
