@@ -109,10 +109,19 @@ func (s *Service) trusted(r *http.Request) (url.Values, error) {
 	if !ok {
 		return nil, errNotPlatform
 	}
-	return url.ParseQuery(string(body))
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, errBadForm
+	}
+	return form, nil
 }
 
-var errNotPlatform = errors.New("not from the IVR platform")
+var (
+	errNotPlatform = errors.New("not from the IVR platform")
+	// errBadForm: the platform's body is no form (answered 400, not as a
+	// stranger's 403). The parser's message is not kept: it quotes the body.
+	errBadForm = errors.New("malformed form")
+)
 
 // ServeHTTP answers POST /ivr/start and POST /ivr/step. Nothing the caller
 // typed is logged: errors are logged with the call's number only.
@@ -122,6 +131,11 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form, err := s.trusted(r)
+	if errors.Is(err, errBadForm) {
+		s.log().WarnContext(r.Context(), "ivr request refused", "reason", err.Error())
+		http.Error(w, "malformed form", http.StatusBadRequest)
+		return
+	}
 	if err != nil {
 		s.log().WarnContext(r.Context(), "ivr request refused", "reason", err.Error())
 		http.Error(w, "forbidden", http.StatusForbidden)
@@ -148,10 +162,17 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // CallerNumber normalises the calling number the platform delivers
-// ("05305552001", "+86 530 5552001", "tel:+865305552001") to the digits of a
-// domestic number.
+// ("05305552001", "+86 530 5552001", "+86 0530 5552001", "tel:+865305552001",
+// "sip:+865305552001@gw") to the digits of a domestic number. Normalising
+// its result again changes nothing.
 func CallerNumber(ani string) string {
-	ani = strings.TrimPrefix(strings.TrimSpace(ani), "tel:")
+	ani = strings.TrimSpace(ani)
+	for _, scheme := range []string{"tel:", "sip:"} {
+		if len(ani) >= len(scheme) && strings.EqualFold(ani[:len(scheme)], scheme) {
+			ani = strings.TrimSpace(ani[len(scheme):])
+		}
+	}
+	ani, _, _ = strings.Cut(ani, "@")
 	var b strings.Builder
 	for _, r := range ani {
 		if r >= '0' && r <= '9' {
@@ -159,11 +180,20 @@ func CallerNumber(ani string) string {
 		}
 	}
 	n := b.String()
-	if strings.HasPrefix(ani, "+86") || strings.HasPrefix(ani, "0086") {
-		n = strings.TrimPrefix(strings.TrimPrefix(n, "00"), "86")
-		if !strings.HasPrefix(n, "1") {
-			n = "0" + n
-		}
+	plus := strings.HasPrefix(ani, "+") && strings.HasPrefix(n, "86")
+	if !plus && !strings.HasPrefix(n, "0086") {
+		return n
+	}
+	if plus {
+		n = n[2:]
+	}
+	for strings.HasPrefix(n, "0086") {
+		n = n[4:]
+	}
+	// A mobile number starts with 1; a landline gets its trunk 0 back,
+	// unless it was written with it ("+86 0530…").
+	if n != "" && n[0] != '1' && n[0] != '0' {
+		n = "0" + n
 	}
 	return n
 }
