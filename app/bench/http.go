@@ -205,8 +205,9 @@ func newWorld(ctx context.Context, cfg *config.Config, db *store.DB, n int, base
 	if err != nil {
 		return nil, err
 	}
-	free := func() *auth.Limiter { return auth.NewLimiter(time.Millisecond, 1_000_000) }
-	p.Auth.ByAccount, p.Auth.ByIP, p.Auth.RegisterByIP, p.Auth.RegisterByLogin = free(), free(), free(), free()
+	free := func(name string) *auth.Limiter { return auth.NewLimiter(db.DB, name, nil, time.Millisecond, 1_000_000) }
+	p.Auth.ByAccount, p.Auth.ByIP = free("login.account"), free("login.address")
+	p.Auth.RegisterByIP, p.Auth.RegisterByLogin = free("register.address"), free("register.number")
 	key, err := config.WebhookKey(cfg.BankWebhookSecret)
 	if err != nil {
 		return nil, err

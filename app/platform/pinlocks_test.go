@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"lineescrow/app/instore"
 	"lineescrow/app/payouts"
 	"lineescrow/app/platform/ptest"
 	"lineescrow/models"
@@ -69,7 +70,7 @@ func TestNoLockIsHeldWhileAPINIsChecked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := e.Instore.Pay(ctx, e.Buyer.Actor(), string(shop.Number), models.MustParseMoney("5.00"), ptest.PIN, "counter-1")
+	p, err := e.Instore.Pay(ctx, e.Buyer.Actor(), string(shop.Number), models.MustParseMoney("5.00"), instore.MethodWallet, ptest.PIN, "counter-1")
 	if err != nil {
 		t.Fatalf("pay a shop: %v", err)
 	}
