@@ -138,7 +138,7 @@ func TestMainPagesAreAccessible(t *testing.T) {
 		{"buyer", "/orders", true}, {"buyer", fmt.Sprintf("/orders/%d", unpaid.ID), false}, {"buyer", fmt.Sprintf("/orders/%d", shipped.ID), true},
 		{"buyer", "/wallet", true}, {"buyer", "/notifications", false}, {"buyer", "/buyer/addresses", false}, {"buyer", "/account", false},
 		{"buyer", "/account/pay-password", false}, {"buyer", "/landline", false},
-		{"buyer", "/bills?biller=power&account=3701000101", true},
+		{"buyer", "/bills?biller=power&account=3701000101", true}, {"buyer", "/transfers?number=13900139000&amount=10.00", false},
 		{"seller", "/seller", true}, {"seller", "/seller/orders", false}, {"seller", fmt.Sprintf("/seller/orders/%d", shipped.ID), true},
 		{"seller", "/seller/listings", false}, {"seller", "/seller/listings/new", false}, {"seller", "/seller/money", true}, {"seller", "/seller/gateway", false},
 		{"operator", "/ops", true}, {"operator", "/ops/orders", false}, {"operator", fmt.Sprintf("/ops/orders/%d", shipped.ID), true},
