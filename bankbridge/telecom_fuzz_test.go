@@ -35,7 +35,7 @@ func FuzzTelecomEvent(f *testing.F) {
 			}
 		}
 		typ := telecomTypes[int(which)%len(telecomTypes)]
-		data := map[string]any{}
+		var data map[string]any
 		// shape bits: 1 the amount as a JSON number, 2 days as a string,
 		// 4 an unknown field, 8 the envelope without an id.
 		var amountValue any = amount
