@@ -39,7 +39,10 @@ func TestHotlinePaysAShop(t *testing.T) {
 	}
 	press(t, c, "3")
 	press(t, c, n)
-	said := press(t, c, "3850#")
+	if said := press(t, c, "3850#"); !strings.Contains(said, "用余额付款请按1，记入本机话费请按2") {
+		t.Fatalf("the calling line can pay: %s", said)
+	}
+	said := press(t, c, "1")
 	if !strings.Contains(said, "金额38元5角，收款方"+sh.Name) || !strings.Contains(said, "确认请按1") {
 		t.Fatalf("confirm:\n%s", said)
 	}
@@ -61,4 +64,42 @@ func TestHotlinePaysAShop(t *testing.T) {
 	}
 	checkDocuments(t, c)
 	noDigitsLogged(t, e, ptest.PIN, n, typo)
+}
+
+// Menu 3, choosing 2: the payment is charged to the calling line's phone
+// bill (app/telecom), read back as such before the password; the wallet is
+// not touched and the seller's part waits for the phone company.
+func TestHotlineChargesAShopToTheLine(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.bind(t, e.Buyer, telecomsim.LineBuyer)
+	sh, err := e.Instore.Enable(e.Ctx, e.Seller.Actor())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.dial(t)
+	press(t, c, "3")
+	press(t, c, string(sh.Number))
+	if said := press(t, c, "3850#"); !strings.Contains(said, "记入本机话费请按2") {
+		t.Fatalf("no choice:\n%s", said)
+	}
+	if said := press(t, c, "2"); !strings.Contains(said, "记入本机话费，付款给商家") || !strings.Contains(said, "金额38元5角，收款方"+sh.Name) {
+		t.Fatalf("confirm:\n%s", said)
+	}
+	press(t, c, "1")
+	if n := e.Count(`SELECT count(*) FROM telecom_charges`); n != 0 {
+		t.Fatalf("charged before the password: %d", n)
+	}
+	if said := press(t, c, ptest.PIN); !strings.Contains(said, "已付款38元5角给"+sh.Name+"，记入本机话费") {
+		t.Fatalf("after the PIN:\n%s", said)
+	}
+	if got := e.wallet(e.Buyer) + " " + e.Balance(models.SellerPendingAccount(e.Seller.ID)) + " " + e.Balance(models.AccTelecomReceivable); got != "0.00 38.35 38.50" {
+		t.Fatalf("after paying: %s", got)
+	}
+	till, err := e.Instore.TillOf(e.Ctx, e.Seller.Actor())
+	if err != nil || len(till.Payments) != 1 || till.Payments[0].Method != "landline" || till.Payments[0].Channel != "hotline" {
+		t.Fatalf("till: %+v %v", till, err)
+	}
+	checkDocuments(t, c)
+	noDigitsLogged(t, e, ptest.PIN, string(sh.Number))
 }
