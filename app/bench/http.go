@@ -561,9 +561,11 @@ func (w *world) runLifecycleRate(ctx context.Context, rate float64, d time.Durat
 
 // queueDepth counts River's jobs due or running (not the timers scheduled
 // for later, nor finished ones), and the bank events' backstops among them.
+// The periodic housekeeping jobs are left out: they come back on schedule
+// (and the daily reconciliation retries here, with no bank to ask).
 func queueDepth(ctx context.Context, db *store.DB) (due, backstops int64, err error) {
 	err = db.DB.WithContext(ctx).Raw(`SELECT count(*), count(*) FILTER (WHERE kind = 'bank_event') FROM river_job
-		WHERE state IN ('available', 'pending', 'running', 'retryable')`).Row().Scan(&due, &backstops)
+		WHERE state IN ('available', 'pending', 'running', 'retryable') AND queue <> 'housekeeping'`).Row().Scan(&due, &backstops)
 	return due, backstops, err
 }
 

@@ -258,13 +258,16 @@ func (s *Service) toOrder(ctx context.Context, tx *gorm.DB, c *Credit, o *models
 					return err
 				}
 			}
-			if _, err := ledger.Post(ctx, tx, models.Transfer{Key: key, Kind: "bank.credit.order", Ref: orders.Ref(o.ID), Postings: postings}); err != nil {
-				return err
-			}
 			if err := orders.Event(ctx, tx, o.ID, "payment.received", detail); err != nil {
 				return err
 			}
 			if _, err := s.Orders.PaySystem(ctx, tx, o.ID, models.FundingBank, nil); err != nil {
+				return err
+			}
+			// The money last: the balance rows it locks (a shard of
+			// bank:collection, shared by every payment) are then held only
+			// for the rest of the transaction, not for the order's step too.
+			if _, err := ledger.Post(ctx, tx, models.Transfer{Key: key, Kind: "bank.credit.order", Ref: orders.Ref(o.ID), Postings: postings}); err != nil {
 				return err
 			}
 		} else {
