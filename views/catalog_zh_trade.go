@@ -315,8 +315,11 @@ var zhTrade = map[string]string{
 	"Give either order_id or user_id.": "请提供 order_id 或 user_id 其中之一。",
 
 	// API
-	"Send an Idempotency-Key header with this request.":                            "请在此请求中发送 Idempotency-Key 请求头。",
-	"The Idempotency-Key may have at most 200 characters.":                         "Idempotency-Key 最多 200 个字符。",
+	"Send an Idempotency-Key header with this request.":                                                                               "请在此请求中发送 Idempotency-Key 请求头。",
+	"The Idempotency-Key may have at most 200 characters.":                                                                            "Idempotency-Key 最多 200 个字符。",
+	"The request with this Idempotency-Key was carried out, but its answer was lost; look the result up instead of sending it again.": "带此 Idempotency-Key 的请求已经执行，但应答丢失了；请查询结果，不要再次发送。",
+	"This request's Idempotency-Key is no longer held; send it again.":                                                                "此请求的 Idempotency-Key 已不再保留，请重新发送。",
+	"Peony tea": "牡丹花茶",
 	"This Idempotency-Key was already used for a different request.":               "此 Idempotency-Key 已用于另一个请求。",
 	"A request with this Idempotency-Key is still being processed; retry shortly.": "使用此 Idempotency-Key 的请求仍在处理中，请稍后重试。",
 	"The body could not be read.":                                                  "无法读取请求体。",

@@ -238,7 +238,7 @@ func newWorld(ctx context.Context, cfg *config.Config, db *store.DB, n int, base
 		}
 		pt := party{user: u, token: tok}
 		if role == models.RoleSeller {
-			l, err := p.Orders.CreateListing(ctx, u.Actor(), models.ListingInput{Title: "牡丹花茶", Description: "bench", Price: benchPrice, Stock: "100000"})
+			l, err := p.Orders.CreateListing(ctx, u.Actor(), models.ListingInput{Title: "Peony tea", Description: "bench", Price: benchPrice, Stock: "100000"})
 			if err != nil {
 				return party{}, err
 			}

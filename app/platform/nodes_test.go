@@ -19,6 +19,7 @@ import (
 	"lineescrow/app/platform/ptest"
 	"lineescrow/app/store"
 	"lineescrow/app/web"
+	"lineescrow/bankbridge"
 	"lineescrow/bankbridge/banksim"
 	"lineescrow/models"
 )
@@ -47,6 +48,10 @@ type cluster struct {
 	env   *ptest.Env // node 0, which also made the users
 	nodes []*platform.Platform
 	urls  []string
+	// bank is the bank simulator: its callbacks go through lb to every
+	// node; the nodes call its API (payouts, statements).
+	bank *banksim.Sim
+	lb   *roundRobin
 }
 
 func newCluster(t *testing.T) *cluster {
@@ -68,10 +73,23 @@ func newCluster(t *testing.T) *cluster {
 		p.Auth.Now = env.Clock.Now
 		c.nodes = append(c.nodes, p)
 	}
+	c.lb = &roundRobin{}
+	bank, err := banksim.New(banksim.Config{WebhookURL: "http://nodes/webhooks/bank", Secret: env.Config.BankWebhookSecret,
+		APIKey: env.Config.BankAPIKey, Prefix: "/bank", Log: ptest.Quiet, Client: &http.Client{Transport: c.lb, Timeout: 30 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.bank = bank
+	bankAPI := httptest.NewServer(bank.Handler())
+	t.Cleanup(bankAPI.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	for _, p := range c.nodes {
 		srv := httptest.NewServer(web.New((&ptest.Env{T: t, Ctx: ctx, Platform: p}).WebDeps()).Echo)
 		c.urls = append(c.urls, srv.URL)
+		u, _ := url.Parse(srv.URL)
+		c.lb.nodes = append(c.lb.nodes, u)
+		api := bankbridge.NewBank(bankAPI.URL+"/bank", env.Config.BankAPIKey, nil)
+		p.Payouts.Bank, p.Recon.Bank = api, api
 		if err := p.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -132,17 +150,7 @@ func TestThreeNodesOneDatabase(t *testing.T) {
 	l := e.Listing("88.80", trades)
 	buyerTok, sellerTok := c.token(0, e.Buyer.Login), c.token(1, e.Seller.Login)
 
-	var nodes []*url.URL
-	for _, u := range c.urls {
-		p, _ := url.Parse(u)
-		nodes = append(nodes, p)
-	}
-	lb := &roundRobin{nodes: nodes}
-	bank, err := banksim.New(banksim.Config{WebhookURL: c.urls[0] + "/webhooks/bank", Secret: e.Config.BankWebhookSecret,
-		APIKey: e.Config.BankAPIKey, Log: ptest.Quiet, Client: &http.Client{Transport: lb, Timeout: 30 * time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bank, lb := c.bank, c.lb
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go bank.Run(ctx)
